@@ -1,0 +1,79 @@
+"""assetflow: asset-centric orchestration for partitioned data.
+
+The data flows through five stages, each a subpackage::
+
+    define ──> plan ──> execute ──> commit ──> observe
+    @asset     what is   run user    Parquet    status, reports
+    graph      missing   code,       + one      (read-only)
+    partitions or stale  stage file  catalog txn
+
+:class:`Project` ties them together for notebooks and the ``asset`` CLI.
+"""
+
+from __future__ import annotations
+
+from assetflow.define.asset import AssetDef, asset
+from assetflow.define.graph import AssetGraph
+from assetflow.define.mapping import AllPartitions, Identity, PartitionMapping
+from assetflow.define.partitions import (
+    UNPARTITIONED,
+    DailyPartitions,
+    PartitionsDefinition,
+    StaticPartitions,
+)
+from assetflow.errors import (
+    AssetflowError,
+    AssetOutputError,
+    CatalogLockedError,
+    ConfigError,
+    CycleError,
+    DefinitionError,
+    DuplicateAssetError,
+    InvalidNameError,
+    PartitionKeyError,
+    PlanError,
+    SelectionError,
+    StorageError,
+    TaskError,
+    UnknownUpstreamError,
+)
+from assetflow.execute.context import Context
+from assetflow.execute.runner import RunResult, TaskEvent, TaskResult
+from assetflow.observe.status_report import StatusReport
+from assetflow.plan.planner import Plan, Step
+from assetflow.project import Project
+
+__all__ = [
+    "UNPARTITIONED",
+    "AllPartitions",
+    "AssetDef",
+    "AssetGraph",
+    "AssetOutputError",
+    "AssetflowError",
+    "CatalogLockedError",
+    "ConfigError",
+    "Context",
+    "CycleError",
+    "DailyPartitions",
+    "DefinitionError",
+    "DuplicateAssetError",
+    "Identity",
+    "InvalidNameError",
+    "PartitionKeyError",
+    "PartitionMapping",
+    "PartitionsDefinition",
+    "Plan",
+    "PlanError",
+    "Project",
+    "RunResult",
+    "SelectionError",
+    "StaticPartitions",
+    "StatusReport",
+    "Step",
+    "StorageError",
+    "TaskError",
+    "TaskEvent",
+    "TaskResult",
+    "UnknownUpstreamError",
+    "asset",
+]

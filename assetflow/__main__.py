@@ -1,0 +1,5 @@
+"""``python -m assetflow`` is the ``asset`` command."""
+
+from assetflow.cli import main
+
+main()

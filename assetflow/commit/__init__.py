@@ -1,0 +1,1 @@
+"""Commit: the only writers of durable state (Parquet files and the DuckDB catalog)."""

@@ -1,0 +1,342 @@
+"""The DuckDB catalog: state tables in schema ``assetflow`` plus one view per asset.
+
+Two files live in a warehouse (see ``docs/architecture.md`` for why):
+
+- ``.assetflow/catalog.duckdb``: the *live* catalog. Only a writing process (a run) opens it,
+  and commits each partition in its own small transaction. That transaction is the commit point.
+- ``warehouse.duckdb``: the *published* snapshot readers open (``duckdb`` CLI, notebooks,
+  ``asset status``). The writer republishes it after commit batches by copying the checkpointed
+  live file and renaming the copy into place, so readers never wait on a writer and an open reader
+  keeps a consistent snapshot.
+
+:class:`CatalogReader` answers questions; :class:`Catalog` (the writer) adds the mutations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from assetflow.commit.connect import connect
+from assetflow.commit.faults import fault_point
+from assetflow.commit.files import StagedFile
+from assetflow.commit.publish import publish_snapshot, refresh_views
+from assetflow.commit.schema import DDL, SCHEMA_VERSION
+from assetflow.errors import StorageError
+
+LIVE_CATALOG = Path(".assetflow") / "catalog.duckdb"
+PUBLISHED_CATALOG = Path("warehouse.duckdb")
+
+CURRENT_SCHEMA = {
+    "asset": pl.String,
+    "partition": pl.String,
+    "materialization_id": pl.Int64,
+    "data_version": pl.String,
+    "code_version": pl.String,
+    "file_path": pl.String,
+    "row_count": pl.Int64,
+    "finished_at": pl.Datetime("us", "UTC"),
+}
+INPUTS_SCHEMA = {
+    "asset": pl.String,
+    "partition": pl.String,
+    "upstream": pl.String,
+    "up_partition": pl.String,
+    "recorded_version": pl.String,
+}
+
+
+@dataclass(frozen=True)
+class CatalogState:
+    """What the planner needs, as columnar frames: current partitions and what they read."""
+
+    current: pl.DataFrame
+    inputs: pl.DataFrame
+
+    @classmethod
+    def empty(cls) -> CatalogState:
+        return cls(pl.DataFrame(schema=CURRENT_SCHEMA), pl.DataFrame(schema=INPUTS_SCHEMA))
+
+
+@dataclass(frozen=True)
+class InputRead:
+    """One upstream partition a materialization read, with the data version it had."""
+
+    upstream: str
+    partition: str
+    data_version: str
+
+
+class CatalogReader:
+    """Read-only questions about a warehouse. A reader without a catalog file is empty."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection | None, root: Path) -> None:
+        self._con = con
+        self.root = root
+
+    def _frame(self, sql: str, params: list | None = None, schema=None) -> pl.DataFrame:
+        if self._con is None:
+            return pl.DataFrame(schema=schema)
+        df = self._con.sql(sql, params=params).pl()
+        if schema is None:
+            return df
+        return df.cast(schema) if df.height else pl.DataFrame(schema=schema)
+
+    def state(self) -> CatalogState:
+        """Current partitions and their recorded inputs, for the planner."""
+        current = self._frame(
+            """select c.asset, c.partition, m.id as materialization_id, m.data_version,
+                      m.code_version, m.file_path, m.row_count, m.finished_at
+               from assetflow.current c join assetflow.materializations m
+                 on m.id = c.materialization_id
+               order by c.asset, c.partition""",
+            schema=CURRENT_SCHEMA,
+        )
+        inputs = self._frame(
+            """select c.asset, c.partition, i.upstream, i.partition as up_partition,
+                      i.data_version as recorded_version
+               from assetflow.current c join assetflow.inputs i
+                 on i.materialization_id = c.materialization_id""",
+            schema=INPUTS_SCHEMA,
+        )
+        return CatalogState(current=current, inputs=inputs)
+
+    def current_files(self, asset: str, partitions: Iterable[str] | None = None) -> list[Path]:
+        """Absolute paths of the committed files of ``asset`` (optionally some partitions)."""
+        rows = self._frame(
+            """select c.partition, m.file_path from assetflow.current c
+               join assetflow.materializations m on m.id = c.materialization_id
+               where c.asset = ? order by c.partition""",
+            [asset],
+            schema={"partition": pl.String, "file_path": pl.String},
+        )
+        if partitions is not None:
+            wanted = list(partitions)
+            rows = rows.filter(pl.col("partition").is_in(wanted))
+        return [self.root / p for p in rows["file_path"]]
+
+    def history(self, asset: str, partition: str) -> pl.DataFrame:
+        """Every materialization of one partition, newest first."""
+        return self._frame(
+            """select * from assetflow.materializations where asset = ? and partition = ?
+               order by id desc""",
+            [asset, partition],
+        )
+
+    def sql(self, query: str) -> pl.DataFrame:
+        """Run SQL against the catalog (asset views and ``assetflow.*`` state tables)."""
+        if self._con is None:
+            raise StorageError(
+                f"the warehouse {self.root} has no catalog yet; run `asset materialize` first"
+            )
+        return self._con.sql(query).pl()
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+
+@contextmanager
+def open_reader(root: Path, *, timeout: float = 10.0) -> Iterator[CatalogReader]:
+    """Open the published snapshot read-only (an empty reader if nothing was published yet)."""
+    path = root / PUBLISHED_CATALOG
+    con = connect(path, read_only=True, timeout=timeout) if path.exists() else None
+    reader = CatalogReader(con, root)
+    try:
+        yield reader
+    finally:
+        reader.close()
+
+
+class Catalog(CatalogReader):
+    """The writer: holds the live catalog for one run and commits partitions one by one."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, root: Path) -> None:
+        super().__init__(con, root)
+        self._dirty: set[str] = set()
+        row = con.sql("select coalesce(max(id), 0) from assetflow.materializations").fetchall()
+        self._next_id = int(row[0][0]) + 1
+
+    @classmethod
+    def open(
+        cls, root: Path, *, timeout: float = 60.0, on_wait: Callable[[str], None] | None = None
+    ) -> Catalog:
+        """Take the warehouse's write lock (waiting up to ``timeout`` s) and prepare the schema."""
+        live = root / LIVE_CATALOG
+        try:
+            live.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(
+                f"cannot create the warehouse at {root}: {exc.strerror}; choose a writable "
+                "directory with -w/--warehouse"
+            ) from None
+        con = connect(live, read_only=False, timeout=timeout, on_wait=on_wait)
+        try:
+            con.execute(DDL)
+            _check_schema_version(con, live)
+            con.execute(
+                "insert or replace into assetflow.meta values ('root', ?)", [str(root.resolve())]
+            )
+            catalog = cls(con, root)
+        except BaseException:
+            con.close()
+            raise
+        # Views are derived from assetflow.current; rebuilding them all on open repairs a
+        # snapshot left behind by a crash between a commit and its publication.
+        catalog._dirty.update(catalog._committed_assets())
+        return catalog
+
+    def _committed_assets(self) -> list[str]:
+        assert self._con is not None
+        return [
+            r[0] for r in self._con.sql("select distinct asset from assetflow.current").fetchall()
+        ]
+
+    def interrupt_unfinished_runs(self, finished_at: datetime) -> list[str]:
+        """Mark runs left ``running`` by a dead process as ``interrupted``; return their ids."""
+        assert self._con is not None
+        ids = [
+            r[0]
+            for r in self._con.execute(
+                "select run_id from assetflow.runs where status = 'running'"
+            ).fetchall()
+        ]
+        if ids:
+            self._con.execute(
+                "update assetflow.runs set status = 'interrupted', finished_at = ? "
+                "where status = 'running'",
+                [finished_at],
+            )
+            self._con.execute(
+                "update assetflow.tasks set status = 'interrupted' "
+                "where status in ('running', 'queued')"
+            )
+        return ids
+
+    def start_run(self, run_id: str, command: str, started_at: datetime, pid: int) -> None:
+        assert self._con is not None
+        self._con.execute(
+            "insert into assetflow.runs values (?, 'running', ?, ?, null, ?)",
+            [run_id, command, started_at, pid],
+        )
+
+    def finish_run(self, run_id: str, status: str, finished_at: datetime) -> None:
+        assert self._con is not None
+        self._con.execute(
+            "update assetflow.runs set status = ?, finished_at = ? where run_id = ?",
+            [status, finished_at, run_id],
+        )
+
+    def record_task(
+        self,
+        run_id: str,
+        asset: str,
+        partition: str,
+        status: str,
+        *,
+        attempts: int = 0,
+        reason: str | None = None,
+        error: str | None = None,
+        started_at: datetime | None = None,
+        finished_at: datetime | None = None,
+    ) -> None:
+        """Insert or replace the task row for (run, asset, partition)."""
+        assert self._con is not None
+        self._con.execute("begin")
+        self._con.execute(
+            "delete from assetflow.tasks where run_id = ? and asset = ? and partition = ?",
+            [run_id, asset, partition],
+        )
+        self._con.execute(
+            "insert into assetflow.tasks values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [run_id, asset, partition, status, attempts, reason, error, started_at, finished_at],
+        )
+        self._con.execute("commit")
+
+    def commit(
+        self,
+        *,
+        asset: str,
+        partition: str,
+        staged: StagedFile,
+        code_version: str,
+        inputs: Iterable[InputRead],
+        run_id: str,
+        started_at: datetime,
+        finished_at: datetime,
+    ) -> int:
+        """Make ``staged`` the current version of (asset, partition) in one transaction."""
+        assert self._con is not None
+        con, mid = self._con, self._next_id
+        con.execute("begin")
+        try:
+            con.execute(
+                "insert into assetflow.materializations values "
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    mid,
+                    asset,
+                    partition,
+                    run_id,
+                    staged.data_version,
+                    code_version,
+                    staged.path,
+                    staged.file_checksum,
+                    staged.row_count,
+                    staged.bytes,
+                    staged.schema,
+                    started_at,
+                    finished_at,
+                ],
+            )
+            rows = [(mid, i.upstream, i.partition, i.data_version) for i in inputs]
+            if rows:
+                con.executemany("insert into assetflow.inputs values (?, ?, ?, ?)", rows)
+            con.execute(
+                "delete from assetflow.current where asset = ? and partition = ?",
+                [asset, partition],
+            )
+            con.execute("insert into assetflow.current values (?, ?, ?)", [asset, partition, mid])
+            fault_point("before_catalog_commit")
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+        fault_point("after_catalog_commit")
+        self._next_id += 1
+        self._dirty.add(asset)
+        return mid
+
+    def publish(self) -> None:
+        """Rebuild the views of assets changed since the last publish and publish a snapshot."""
+        assert self._con is not None
+        refresh_views(self._con, self.root, sorted(self._dirty))
+        self._dirty.clear()
+        publish_snapshot(self._con, self.root / LIVE_CATALOG, self.root / PUBLISHED_CATALOG)
+
+    def close(self) -> None:
+        """Publish what is committed, then release the write lock."""
+        if self._con is None:
+            return
+        try:
+            self.publish()
+        finally:
+            super().close()
+
+
+def _check_schema_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    row = con.sql("select value from assetflow.meta where key = 'schema_version'").fetchall()
+    if not row:
+        con.execute("insert into assetflow.meta values ('schema_version', ?)", [SCHEMA_VERSION])
+    elif row[0][0] != SCHEMA_VERSION:
+        raise StorageError(
+            f"{path} has catalog schema {row[0][0]}, this assetflow expects {SCHEMA_VERSION}; "
+            "upgrade assetflow or use a new warehouse"
+        )

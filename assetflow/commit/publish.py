@@ -1,0 +1,77 @@
+"""Asset views and the published read-only snapshot of the catalog.
+
+Views are derived from ``assetflow.current`` and rebuilt only for assets that changed since the
+last publish: rebuilding a view per commit would make a backfill quadratic in its partitions.
+Paths in views are absolute because DuckDB resolves relative ones against the *reader's* working
+directory; a moved warehouse gets its views rebuilt by the next writer (see Catalog.open).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+import duckdb
+
+from assetflow.commit.faults import fault_point
+from assetflow.commit.files import fsync_dir
+
+
+def _quote_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def view_sql(name: str, files: list[Path]) -> str:
+    """``CREATE VIEW`` over exactly ``files`` (asset names are validated identifiers)."""
+    listing = ", ".join(_quote_literal(str(f)) for f in files)
+    return (
+        f'create or replace view main."{name}" as select * from read_parquet([{listing}], '
+        "union_by_name = true, hive_partitioning = false)"
+    )
+
+
+def refresh_views(con: duckdb.DuckDBPyConnection, root: Path, assets: Iterable[str]) -> None:
+    """Point each asset's view at its current files, all in one transaction."""
+    assets = list(assets)
+    if not assets:
+        return
+    base = root.resolve()
+    con.execute("begin")
+    try:
+        for name in assets:
+            rows = con.execute(
+                """select m.file_path from assetflow.current c
+                   join assetflow.materializations m on m.id = c.materialization_id
+                   where c.asset = ? order by c.partition""",
+                [name],
+            ).fetchall()
+            if rows:
+                con.execute(view_sql(name, [base / r[0] for r in rows]))
+            else:
+                con.execute(f'drop view if exists main."{name}"')
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def publish_snapshot(con: duckdb.DuckDBPyConnection, live: Path, published: Path) -> None:
+    """Checkpoint the live catalog, copy it, and atomically rename the copy over ``published``.
+
+    A reader that has the old snapshot open keeps reading it (POSIX keeps the unlinked inode),
+    so it never sees a half-written file and never blocks this writer.
+    """
+    con.execute("checkpoint")
+    temp = published.with_name(f".{published.name}.{os.getpid()}.tmp")
+    try:
+        shutil.copyfile(live, temp)
+        with open(temp, "rb+") as f:
+            os.fsync(f.fileno())
+        fault_point("during_publish")
+        os.replace(temp, published)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    fsync_dir(published.parent)

@@ -1,0 +1,1 @@
+"""Declaring assets: pure, import-safe, no I/O."""

@@ -1,0 +1,162 @@
+"""The ``@asset`` decorator and the frozen :class:`AssetDef` it returns.
+
+A function *is* the asset: its name is the table name, its parameter names are its upstream
+assets, and the decorated object is still callable as the plain function (handy in tests and
+notebooks). Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import textwrap
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, overload
+
+from assetflow.define.mapping import PartitionMapping
+from assetflow.define.partitions import PartitionsDefinition
+from assetflow.errors import DefinitionError
+
+InputKind = Literal["polars", "lazy", "arrow", "duckdb"]
+
+_CONTEXT_PARAM = "context"
+_KIND_BY_ANNOTATION: dict[str, InputKind] = {
+    "LazyFrame": "lazy",
+    "Table": "arrow",
+    "DuckDBPyRelation": "duckdb",
+}
+
+
+@dataclass(frozen=True, eq=False)
+class AssetDef:
+    """A declared asset. Build with :func:`asset`; call it like the original function."""
+
+    name: str
+    fn: Callable[..., Any]
+    partitions: PartitionsDefinition | None
+    inputs: tuple[str, ...]
+    """Upstream assets whose data is passed in, by parameter name, in signature order."""
+    deps: tuple[str, ...]
+    """Upstream assets that must be fresh first but whose data is not passed in."""
+    input_kinds: Mapping[str, InputKind]
+    context_param: str | None
+    """Name of the parameter that receives the :class:`Context`, if any."""
+    code_version: str
+    code_version_declared: bool
+    mappings: Mapping[str, PartitionMapping] = field(default_factory=dict)
+    description: str | None = None
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.fn(*args, **kwargs)
+
+    @property
+    def upstreams(self) -> tuple[str, ...]:
+        """Every upstream asset, data inputs first."""
+        return self.inputs + tuple(d for d in self.deps if d not in self.inputs)
+
+    def __repr__(self) -> str:
+        return f"AssetDef({self.name!r}, upstreams={list(self.upstreams)})"
+
+
+@overload
+def asset(fn: Callable[..., Any], /) -> AssetDef: ...
+
+
+@overload
+def asset(
+    *,
+    name: str | None = None,
+    partitions: PartitionsDefinition | None = None,
+    deps: list[str] | tuple[str, ...] = (),
+    code_version: str | None = None,
+    mappings: Mapping[str, PartitionMapping] | None = None,
+) -> Callable[[Callable[..., Any]], AssetDef]: ...
+
+
+def asset(
+    fn: Callable[..., Any] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    partitions: PartitionsDefinition | None = None,
+    deps: list[str] | tuple[str, ...] = (),
+    code_version: str | None = None,
+    mappings: Mapping[str, PartitionMapping] | None = None,
+) -> AssetDef | Callable[[Callable[..., Any]], AssetDef]:
+    """Declare a function as an asset.
+
+    Args:
+        name: table name; defaults to the function name.
+        partitions: a partitions definition, or None for a single unpartitioned table.
+        deps: upstream assets to wait for whose data is not passed in.
+        code_version: bump it to mark every partition stale; derived from the source if omitted.
+        mappings: per-upstream partition mapping where the default is not right.
+
+    The function may take ``context`` (an :class:`assetflow.Context`) and one parameter per
+    upstream asset, annotated ``pl.DataFrame`` (default), ``pl.LazyFrame``, ``pa.Table`` or
+    ``duckdb.DuckDBPyRelation``. It returns one of those or a SQL string.
+    """
+
+    def build(f: Callable[..., Any]) -> AssetDef:
+        if not callable(f):
+            raise DefinitionError(f"@asset must decorate a function, got {type(f).__name__}")
+        inputs, kinds, context_param = _inspect_parameters(f)
+        if partitions is not None and not isinstance(partitions, PartitionsDefinition):
+            raise DefinitionError(
+                f"asset {f.__name__!r}: partitions= must be a partitions definition such as "
+                f"af.DailyPartitions(start=...), got {type(partitions).__name__}"
+            )
+        declared = code_version is not None
+        return AssetDef(
+            name=name or f.__name__,
+            fn=f,
+            partitions=partitions,
+            inputs=inputs,
+            deps=tuple(deps),
+            input_kinds=kinds,
+            context_param=context_param,
+            code_version=str(code_version) if declared else _source_version(f),
+            code_version_declared=declared,
+            mappings=dict(mappings or {}),
+            description=inspect.getdoc(f),
+        )
+
+    return build(fn) if fn is not None else build
+
+
+def _inspect_parameters(
+    f: Callable[..., Any],
+) -> tuple[tuple[str, ...], dict[str, InputKind], str | None]:
+    inputs: list[str] = []
+    kinds: dict[str, InputKind] = {}
+    context_param = None
+    for param in inspect.signature(f).parameters.values():
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            raise DefinitionError(
+                f"asset {f.__name__!r}: *args/**kwargs cannot name upstream assets; "
+                "list each upstream as a parameter"
+            )
+        annotation = _annotation_name(param.annotation)
+        if param.name == _CONTEXT_PARAM or annotation == "Context":
+            context_param = param.name
+            continue
+        inputs.append(param.name)
+        kinds[param.name] = _KIND_BY_ANNOTATION.get(annotation, "polars")
+    return tuple(inputs), kinds, context_param
+
+
+def _annotation_name(annotation: Any) -> str:
+    if annotation is inspect.Parameter.empty:
+        return ""
+    text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
+    return str(text).rsplit(".", 1)[-1]
+
+
+def _source_version(f: Callable[..., Any]) -> str:
+    """A short hash of the function's source, so editing the code marks its partitions stale."""
+    try:
+        payload = textwrap.dedent(inspect.getsource(f)).encode()
+    except (OSError, TypeError):
+        payload = f.__code__.co_code + repr(f.__code__.co_consts).encode()
+    return "src:" + hashlib.blake2b(payload, digest_size=6).hexdigest()

@@ -1,0 +1,91 @@
+"""Errors raised by assetflow.
+
+Every error a user can cause is an :class:`AssetflowError` whose message is one line naming the
+thing at fault and the fix; the CLI prints that line and exits 2 (usage) or 1 (a task failed).
+``retryable`` tells the runner whether another attempt could succeed.
+
+::
+
+    AssetflowError
+    ├── DefinitionError            the asset graph is invalid (checked when a Project is built)
+    │   ├── InvalidNameError       asset name is not a safe SQL identifier
+    │   ├── DuplicateAssetError    two assets share a name
+    │   ├── UnknownUpstreamError   an upstream name matches no asset
+    │   └── CycleError             the graph has a cycle
+    ├── ConfigError                project file / module / warehouse setting is unusable
+    ├── SelectionError             an asked-for asset does not exist
+    ├── PartitionKeyError          malformed, out-of-range or not-yet-due partition key
+    ├── PlanError                  the request cannot be planned (e.g. --only with stale upstream)
+    ├── StorageError               the warehouse cannot be read or written
+    │   └── CatalogLockedError     another process holds the catalog past the lock timeout
+    └── TaskError                  user code failed while materializing one partition
+        └── AssetOutputError       the asset returned something that is not a table (terminal)
+"""
+
+from __future__ import annotations
+
+
+class AssetflowError(Exception):
+    """Root of every error assetflow raises on purpose."""
+
+    retryable: bool = False
+    exit_code: int = 2
+
+
+class DefinitionError(AssetflowError):
+    """The asset definitions do not form a valid graph."""
+
+
+class InvalidNameError(DefinitionError):
+    """An asset name is not a safe SQL identifier."""
+
+
+class DuplicateAssetError(DefinitionError):
+    """Two assets have the same name."""
+
+
+class UnknownUpstreamError(DefinitionError):
+    """An asset names an upstream that is not in the project."""
+
+
+class CycleError(DefinitionError):
+    """The asset graph contains a cycle."""
+
+
+class ConfigError(AssetflowError):
+    """The project or warehouse configuration cannot be used."""
+
+
+class SelectionError(AssetflowError):
+    """A selected asset does not exist."""
+
+
+class PartitionKeyError(AssetflowError):
+    """A partition key is malformed, outside the definition, or not yet due."""
+
+
+class PlanError(AssetflowError):
+    """The requested materialization cannot be planned."""
+
+
+class StorageError(AssetflowError):
+    """The warehouse (catalog or data files) cannot be read or written."""
+
+
+class CatalogLockedError(StorageError):
+    """Another process held the catalog for longer than the lock timeout."""
+
+    retryable = True
+
+
+class TaskError(AssetflowError):
+    """User code failed while materializing one (asset, partition)."""
+
+    retryable = True
+    exit_code = 1
+
+
+class AssetOutputError(TaskError):
+    """An asset returned a value that cannot be stored as a table."""
+
+    retryable = False

@@ -1,0 +1,1 @@
+"""Execution: runs user code and stages output files; the runner coordinates commits."""

@@ -1,0 +1,82 @@
+"""Materialize one (asset, partition): load inputs, call user code at one error boundary, stage.
+
+This runs wherever the work runs (in-process today, a worker process tomorrow): it only reads
+committed Parquet files and writes a new staged file. It never touches the catalog.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from assetflow.commit.files import StagedFile, stage_table
+from assetflow.define.asset import AssetDef, InputKind
+from assetflow.define.partitions import UNPARTITIONED
+from assetflow.errors import AssetflowError, TaskError
+from assetflow.execute.context import Context
+from assetflow.execute.outputs import to_arrow
+
+
+def load_input(files: Sequence[Path], kind: InputKind) -> Any:
+    """Read committed partition files as the type the asset's parameter asks for."""
+    paths = [str(f) for f in files]
+    if kind == "lazy":
+        return pl.scan_parquet(paths) if paths else pl.LazyFrame()
+    if kind == "duckdb":
+        return (
+            duckdb.read_parquet(paths, union_by_name=True)
+            if paths
+            else duckdb.sql("select 1 where false")
+        )
+    if kind == "arrow":
+        tables = [pq.read_table(p) for p in paths]
+        return pa.concat_tables(tables, promote_options="default") if tables else pa.table({})
+    frames = [pl.read_parquet(p) for p in paths]
+    if not frames:
+        return pl.DataFrame()
+    return frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
+
+
+def run_asset(
+    asset: AssetDef,
+    partition: str,
+    input_files: Mapping[str, Sequence[Path]],
+    *,
+    root: Path,
+    run_id: str,
+    log: logging.Logger,
+) -> StagedFile:
+    """Compute one partition and stage its Parquet file. User errors become TaskError."""
+    key = None if partition == UNPARTITIONED else partition
+    window = asset.partitions.window(partition) if asset.partitions and key else None
+    inputs = {name: load_input(input_files[name], asset.input_kinds[name]) for name in asset.inputs}
+    kwargs: dict[str, Any] = dict(inputs)
+    if asset.context_param:
+        kwargs[asset.context_param] = Context(
+            asset=asset.name,
+            partition_key=key,
+            start=window[0] if window else None,
+            end=window[1] if window else None,
+            run_id=run_id,
+            log=log,
+        )
+    try:
+        value = asset.fn(**kwargs)
+        table = to_arrow(value, asset=asset.name, partition=partition, inputs=inputs)
+    except AssetflowError:
+        raise
+    except Exception as exc:
+        error = TaskError(
+            f"asset {asset.name!r} partition {partition} raised {type(exc).__name__}: {exc}"
+        )
+        error.traceback = traceback.format_exc()  # type: ignore[attr-defined]
+        raise error from exc
+    return stage_table(table, root, asset.name, partition)

@@ -1,0 +1,1 @@
+"""Observation: reports and progress built from events and catalog state (read-only)."""

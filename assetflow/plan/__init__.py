@@ -1,0 +1,1 @@
+"""Planning: pure functions of (graph, catalog state, as_of); never writes."""

@@ -1,0 +1,236 @@
+"""Project: the facade users hold in notebooks and the CLI drives (graph + warehouse).
+
+It delegates: planning to ``plan``, running to ``execute``, storage to ``commit``, reports to
+``observe``. It is the only layer (with the CLI) that reads the clock.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+
+import polars as pl
+
+from assetflow.commit.catalog import Catalog, open_reader
+from assetflow.define.asset import AssetDef
+from assetflow.define.graph import AssetGraph
+from assetflow.define.partitions import UNPARTITIONED
+from assetflow.errors import AssetflowError, ConfigError, PartitionKeyError, StorageError
+from assetflow.execute.runner import Runner, RunResult, TaskEvent
+from assetflow.observe.status_report import StatusReport
+from assetflow.plan.planner import Plan, build_plan
+from assetflow.plan.staleness import compute_status
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Project:
+    """A set of assets and the warehouse they materialize into.
+
+    Args:
+        assets: the asset definitions (``@af.asset`` functions).
+        warehouse: the data directory; created on first materialization.
+        lock_timeout: seconds to wait for another writer before giving up.
+    """
+
+    def __init__(
+        self,
+        assets: Iterable[AssetDef],
+        warehouse: str | os.PathLike[str] = "warehouse",
+        *,
+        lock_timeout: float = 60.0,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self.graph = AssetGraph.build(assets)
+        self.warehouse = Path(warehouse)
+        self.lock_timeout = lock_timeout
+        self.clock = clock
+
+    @classmethod
+    def load(
+        cls, target: str | os.PathLike[str], warehouse: str | os.PathLike[str] | None = None
+    ) -> Project:
+        """Load a project from a ``.py`` file or a module path such as ``pkg.pipeline``.
+
+        Uses the module's ``Project`` instance if it defines one, else every asset it defines.
+        """
+        module = _import(str(target))
+        found = [v for v in vars(module).values() if isinstance(v, Project)]
+        if found:
+            project = found[0]
+            if warehouse is not None:
+                project.warehouse = Path(warehouse)
+            return project
+        assets = [v for v in vars(module).values() if isinstance(v, AssetDef)]
+        if not assets:
+            raise ConfigError(f"{target} defines no assets; decorate functions with @af.asset")
+        return cls(assets, warehouse if warehouse is not None else "warehouse")
+
+    # -- planning -------------------------------------------------------------------------
+
+    def plan(
+        self,
+        selection: str | Sequence[str] | None = None,
+        *,
+        partition: str | None = None,
+        partitions: Iterable[str] | None = None,
+        force: bool = False,
+        only: bool = False,
+        as_of: datetime | None = None,
+    ) -> Plan:
+        """What :meth:`materialize` would run, without running it."""
+        with open_reader(self.warehouse, timeout=self.lock_timeout) as reader:
+            state = reader.state()
+        return build_plan(
+            self.graph,
+            state,
+            as_of or self.clock(),
+            selection=_as_list(selection),
+            partitions=_keys(partition, partitions),
+            force=force,
+            only=only,
+        )
+
+    def materialize(
+        self,
+        selection: str | Sequence[str] | None = None,
+        *,
+        partition: str | None = None,
+        partitions: Iterable[str] | None = None,
+        force: bool = False,
+        only: bool = False,
+        as_of: datetime | None = None,
+        on_plan: Callable[[Plan], None] | None = None,
+        on_event: Callable[[TaskEvent], None] | None = None,
+        on_wait: Callable[[str], None] | None = None,
+        command: str = "materialize",
+    ) -> RunResult:
+        """Plan and run: the selected partitions plus missing/stale upstreams they need.
+
+        Args:
+            selection: asset name(s); all assets when None.
+            partition: one partition key (or ``partitions=[...]`` for several).
+            force: re-materialize even fresh partitions.
+            only: run only the selection; fail if an upstream is not fresh.
+        """
+        as_of = as_of or self.clock()
+        keys = _keys(partition, partitions)
+        catalog = Catalog.open(self.warehouse, timeout=self.lock_timeout, on_wait=on_wait)
+        try:
+            catalog.interrupt_unfinished_runs(self.clock())
+            state = catalog.state()
+            plan = build_plan(
+                self.graph,
+                state,
+                as_of,
+                selection=_as_list(selection),
+                partitions=keys,
+                force=force,
+                only=only,
+            )
+            if on_plan:
+                on_plan(plan)
+            run_id = f"{self.clock():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+            runner = Runner(self.graph, catalog, state, clock=self.clock, on_event=on_event)
+            return runner.run(plan, run_id, command, os.getpid())
+        finally:
+            catalog.close()
+
+    # -- observing ------------------------------------------------------------------------
+
+    def status(
+        self, selection: str | Sequence[str] | None = None, *, as_of: datetime | None = None
+    ) -> StatusReport:
+        """Every due or committed partition with its status (fresh/stale/missing) and reason."""
+        with open_reader(self.warehouse, timeout=self.lock_timeout) as reader:
+            state = reader.state()
+        as_of = as_of or self.clock()
+        frame = compute_status(self.graph, state, as_of)
+        chosen = self.graph.select(_as_list(selection))
+        return StatusReport(frame.filter(pl.col("asset").is_in(chosen)), self.graph, as_of)
+
+    def read(self, asset: str, partition: str | None = None) -> pl.DataFrame:
+        """The committed data of an asset (one partition, or all of them when None)."""
+        definition = self.graph[asset].partitions
+        if partition is not None:
+            key = definition.parse_key(partition) if definition else UNPARTITIONED
+        with open_reader(self.warehouse, timeout=self.lock_timeout) as reader:
+            files = reader.current_files(asset, None if partition is None else [key])
+        if not files:
+            where = f" partition {partition}" if partition is not None else ""
+            raise PartitionKeyError(
+                f"{asset}{where} has not been materialized; run `asset materialize {asset}"
+                + (f" --partition {partition}`" if partition else "`")
+            )
+        try:
+            return pl.concat([pl.read_parquet(f) for f in files], how="diagonal_relaxed")
+        except (OSError, pl.exceptions.ComputeError) as exc:
+            raise StorageError(
+                f"cannot read {asset}: {exc}; run `asset verify` to check the warehouse"
+            ) from None
+
+    def query(self, sql: str) -> pl.DataFrame:
+        """Run SQL over the warehouse (asset names are tables) and return a polars DataFrame."""
+        import duckdb
+
+        with open_reader(self.warehouse, timeout=self.lock_timeout) as reader:
+            try:
+                return reader.sql(sql)
+            except duckdb.Error as exc:
+                raise AssetflowError(f"query failed: {str(exc).splitlines()[0]}") from None
+
+
+def _as_list(selection: str | Sequence[str] | None) -> list[str] | None:
+    if selection is None:
+        return None
+    return [selection] if isinstance(selection, str) else list(selection) or None
+
+
+def _keys(partition: str | None, partitions: Iterable[str] | None) -> list[str] | None:
+    if partition is not None and partitions is not None:
+        raise PartitionKeyError("pass either partition= or partitions=, not both")
+    if partition is not None:
+        return [partition]
+    return None if partitions is None else list(partitions)
+
+
+def _import(target: str) -> ModuleType:
+    path = Path(target)
+    try:
+        if target.endswith(".py") or path.exists():
+            if not path.is_file():
+                raise ConfigError(
+                    f"project file {target} not found; pass -p/--project PATH to a pipeline .py"
+                )
+            name = f"assetflow_project_{abs(hash(str(path.resolve())))}"
+            if name in sys.modules:
+                return sys.modules[name]
+            spec = importlib.util.spec_from_file_location(name, path)
+            assert spec and spec.loader
+            module = importlib.util.module_from_spec(spec)
+            sys.path.insert(0, str(path.resolve().parent))
+            sys.modules[name] = module
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                del sys.modules[name]
+                raise
+            return module
+        return importlib.import_module(target)
+    except AssetflowError:
+        raise
+    except ModuleNotFoundError as exc:
+        raise ConfigError(f"cannot import project {target!r}: {exc}") from exc
+    except Exception as exc:
+        raise ConfigError(
+            f"cannot load project {target}: {type(exc).__name__}: {exc} (--debug shows where)"
+        ) from exc
