@@ -157,6 +157,7 @@ def _targets(
         listed = statuses.filter(pl.col("asset").is_in(chosen))
         return list(listed.select("asset", "partition").iter_rows())
     targets: list[tuple[str, str]] = []
+    rejected: PartitionKeyError | None = None
     for a in chosen:
         definition = graph[a].partitions
         if definition is None:
@@ -166,11 +167,10 @@ def _targets(
             if not explicit:
                 try:
                     definition.parse_key(key)
-                except PartitionKeyError:
+                except PartitionKeyError as exc:
+                    rejected = rejected or exc
                     continue  # another grain's key: this asset is simply not involved
             targets.append((a, definition.check_key(key, as_of)))
-    if not targets and keys:
-        raise PartitionKeyError(
-            f"no selected asset has partition {keys[0]!r}; check the key format with `asset list`"
-        )
+    if not targets and rejected:
+        raise rejected
     return targets

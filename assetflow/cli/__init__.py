@@ -1,0 +1,10 @@
+"""The ``asset`` command: a thin click layer over :class:`assetflow.Project`.
+
+``app`` holds the group and :func:`main`; each other module adds one family of commands and is
+imported here so it registers itself.
+"""
+
+from assetflow.cli import materialize, observe  # noqa: F401  (register commands)
+from assetflow.cli.app import cli, main
+
+__all__ = ["cli", "main"]

@@ -1,0 +1,98 @@
+"""The ``asset`` click group, its global options, and :func:`main` (error handling).
+
+Every user mistake is an :class:`AssetflowError`; :func:`main` prints its one-line message and
+exits with its code (2 usage, 1 a task failed). ``--debug`` adds the traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+import click
+
+from assetflow.config import resolve_settings
+from assetflow.errors import AssetflowError
+from assetflow.project import Project
+
+
+class CliState:
+    """Global options, and the project loaded from them on first use."""
+
+    def __init__(self, project: str | None, warehouse: str | None, lock_timeout: float | None):
+        self._options = (project, warehouse)
+        self._lock_timeout = lock_timeout
+        self._project: Project | None = None
+
+    @property
+    def project(self) -> Project:
+        if self._project is None:
+            settings = resolve_settings(*self._options)
+            self._project = Project.load(settings.project, warehouse=settings.warehouse)
+            self._project.lock_timeout = self._lock_timeout or settings.lock_timeout
+        return self._project
+
+
+pass_state = click.make_pass_decorator(CliState)
+partition_option = click.option(
+    "--partition", "partition", metavar="KEY", help="Partition key, e.g. 2026-04-08."
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "-p",
+    "--project",
+    metavar="PATH",
+    help="Pipeline .py file or module (env ASSETFLOW_PROJECT, else [tool.assetflow]).",
+)
+@click.option(
+    "-w",
+    "--warehouse",
+    metavar="DIR",
+    help="Warehouse directory (env ASSETFLOW_WAREHOUSE, else [tool.assetflow]).",
+)
+@click.option(
+    "--lock-timeout",
+    type=float,
+    metavar="SECONDS",
+    help="How long to wait for another process writing the warehouse (default 60).",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.version_option(package_name="assetflow")
+@click.pass_context
+def cli(ctx: click.Context, project, warehouse, lock_timeout, debug) -> None:
+    """assetflow: declare partitioned assets; plan what is missing or stale; materialize it
+    atomically into DuckDB-backed Parquet.
+
+    \b
+    Examples:
+      asset list
+      asset status --details
+      asset materialize --partition 2026-04-08
+      asset materialize daily_report --partition 2026-04-08 --force --only
+      asset query "select * from daily_report"
+    """
+    ctx.obj = CliState(project, warehouse, lock_timeout)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``asset`` console script."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        cli.main(args=args, prog_name="asset", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except AssetflowError as exc:
+        if "--debug" in args:
+            traceback.print_exc()
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
