@@ -44,7 +44,6 @@ from assetflow.plan.planner import Plan, Step
 from assetflow.project import Project
 
 __all__ = [
-    "UNPARTITIONED",
     "AllPartitions",
     "AssetDef",
     "AssetGraph",
@@ -74,6 +73,7 @@ __all__ = [
     "TaskError",
     "TaskEvent",
     "TaskResult",
+    "UNPARTITIONED",
     "UnknownUpstreamError",
     "asset",
 ]

@@ -1,0 +1,147 @@
+"""The catalog's two files: the live one a writer holds and the snapshot readers open."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import duckdb
+import polars as pl
+import pytest
+
+import assetflow as af
+from assetflow.commit.catalog import LIVE_CATALOG, PUBLISHED_CATALOG, Catalog, open_reader
+from tests.conftest import AS_OF, resource
+
+
+def linear(warehouse) -> af.Project:
+    p = af.Project.load(resource("linear"), warehouse=warehouse)
+    p.clock = lambda: AS_OF
+    return p
+
+
+def test_views_work_from_any_directory_without_assetflow(warehouse, tmp_path):
+    linear(warehouse).materialize(partitions=["2026-04-02", "2026-04-03"])
+    script = textwrap.dedent(f"""
+        import duckdb
+        con = duckdb.connect({str(warehouse / PUBLISHED_CATALOG)!r}, read_only=True)
+        print(con.sql("select count(*) from clean").fetchall()[0][0])
+    """)
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "10"
+
+
+def test_readers_are_not_blocked_while_a_writer_holds_the_catalog(warehouse):
+    linear(warehouse).materialize(partition="2026-04-02")
+    writer = Catalog.open(warehouse, timeout=1)
+    try:
+        # The live file is locked against every other process...
+        probe = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                f"import duckdb; duckdb.connect({str(warehouse / LIVE_CATALOG)!r}, read_only=True)",
+            ],
+            capture_output=True,
+            text=True,
+        )
+        assert probe.returncode != 0 and "lock" in probe.stderr.lower()
+        # ...but the published snapshot is not.
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import duckdb; c = duckdb.connect("
+                f"{str(warehouse / PUBLISHED_CATALOG)!r}, read_only=True);"
+                "print(c.sql('select count(*) from report').fetchall()[0][0])",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.strip() == "1"
+    finally:
+        writer.close()
+
+
+def test_second_writer_waits_then_fails_with_a_clear_message(warehouse):
+    linear(warehouse).materialize(partition="2026-04-02")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
+            import sys, time
+            from pathlib import Path
+            from assetflow.commit.catalog import Catalog
+            c = Catalog.open(Path({str(warehouse)!r}))
+            print("held", flush=True)
+            time.sleep(30)
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        notes: list[str] = []
+        with pytest.raises(af.CatalogLockedError, match=r"locked by process \d+"):
+            Catalog.open(warehouse, timeout=0.5, on_wait=notes.append)
+        assert notes and "waiting for process" in notes[0]
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_snapshot_held_open_by_a_reader_stays_consistent_across_commits(warehouse):
+    p = linear(warehouse)
+    p.materialize(partition="2026-04-02")
+    reader = duckdb.connect(str(warehouse / PUBLISHED_CATALOG), read_only=True)
+    try:
+        before = reader.sql("select count(*) from raw").fetchall()[0][0]
+        p.materialize(partition="2026-04-03")
+        assert reader.sql("select count(*) from raw").fetchall()[0][0] == before
+    finally:
+        reader.close()
+    assert p.query("select count(*) as n from raw")["n"][0] == before * 2
+
+
+def test_moved_warehouse_gets_its_views_rebuilt_by_the_next_writer(warehouse, tmp_path):
+    linear(warehouse).materialize(partition="2026-04-02")
+    moved = tmp_path / "moved"
+    shutil.move(warehouse, moved)
+    p = linear(moved)
+    p.materialize(partition="2026-04-03")
+    assert p.query("select count(*) as n from raw")["n"][0] == 20
+
+
+def test_rematerializing_replaces_never_appends(warehouse):
+    p = linear(warehouse)
+    for _ in range(3):
+        p.materialize(partition="2026-04-02", force=True)
+    assert p.query("select count(*) as n from raw")["n"][0] == 10
+    with open_reader(warehouse) as reader:
+        assert reader.history("raw", "2026-04-02").height == 3
+        assert len(reader.current_files("raw")) == 1
+
+
+def test_read_returns_one_partition_or_all(warehouse):
+    p = linear(warehouse)
+    p.materialize(partitions=["2026-04-02", "2026-04-03"])
+    one = p.read("raw", partition="2026-04-03")
+    assert one["value"].to_list() == [i * 3 for i in range(10)]
+    assert p.read("raw").height == 20
+    with pytest.raises(af.PartitionKeyError, match="has not been materialized"):
+        p.read("raw", partition="2026-04-05")
+    assert isinstance(p.query("select 1 as x"), pl.DataFrame)
+
+
+def test_status_of_an_empty_warehouse_needs_no_catalog(warehouse):
+    report = linear(warehouse).status()
+    assert set(report.frame["status"]) == {"missing"}
+    assert not warehouse.exists()

@@ -1,0 +1,48 @@
+"""The atomic file write and content versions, on real files."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from assetflow.commit.files import encode_key, stage_table
+from assetflow.commit.versions import data_version, file_checksum
+
+
+def test_keys_never_escape_their_directory():
+    assert encode_key("2026-04-08") == "2026-04-08"
+    assert encode_key("2026-04-08T02:00") == "2026-04-08T02%3A00"
+    assert "/" not in encode_key("../../etc/passwd")
+    assert encode_key("..") == "%2E%2E"
+    assert "=" not in encode_key("day=2026-04-08")
+
+
+def test_stage_writes_an_immutable_file_and_leaves_no_temp(tmp_path):
+    table = pa.table({"a": [1, 2, 3]})
+    staged = stage_table(table, tmp_path, "thing", "2026-04-08")
+    path = tmp_path / staged.path
+    assert path.parent == tmp_path / "thing" / "2026-04-08"
+    assert pq.read_table(path).equals(table)
+    assert staged.row_count == 3 and staged.bytes == path.stat().st_size
+    assert staged.file_checksum == file_checksum(path)
+    assert not list(tmp_path.rglob(".tmp-*"))
+    again = stage_table(table, tmp_path, "thing", "2026-04-08")
+    assert again.path != staged.path and again.data_version == staged.data_version
+
+
+def test_data_version_ignores_batching_but_not_values_or_schema():
+    t = pa.table({"a": [1, 2, 3], "b": ["x", None, "z"]})
+    rebatched = pa.concat_tables([t.slice(0, 1), t.slice(1)])
+    assert data_version(t) == data_version(rebatched)
+    assert data_version(t) != data_version(t.slice(0, 2))
+    assert data_version(t) != data_version(t.rename_columns(["a", "c"]))
+
+
+def test_failed_write_removes_the_temp_file(tmp_path):
+    class Boom:
+        num_rows = 1
+
+    with pytest.raises(Exception):  # noqa: B017 - any failure inside the writer
+        stage_table(Boom(), tmp_path, "thing", "k")  # type: ignore[arg-type]
+    assert not list(tmp_path.rglob("*.parquet"))
