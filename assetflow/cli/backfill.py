@@ -20,6 +20,7 @@ from assetflow.automation.backfill import (
 )
 from assetflow.cli.app import CliState, cli, json_option, pass_state
 from assetflow.cli.progress import Progress
+from assetflow.cli.schedule import now_option, parse_now
 from assetflow.errors import SelectionError
 
 
@@ -36,9 +37,12 @@ from assetflow.errors import SelectionError
     show_default=True,
     help="Partition keys per run (bounds memory; progress is recorded after each).",
 )
+@now_option
 @json_option
 @pass_state
-def backfill(state: CliState, assets, from_key, to_key, force, dry_run, batch, as_json) -> None:
+def backfill(
+    state: CliState, assets, from_key, to_key, force, dry_run, batch, now_text, as_json
+) -> None:
     """Materialize ASSETS (all partitioned assets when none) for every partition from --from
     to --to, plus the missing or stale upstream partitions they need.
 
@@ -49,12 +53,12 @@ def backfill(state: CliState, assets, from_key, to_key, force, dry_run, batch, a
     again only redoes what is missing or stale (idempotent).
     """
     project = state.project
+    as_of = parse_now(now_text) if now_text else project.clock()
     if assets and assets[0] == "resume":
-        _resume(state, assets[1:], batch, as_json)
+        _resume(state, assets[1:], batch, as_json, as_of)
         return
     if not from_key or not to_key:
         raise SelectionError("asset backfill needs --from KEY and --to KEY (inclusive range)")
-    as_of = project.clock()
     spec = BackfillSpec(tuple(assets) or None, from_key, to_key, force)
     targets = requested_keys(project, spec, as_of)
     plans, summary = plan_backfill(project, targets, as_of, force=force)
@@ -84,13 +88,12 @@ def backfill(state: CliState, assets, from_key, to_key, force, dry_run, batch, a
     _report(outcome, as_json, _plan_json(spec, summary, total))
 
 
-def _resume(state: CliState, args, batch: int, as_json: bool) -> None:
+def _resume(state: CliState, args, batch: int, as_json: bool, as_of) -> None:
     if len(args) != 1 or not args[0].isdigit():
         raise SelectionError("usage: asset backfill resume ID (ids: `asset backfills`)")
     project = state.project
     backfill_id = int(args[0])
     spec, row = load_backfill(project, backfill_id)
-    as_of = project.clock()
     targets = requested_keys(project, spec, as_of)
     plans, summary = plan_backfill(project, targets, as_of, force=spec.force)
     remaining = sum(len(p.to_run) for p in plans)
