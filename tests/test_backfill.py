@@ -29,6 +29,7 @@ def backfill(warehouse, *args, env=None):
     )
 
 
+@pytest.mark.slow
 def test_dry_run_prints_the_plan_per_asset_and_runs_nothing(warehouse):
     backfill(warehouse, "raw", "--from", "2026-04-01", "--to", "2026-04-03")
     span = ["--from", "2026-04-01", "--to", "2026-04-05"]
@@ -45,6 +46,7 @@ def test_dry_run_prints_the_plan_per_asset_and_runs_nothing(warehouse):
     assert as_json["to_run"] == 12 and as_json["assets"][0]["fresh"] == 3
 
 
+@pytest.mark.slow
 def test_backfill_is_recorded_and_rerunning_changes_nothing(warehouse):
     first = backfill(warehouse, "--from", "2026-04-01", "--to", "2026-04-10", "--batch", "4")
     assert first.returncode == 0, first.stderr
@@ -81,6 +83,7 @@ def test_errors_are_one_line(warehouse):
     assert unknown.returncode == 2 and "no backfill 7" in unknown.stderr
 
 
+@pytest.mark.slow
 def test_failed_partitions_fail_the_backfill_and_resume_finishes_it(warehouse):
     failing = backfill(
         warehouse, "--from", "2026-04-01", "--to", "2026-04-03", env={"LINEAR_FAIL": "report"}

@@ -24,6 +24,7 @@ def tick(warehouse, now, env=None):
     )
 
 
+@pytest.mark.slow
 def test_catchup_materializes_every_missed_day_then_only_the_new_one(warehouse):
     first = tick(warehouse, "2026-04-08T03:00")
     assert first.returncode == 0, first.stderr
