@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-
-import polars as pl
 
 from assetflow.automation.sources import observe_sources
 from assetflow.commit.automation import (
@@ -34,7 +32,8 @@ from assetflow.commit.automation import (
 from assetflow.commit.catalog import Catalog, open_reader
 from assetflow.errors import AssetflowError, PartitionKeyError, SelectionError
 from assetflow.execute.runner import RunResult, TaskEvent
-from assetflow.plan.planner import Plan, build_plan
+from assetflow.plan.closure import run_closure, summarize
+from assetflow.plan.staleness import compute_status
 from assetflow.plan.ticks import group_by_keys
 from assetflow.project import Project
 
@@ -103,38 +102,14 @@ def plan_backfill(
     as_of: datetime,
     *,
     force: bool,
-    skip: set[tuple[str, str]] | None = None,
-) -> tuple[list[Plan], list[AssetSummary]]:
-    """One plan per group of assets sharing keys, and a per-asset summary of them."""
+) -> tuple[int, list[AssetSummary]]:
+    """How many partitions the backfill will run, and a per-asset summary (vectorized)."""
     with open_reader(project.warehouse, timeout=project.lock_timeout) as reader:
         state = reader.state()
-    if skip:
-        targets = {a: [k for k in ks if (a, k) not in skip] for a, ks in targets.items()}
-        targets = {a: ks for a, ks in targets.items() if ks}
-    plans = [
-        build_plan(project.graph, state, as_of, selection=assets, partitions=keys, force=force)
-        for assets, keys in group_by_keys(targets)
-    ]
-    return plans, summarize(plans, project.graph.order)
-
-
-def summarize(plans: Sequence[Plan], order: Sequence[str]) -> list[AssetSummary]:
-    rows = [(s.asset, s.partition, s.status, s.run, s.requested) for p in plans for s in p.steps]
-    if not rows:
-        return []
-    frame = pl.DataFrame(
-        rows, schema=["asset", "partition", "status", "run", "requested"], orient="row"
-    ).unique(["asset", "partition"], keep="first")
-    grouped = frame.group_by("asset").agg(
-        requested=pl.col("requested").sum(),
-        missing=(pl.col("requested") & (pl.col("status") == "missing")).sum(),
-        stale=(pl.col("requested") & (pl.col("status") == "stale")).sum(),
-        fresh=(pl.col("requested") & (pl.col("status") == "fresh")).sum(),
-        will_run=(pl.col("requested") & pl.col("run")).sum(),
-        upstream=(~pl.col("requested") & pl.col("run")).sum(),
-    )
-    rank = {n: i for i, n in enumerate(order)}
-    return sorted((AssetSummary(**r) for r in grouped.to_dicts()), key=lambda s: rank[s.asset])
+    statuses = compute_status(project.graph, state, as_of)
+    closure = run_closure(project.graph, statuses, targets, force=force)
+    summary = [AssetSummary(**r) for r in summarize(closure, project.graph.order).to_dicts()]
+    return int(closure["run"].sum()), summary
 
 
 @dataclass

@@ -61,8 +61,7 @@ def backfill(
         raise SelectionError("asset backfill needs --from KEY and --to KEY (inclusive range)")
     spec = BackfillSpec(tuple(assets) or None, from_key, to_key, force)
     targets = requested_keys(project, spec, as_of)
-    plans, summary = plan_backfill(project, targets, as_of, force=force)
-    total = sum(len(p.to_run) for p in plans)
+    total, summary = plan_backfill(project, targets, as_of, force=force)
     if as_json and dry_run:
         click.echo(json.dumps(_plan_json(spec, summary, total), indent=2))
         return
@@ -95,8 +94,7 @@ def _resume(state: CliState, args, batch: int, as_json: bool, as_of) -> None:
     backfill_id = int(args[0])
     spec, row = load_backfill(project, backfill_id)
     targets = requested_keys(project, spec, as_of)
-    plans, summary = plan_backfill(project, targets, as_of, force=spec.force)
-    remaining = sum(len(p.to_run) for p in plans)
+    remaining, summary = plan_backfill(project, targets, as_of, force=spec.force)
     if not as_json:
         click.echo(
             f"resuming backfill {backfill_id} ({spec.from_key} .. {spec.to_key}): "

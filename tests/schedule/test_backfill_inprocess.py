@@ -41,8 +41,7 @@ def project(warehouse: Path) -> af.Project:
 
 def backfill(p: af.Project, spec: BackfillSpec, **kwargs):
     targets = requested_keys(p, spec, AS_OF)
-    plans, summary = plan_backfill(p, targets, AS_OF, force=spec.force)
-    total = sum(len(x.to_run) for x in plans)
+    total, summary = plan_backfill(p, targets, AS_OF, force=spec.force)
     bid = start_backfill(p, spec, AS_OF, total)
     return bid, summary, run_backfill(p, bid, spec, AS_OF, **kwargs)
 
