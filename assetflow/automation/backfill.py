@@ -15,6 +15,7 @@ backfill's own runs already committed.
 from __future__ import annotations
 
 import getpass
+import inspect
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -164,6 +165,7 @@ def run_backfill(
     batch: int = DEFAULT_BATCH,
     resume: bool = False,
     base_done: int = 0,
+    workers: int | None = None,
     on_event: Callable[[TaskEvent], None] | None = None,
     on_wait: Callable[[str], None] | None = None,
 ) -> BackfillOutcome:
@@ -199,6 +201,7 @@ def run_backfill(
                     on_event=on_event,
                     on_wait=on_wait,
                     command=_command(backfill_id),
+                    **materialize_options(project, workers),
                 )
                 runs.append(result)
                 done += result.count("succeeded") + result.count("skipped")
@@ -256,6 +259,15 @@ def list_backfills(project: Project) -> list[dict]:
         if r["state"] == "running" and not _alive(r["pid"]):
             r["state"] = "interrupted"
     return rows
+
+
+def materialize_options(project: Project, workers: int | None) -> dict[str, int]:
+    """Pass ``workers`` on to ``Project.materialize`` when this build's runner takes it."""
+    if workers is None:
+        return {}
+    if "workers" not in inspect.signature(project.materialize).parameters:
+        raise BackfillError("--workers: this assetflow runs tasks one at a time; drop --workers")
+    return {"workers": workers}
 
 
 def _command(backfill_id: int) -> str:

@@ -13,6 +13,7 @@ from assetflow.automation.backfill import (
     BackfillSpec,
     list_backfills,
     load_backfill,
+    materialize_options,
     plan_backfill,
     requested_keys,
     run_backfill,
@@ -37,11 +38,17 @@ from assetflow.errors import SelectionError
     show_default=True,
     help="Partition keys per run (bounds memory; progress is recorded after each).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Tasks to run in parallel (when the runner supports it).",
+)
 @now_option
 @json_option
 @pass_state
 def backfill(
-    state: CliState, assets, from_key, to_key, force, dry_run, batch, now_text, as_json
+    state: CliState, assets, from_key, to_key, force, dry_run, batch, workers, now_text, as_json
 ) -> None:
     """Materialize ASSETS (all partitioned assets when none) for every partition from --from
     to --to, plus the missing or stale upstream partitions they need.
@@ -54,8 +61,9 @@ def backfill(
     """
     project = state.project
     as_of = parse_now(now_text) if now_text else project.clock()
+    materialize_options(project, workers)  # fail before recording anything
     if assets and assets[0] == "resume":
-        _resume(state, assets[1:], batch, as_json, as_of)
+        _resume(state, assets[1:], batch, as_json, as_of, workers)
         return
     if not from_key or not to_key:
         raise SelectionError("asset backfill needs --from KEY and --to KEY (inclusive range)")
@@ -81,13 +89,14 @@ def backfill(
         spec,
         as_of,
         batch=batch,
+        workers=workers,
         on_event=None if as_json else Progress(total),
         on_wait=lambda msg: click.echo(f"note: {msg}", err=True),
     )
     _report(outcome, as_json, _plan_json(spec, summary, total))
 
 
-def _resume(state: CliState, args, batch: int, as_json: bool, as_of) -> None:
+def _resume(state: CliState, args, batch: int, as_json: bool, as_of, workers) -> None:
     if len(args) != 1 or not args[0].isdigit():
         raise SelectionError("usage: asset backfill resume ID (ids: `asset backfills`)")
     project = state.project
@@ -108,6 +117,7 @@ def _resume(state: CliState, args, batch: int, as_json: bool, as_of) -> None:
         batch=batch,
         resume=True,
         base_done=int(row["done"]),
+        workers=workers,
         on_event=None if as_json else Progress(remaining),
         on_wait=lambda msg: click.echo(f"note: {msg}", err=True),
     )
