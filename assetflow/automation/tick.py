@@ -156,14 +156,13 @@ def _outcome(due, last: dict | None, runnable: dict[str, list[str]]) -> Schedule
     runs: tuple[str, ...] = ()
     if last:
         runs = tuple(json.loads(last["run_ids"]))
+    chosen = {a: set(keys) for a, keys in runnable.items()}
     return ScheduleOutcome(
         name=due.schedule.name,
         tick_time=due.tick_time,
         last_tick=last["tick_time"] if last else None,
         last_runs=runs,
-        targets={
-            a: [k for k in keys if k in set(runnable.get(a, ()))] for a, keys in due.targets.items()
-        },
+        targets={a: [k for k in keys if k in chosen.get(a, ())] for a, keys in due.targets.items()},
     )
 
 
