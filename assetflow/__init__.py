@@ -21,6 +21,8 @@ from assetflow.define.partitions import (
     PartitionsDefinition,
     StaticPartitions,
 )
+from assetflow.define.schedule import Schedule
+from assetflow.define.source import source
 from assetflow.errors import (
     AssetflowError,
     AssetOutputError,
@@ -65,6 +67,7 @@ __all__ = [
     "PlanError",
     "Project",
     "RunResult",
+    "Schedule",
     "SelectionError",
     "StaticPartitions",
     "StatusReport",
@@ -76,4 +79,5 @@ __all__ = [
     "UNPARTITIONED",
     "UnknownUpstreamError",
     "asset",
+    "source",
 ]

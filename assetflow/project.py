@@ -22,6 +22,7 @@ from assetflow.commit.catalog import Catalog, open_reader
 from assetflow.define.asset import AssetDef
 from assetflow.define.graph import AssetGraph
 from assetflow.define.partitions import UNPARTITIONED
+from assetflow.define.schedule import Schedule
 from assetflow.errors import AssetflowError, ConfigError, PartitionKeyError, StorageError
 from assetflow.execute.runner import Runner, RunResult, TaskEvent
 from assetflow.observe.status_report import StatusReport
@@ -40,6 +41,8 @@ class Project:
         assets: the asset definitions (``@af.asset`` functions).
         warehouse: the data directory; created on first materialization.
         lock_timeout: seconds to wait for another writer before giving up.
+        schedules: group-level :class:`Schedule` objects (asset-level ``schedule=`` are added
+            automatically); ``asset tick`` runs them.
     """
 
     def __init__(
@@ -49,8 +52,10 @@ class Project:
         *,
         lock_timeout: float = 60.0,
         clock: Callable[[], datetime] = _utcnow,
+        schedules: Iterable[Schedule] = (),
     ) -> None:
         self.graph = AssetGraph.build(assets)
+        self.schedules = _check_schedules(self.graph, schedules)
         self.warehouse = Path(warehouse)
         self.lock_timeout = lock_timeout
         self.clock = clock
@@ -73,7 +78,8 @@ class Project:
         assets = [v for v in vars(module).values() if isinstance(v, AssetDef)]
         if not assets:
             raise ConfigError(f"{target} defines no assets; decorate functions with @af.asset")
-        return cls(assets, warehouse if warehouse is not None else "warehouse")
+        schedules = [v for v in vars(module).values() if isinstance(v, Schedule)]
+        return cls(assets, warehouse if warehouse is not None else "warehouse", schedules=schedules)
 
     # -- planning -------------------------------------------------------------------------
 
@@ -187,6 +193,18 @@ class Project:
                 return reader.sql(sql)
             except duckdb.Error as exc:
                 raise AssetflowError(f"query failed: {str(exc).splitlines()[0]}") from None
+
+
+def _check_schedules(graph: AssetGraph, schedules: Iterable[Schedule]) -> tuple[Schedule, ...]:
+    """Group schedules plus one per asset declared with ``schedule=``; names must be unique."""
+    found = list(schedules) + [a.schedule for a in graph if a.schedule is not None]
+    names = [s.name for s in found]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ConfigError(f"two schedules are named {duplicates[0]!r}; give each a unique name")
+    for s in found:
+        graph.select(list(s.assets))  # raises SelectionError naming an unknown asset
+    return tuple(found)
 
 
 def _as_list(selection: str | Sequence[str] | None) -> list[str] | None:

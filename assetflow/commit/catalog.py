@@ -16,13 +16,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
+from assetflow.commit.automation import (
+    AUTOMATION_DDL,
+    OBSERVATION_SCHEMA,
+    latest_observations,
+)
 from assetflow.commit.connect import connect
 from assetflow.commit.faults import fault_point
 from assetflow.commit.files import StagedFile
@@ -58,6 +63,10 @@ class CatalogState:
 
     current: pl.DataFrame
     inputs: pl.DataFrame
+    observations: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=OBSERVATION_SCHEMA)
+    )
+    """Latest observed version per (source, partition); see ``commit/automation.py``."""
 
     @classmethod
     def empty(cls) -> CatalogState:
@@ -105,7 +114,7 @@ class CatalogReader:
                  on i.materialization_id = c.materialization_id""",
             schema=INPUTS_SCHEMA,
         )
-        return CatalogState(current=current, inputs=inputs)
+        return CatalogState(current=current, inputs=inputs, observations=latest_observations(self))
 
     def current_files(self, asset: str, partitions: Iterable[str] | None = None) -> list[Path]:
         """Absolute paths of the committed files of ``asset`` (optionally some partitions)."""
@@ -180,6 +189,7 @@ class Catalog(CatalogReader):
         con = connect(live, read_only=False, timeout=timeout, on_wait=on_wait)
         try:
             con.execute(DDL)
+            con.execute(AUTOMATION_DDL)
             _check_schema_version(con, live)
             con.execute(
                 "insert or replace into assetflow.meta values ('root', ?)", [str(root.resolve())]

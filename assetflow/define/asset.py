@@ -16,9 +16,11 @@ from typing import Any, Literal, overload
 
 from assetflow.define.mapping import PartitionMapping
 from assetflow.define.partitions import PartitionsDefinition
+from assetflow.define.schedule import Schedule
 from assetflow.errors import DefinitionError
 
 InputKind = Literal["polars", "lazy", "arrow", "duckdb"]
+Automation = Literal["eager"]
 
 _CONTEXT_PARAM = "context"
 _KIND_BY_ANNOTATION: dict[str, InputKind] = {
@@ -46,6 +48,16 @@ class AssetDef:
     code_version_declared: bool
     mappings: Mapping[str, PartitionMapping] = field(default_factory=dict)
     description: str | None = None
+    schedule: Schedule | None = None
+    """When set, ``asset tick`` materializes the partitions that became due at its cron times."""
+    automation: Automation | None = None
+    """``"eager"``: every tick materializes each due partition that is missing or stale."""
+    observe: Callable[..., str | None] | None = None
+    """Set on source assets (:func:`assetflow.source`): returns a partition's version or None."""
+
+    @property
+    def is_source(self) -> bool:
+        return self.observe is not None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.fn(*args, **kwargs)
@@ -71,6 +83,11 @@ def asset(
     deps: list[str] | tuple[str, ...] = (),
     code_version: str | None = None,
     mappings: Mapping[str, PartitionMapping] | None = None,
+    schedule: str | None = None,
+    timezone: str | None = None,
+    catchup: bool = True,
+    start: str | None = None,
+    automation: Automation | None = None,
 ) -> Callable[[Callable[..., Any]], AssetDef]: ...
 
 
@@ -83,6 +100,11 @@ def asset(
     deps: list[str] | tuple[str, ...] = (),
     code_version: str | None = None,
     mappings: Mapping[str, PartitionMapping] | None = None,
+    schedule: str | None = None,
+    timezone: str | None = None,
+    catchup: bool = True,
+    start: str | None = None,
+    automation: Automation | None = None,
 ) -> AssetDef | Callable[[Callable[..., Any]], AssetDef]:
     """Declare a function as an asset.
 
@@ -92,6 +114,13 @@ def asset(
         deps: upstream assets to wait for whose data is not passed in.
         code_version: bump it to mark every partition stale; derived from the source if omitted.
         mappings: per-upstream partition mapping where the default is not right.
+        schedule: cron expression (``"0 2 * * *"``, ``"@daily"``): ``asset tick`` materializes
+            the partitions that became due at each cron time (see docs/scheduling.md).
+        timezone: timezone of ``schedule``; defaults to the partitions' timezone, else UTC.
+        catchup: with a schedule, also materialize every earlier due partition that is missing
+            or stale (True), or only the ones that became due at the latest cron time (False).
+        start: first day the schedule materializes (default: the first partition).
+        automation: ``"eager"`` materializes every due missing or stale partition at each tick.
 
     The function may take ``context`` (an :class:`assetflow.Context`) and one parameter per
     upstream asset, annotated ``pl.DataFrame`` (default), ``pl.LazyFrame``, ``pa.Table`` or
@@ -120,9 +149,37 @@ def asset(
             code_version_declared=declared,
             mappings=dict(mappings or {}),
             description=inspect.getdoc(f),
+            schedule=_schedule(name or f.__name__, partitions, schedule, timezone, catchup, start),
+            automation=_automation(name or f.__name__, automation),
         )
 
     return build(fn) if fn is not None else build
+
+
+def _schedule(
+    name: str,
+    partitions: PartitionsDefinition | None,
+    cron: str | None,
+    timezone: str | None,
+    catchup: bool,
+    start: str | None,
+) -> Schedule | None:
+    if cron is None:
+        if timezone is not None or start is not None:
+            raise DefinitionError(
+                f"asset {name!r}: timezone=/start= only apply with schedule=; add schedule=..."
+            )
+        return None
+    zone = timezone or getattr(partitions, "timezone", None) or "UTC"
+    return Schedule(name, cron, (name,), timezone=zone, catchup=catchup, start=start)
+
+
+def _automation(name: str, automation: str | None) -> Automation | None:
+    if automation not in (None, "eager"):
+        raise DefinitionError(
+            f"asset {name!r}: automation={automation!r} is not supported; use 'eager' or None"
+        )
+    return automation  # type: ignore[return-value]
 
 
 def _inspect_parameters(

@@ -25,6 +25,7 @@ import polars as pl
 from assetflow.commit.catalog import CatalogState
 from assetflow.define.graph import AssetGraph
 from assetflow.define.partitions import UNPARTITIONED
+from assetflow.plan.source_status import source_reasons
 
 STATUS_SCHEMA = {
     "asset": pl.String,
@@ -82,6 +83,8 @@ def _asset_status(
             ),
         )
     ]
+    if asset.is_source:
+        reasons.append(source_reasons(state, name))
     keys = base["partition"].to_list()
     for rank, up in enumerate(asset.upstreams, start=1):
         reasons.append(_upstream_reasons(graph, state, name, up, keys, done[up], rank))

@@ -1,0 +1,297 @@
+"""Backfills: materialize a range of partitions in batches, recorded and resumable.
+
+A backfill is a row in ``assetflow.backfills`` (range, selection, who, when, state, progress,
+run ids). It runs as a sequence of ordinary runs through ``Project.materialize``, one per batch of
+partition keys (in key order, all selected assets per batch), so memory stays bounded by the
+batch, downstream partitions of early keys are done before later keys start, and readers see
+progress as each batch publishes. Every run's command is ``backfill <id>``, which is how
+``resume`` finds what the backfill already committed.
+
+Idempotent by construction: without ``--force`` only missing or stale partitions run, so a second
+run, or an overlapping backfill, finds them fresh; with ``--force`` a resume skips partitions the
+backfill's own runs already committed.
+"""
+
+from __future__ import annotations
+
+import getpass
+import inspect
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from assetflow.automation.sources import observe_sources
+from assetflow.commit.automation import (
+    backfill_rows,
+    create_backfill,
+    materialized_by,
+    record_source_versions,
+    runs_with_command,
+    update_backfill,
+)
+from assetflow.commit.catalog import Catalog, open_reader
+from assetflow.errors import AssetflowError, PartitionKeyError, SelectionError
+from assetflow.execute.runner import RunResult, TaskEvent
+from assetflow.plan.closure import run_closure, summarize
+from assetflow.plan.staleness import compute_status
+from assetflow.plan.ticks import group_by_keys
+from assetflow.project import Project
+
+DEFAULT_BATCH = 10
+
+
+class BackfillError(AssetflowError):
+    """A backfill cannot be found or resumed."""
+
+
+@dataclass(frozen=True)
+class BackfillSpec:
+    selection: tuple[str, ...] | None
+    from_key: str
+    to_key: str
+    force: bool = False
+
+
+@dataclass(frozen=True)
+class AssetSummary:
+    asset: str
+    requested: int
+    missing: int
+    stale: int
+    fresh: int
+    will_run: int
+    upstream: int
+    """Partitions pulled in because a requested partition needs them."""
+
+
+def requested_keys(project: Project, spec: BackfillSpec, as_of: datetime) -> dict[str, list[str]]:
+    """asset -> the keys of the range it has (assets of another grain are left out)."""
+    explicit = spec.selection is not None
+    chosen = project.graph.select(list(spec.selection) if explicit else None)
+    targets: dict[str, list[str]] = {}
+    for name in chosen:
+        definition = project.graph[name].partitions
+        if definition is None:
+            if explicit:
+                raise SelectionError(
+                    f"{name} is unpartitioned; a backfill covers a partition range, use "
+                    f"`asset materialize {name}`"
+                )
+            continue
+        try:
+            definition.parse_key(spec.from_key)
+            definition.parse_key(spec.to_key)
+        except PartitionKeyError:
+            if explicit:
+                raise
+            continue
+        keys = definition.keys_between(spec.from_key, spec.to_key, as_of)
+        if keys:
+            targets[name] = keys
+    if not targets:
+        raise PartitionKeyError(
+            f"no selected asset has partitions from {spec.from_key} to {spec.to_key}; check "
+            "--from/--to (first key first) and the assets' partitioning (`asset list`)"
+        )
+    return targets
+
+
+def plan_backfill(
+    project: Project,
+    targets: dict[str, list[str]],
+    as_of: datetime,
+    *,
+    force: bool,
+) -> tuple[int, list[AssetSummary]]:
+    """How many partitions the backfill will run, and a per-asset summary (vectorized)."""
+    with open_reader(project.warehouse, timeout=project.lock_timeout) as reader:
+        state = reader.state()
+    statuses = compute_status(project.graph, state, as_of)
+    closure = run_closure(project.graph, statuses, targets, force=force)
+    summary = [AssetSummary(**r) for r in summarize(closure, project.graph.order).to_dicts()]
+    return int(closure["run"].sum()), summary
+
+
+@dataclass
+class BackfillOutcome:
+    backfill_id: int
+    state: str
+    runs: list[RunResult]
+    done: int
+    failed: int
+
+
+def start_backfill(project: Project, spec: BackfillSpec, as_of: datetime, total: int) -> int:
+    """Record a new backfill (state ``running``) and return its id."""
+    catalog = Catalog.open(project.warehouse, timeout=project.lock_timeout)
+    try:
+        return create_backfill(
+            catalog,
+            selection=list(spec.selection) if spec.selection else None,
+            from_key=spec.from_key,
+            to_key=spec.to_key,
+            force=spec.force,
+            created_by=_user(),
+            created_at=project.clock(),
+            state="running",
+            total=total,
+            pid=os.getpid(),
+        )
+    finally:
+        catalog.close()
+
+
+def load_backfill(project: Project, backfill_id: int) -> tuple[BackfillSpec, dict]:
+    with open_reader(project.warehouse, timeout=project.lock_timeout) as reader:
+        rows = backfill_rows(reader, backfill_id)
+    if not rows:
+        raise BackfillError(f"no backfill {backfill_id}; `asset backfills` lists them")
+    row = rows[0]
+    if row["state"] == "running" and _alive(row["pid"]) and row["pid"] != os.getpid():
+        raise BackfillError(
+            f"backfill {backfill_id} is still running in process {row['pid']}; wait for it"
+        )
+    selection = tuple(row["selection"]) if row["selection"] else None
+    return BackfillSpec(selection, row["from_key"], row["to_key"], row["force"]), row
+
+
+def run_backfill(
+    project: Project,
+    backfill_id: int,
+    spec: BackfillSpec,
+    as_of: datetime,
+    *,
+    batch: int = DEFAULT_BATCH,
+    resume: bool = False,
+    base_done: int = 0,
+    workers: int | None = None,
+    on_event: Callable[[TaskEvent], None] | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> BackfillOutcome:
+    """Run (or resume) backfill ``backfill_id`` batch by batch, recording progress."""
+    targets = requested_keys(project, spec, as_of)
+    prior: list[str] = []
+    skip: set[tuple[str, str]] = set()
+    if resume:
+        with open_reader(project.warehouse, timeout=project.lock_timeout) as reader:
+            prior = runs_with_command(reader, _command(backfill_id))
+            if spec.force:
+                skip = materialized_by(reader, prior)
+    all_keys = sorted({k for ks in targets.values() for k in ks})
+    runs: list[RunResult] = []
+    done, failed = base_done, 0
+    state = "failed"
+    try:
+        for start in range(0, len(all_keys), max(1, batch)):
+            chunk = set(all_keys[start : start + batch])
+            part = {
+                a: [k for k in ks if k in chunk and (a, k) not in skip] for a, ks in targets.items()
+            }
+            part = {a: ks for a, ks in part.items() if ks}
+            observed = (
+                observe_sources(project, as_of, keys=chunk) if _has_sources(project) else None
+            )
+            for assets, keys in group_by_keys(part):
+                result = project.materialize(
+                    assets,
+                    partitions=keys,
+                    force=spec.force,
+                    as_of=as_of,
+                    on_event=on_event,
+                    on_wait=on_wait,
+                    command=_command(backfill_id),
+                    **materialize_options(project, workers),
+                )
+                runs.append(result)
+                done += result.count("succeeded") + result.count("skipped")
+                failed += result.count("failed") + result.count("upstream_failed")
+            ids = [r.run_id for r in runs]
+            versions = observed.versions if observed else None
+            _progress(project, backfill_id, prior + ids, done, failed, versions, ids)
+        state = "failed" if failed else "succeeded"
+    except KeyboardInterrupt:
+        state = "interrupted"
+        raise
+    finally:
+        _finish(project, backfill_id, state, prior + [r.run_id for r in runs], done, failed)
+    return BackfillOutcome(backfill_id, state, runs, done, failed)
+
+
+def _progress(project, backfill_id, run_ids, done, failed, versions, new_runs) -> None:
+    catalog = Catalog.open(project.warehouse, timeout=project.lock_timeout)
+    try:
+        if versions and new_runs:
+            record_source_versions(catalog, versions, new_runs)
+        update_backfill(
+            catalog,
+            backfill_id,
+            run_ids=run_ids,
+            updated_at=project.clock(),
+            pid=os.getpid(),
+            state="running",
+        )
+        update_backfill(catalog, backfill_id, done=done, failed=failed)
+    finally:
+        catalog.close()
+
+
+def _finish(project, backfill_id, state, run_ids, done, failed) -> None:
+    catalog = Catalog.open(project.warehouse, timeout=project.lock_timeout)
+    try:
+        update_backfill(
+            catalog,
+            backfill_id,
+            state=state,
+            run_ids=run_ids,
+            updated_at=project.clock(),
+            done=done,
+            failed=failed,
+        )
+    finally:
+        catalog.close()
+
+
+def list_backfills(project: Project) -> list[dict]:
+    with open_reader(project.warehouse, timeout=project.lock_timeout) as reader:
+        rows = backfill_rows(reader)
+    for r in rows:
+        if r["state"] == "running" and not _alive(r["pid"]):
+            r["state"] = "interrupted"
+    return rows
+
+
+def materialize_options(project: Project, workers: int | None) -> dict[str, int]:
+    """Pass ``workers`` on to ``Project.materialize`` when this build's runner takes it."""
+    if workers is None:
+        return {}
+    if "workers" not in inspect.signature(project.materialize).parameters:
+        raise BackfillError("--workers: this assetflow runs tasks one at a time; drop --workers")
+    return {"workers": workers}
+
+
+def _command(backfill_id: int) -> str:
+    return f"backfill {backfill_id}"
+
+
+def _has_sources(project: Project) -> bool:
+    return any(a.is_source for a in project.graph)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

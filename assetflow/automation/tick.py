@@ -1,0 +1,191 @@
+"""``asset tick``: observe sources, then materialize what schedules and automations ask for.
+
+A tick is idempotent and safe to run from cron every minute: it holds the tick lock for its
+whole duration (``automation/lock.py``), records per schedule the cron time it handled
+(``assetflow.ticks``), and runs only missing or stale partitions (the planner re-checks inside
+the catalog's writer lock). A tick that had to wait for another finds that tick's record and
+reports the work as already done.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import polars as pl
+
+from assetflow.automation.lock import tick_lock
+from assetflow.automation.sources import ObserveReport, observe_sources
+from assetflow.commit.automation import last_ticks, record_source_versions, record_tick
+from assetflow.commit.catalog import Catalog, open_reader
+from assetflow.execute.runner import RunResult, TaskEvent
+from assetflow.plan.staleness import compute_status
+from assetflow.plan.ticks import (
+    eager_targets,
+    group_by_keys,
+    merge_targets,
+    schedule_due,
+    unavailable,
+)
+from assetflow.project import Project
+
+
+@dataclass(frozen=True)
+class ScheduleOutcome:
+    name: str
+    tick_time: datetime | None
+    """The cron time handled now; None when it had already been handled."""
+    last_tick: datetime | None
+    last_runs: tuple[str, ...] = ()
+    targets: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class TickReport:
+    now: datetime
+    observed: ObserveReport
+    schedules: list[ScheduleOutcome]
+    runnable: dict[str, list[str]]
+    held: dict[str, list[str]]
+    runs: list[RunResult] = field(default_factory=list)
+    waited: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.runs)
+
+    def to_dict(self) -> dict:
+        return {
+            "now": self.now.isoformat(),
+            "waited_for_another_tick": self.waited,
+            "observed_changes": [
+                {"asset": c.asset, "partition": c.partition, "kind": c.kind}
+                for c in self.observed.changes
+            ],
+            "schedules": [
+                {
+                    "schedule": s.name,
+                    "tick_time": s.tick_time.isoformat() if s.tick_time else None,
+                    "already_ticked_at": s.last_tick.isoformat()
+                    if s.tick_time is None and s.last_tick
+                    else None,
+                    "by_runs": list(s.last_runs) if s.tick_time is None else [],
+                    "targets": s.targets,
+                }
+                for s in self.schedules
+            ],
+            "materialized": self.runnable,
+            "held_back": self.held,
+            "runs": [
+                {
+                    "run_id": r.run_id,
+                    "status": r.status,
+                    "succeeded": r.count("succeeded"),
+                    "failed": r.count("failed") + r.count("upstream_failed"),
+                }
+                for r in self.runs
+            ],
+        }
+
+
+def tick(
+    project: Project,
+    now: datetime,
+    *,
+    on_event: Callable[[TaskEvent], None] | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> TickReport:
+    """Run one tick at ``now``: observe, decide (``plan/ticks.py``), materialize, record."""
+    waited: list[str] = []
+
+    def note(message: str) -> None:
+        waited.append(message)
+        if on_wait:
+            on_wait(message)
+
+    with tick_lock(project.warehouse, timeout=project.lock_timeout, on_wait=note):
+        observed = observe_sources(project, now)
+        with open_reader(project.warehouse, timeout=project.lock_timeout) as reader:
+            state = reader.state()
+            ticks = last_ticks(reader)
+        statuses = compute_status(project.graph, state, now)
+        last = {r["schedule"]: r for r in ticks.to_dicts()}
+        dues = [
+            schedule_due(s, project.graph, (last.get(s.name) or {}).get("tick_time"), now)
+            for s in project.schedules
+        ]
+        blocked = unavailable(project.graph, state, statuses)
+        runnable, held = merge_targets(
+            [d.targets for d in dues] + [eager_targets(project.graph, statuses)], blocked
+        )
+        runnable = _not_fresh(runnable, statuses)
+        report = TickReport(
+            now=now,
+            observed=observed,
+            schedules=[_outcome(d, last.get(d.schedule.name), runnable) for d in dues],
+            runnable=runnable,
+            held=held,
+            waited=bool(waited),
+        )
+        for assets, keys in group_by_keys(runnable):
+            report.runs.append(
+                project.materialize(
+                    assets,
+                    partitions=keys,
+                    as_of=now,
+                    on_event=on_event,
+                    on_wait=on_wait,
+                    command=f"tick {now.isoformat()}",
+                )
+            )
+        _record(project, report, dues, observed)
+    return report
+
+
+def _not_fresh(targets: dict[str, list[str]], statuses: pl.DataFrame) -> dict[str, list[str]]:
+    pending = statuses.filter(pl.col("status") != "fresh").select("asset", "partition")
+    wanted = set(pending.iter_rows())
+    out = {a: [k for k in keys if (a, k) in wanted] for a, keys in targets.items()}
+    return {a: keys for a, keys in out.items() if keys}
+
+
+def _outcome(due, last: dict | None, runnable: dict[str, list[str]]) -> ScheduleOutcome:
+    runs: tuple[str, ...] = ()
+    if last:
+        runs = tuple(json.loads(last["run_ids"]))
+    chosen = {a: set(keys) for a, keys in runnable.items()}
+    return ScheduleOutcome(
+        name=due.schedule.name,
+        tick_time=due.tick_time,
+        last_tick=last["tick_time"] if last else None,
+        last_runs=runs,
+        targets={a: [k for k in keys if k in chosen.get(a, ())] for a, keys in due.targets.items()},
+    )
+
+
+def _record(project: Project, report: TickReport, dues, observed: ObserveReport) -> None:
+    handled = [d for d in dues if d.tick_time is not None]
+    if not handled and not report.runs:
+        return
+    run_ids = [r.run_id for r in report.runs]
+    status = "succeeded" if report.ok else "failed"
+    catalog = Catalog.open(project.warehouse, timeout=project.lock_timeout)
+    try:
+        if run_ids and observed.versions:
+            record_source_versions(catalog, observed.versions, run_ids)
+        for d in handled:
+            record_tick(
+                catalog,
+                schedule=d.schedule.name,
+                tick_time=d.tick_time,
+                ticked_at=project.clock(),
+                partitions=next(s.targets for s in report.schedules if s.name == d.schedule.name),
+                run_ids=run_ids,
+                status=status,
+                pid=os.getpid(),
+            )
+    finally:
+        catalog.close()

@@ -1,0 +1,195 @@
+"""`asset backfill`, `asset backfill resume ID`, `asset backfills`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+
+import click
+
+from assetflow.automation.backfill import (
+    DEFAULT_BATCH,
+    BackfillSpec,
+    list_backfills,
+    load_backfill,
+    materialize_options,
+    plan_backfill,
+    requested_keys,
+    run_backfill,
+    start_backfill,
+)
+from assetflow.cli.app import CliState, cli, json_option, pass_state
+from assetflow.cli.progress import Progress
+from assetflow.cli.schedule import now_option, parse_now
+from assetflow.errors import SelectionError
+
+
+@cli.command(context_settings={"ignore_unknown_options": False})
+@click.argument("assets", nargs=-1)
+@click.option("--from", "from_key", metavar="KEY", help="First partition key, e.g. 2026-04-01.")
+@click.option("--to", "to_key", metavar="KEY", help="Last partition key (inclusive).")
+@click.option("--force", is_flag=True, help="Re-materialize even fresh partitions.")
+@click.option("--dry-run", is_flag=True, help="Print the plan summary and stop.")
+@click.option(
+    "--batch",
+    type=click.IntRange(min=1),
+    default=DEFAULT_BATCH,
+    show_default=True,
+    help="Partition keys per run (bounds memory; progress is recorded after each).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Tasks to run in parallel (when the runner supports it).",
+)
+@now_option
+@json_option
+@pass_state
+def backfill(
+    state: CliState, assets, from_key, to_key, force, dry_run, batch, workers, now_text, as_json
+) -> None:
+    """Materialize ASSETS (all partitioned assets when none) for every partition from --from
+    to --to, plus the missing or stale upstream partitions they need.
+
+    \b
+    Prints the plan first (per asset: missing / stale / fresh, how many will run), then runs it
+    in batches with progress. The backfill is recorded; `asset backfills` lists them and
+    `asset backfill resume ID` finishes an interrupted or failed one. Running the same backfill
+    again only redoes what is missing or stale (idempotent).
+    """
+    project = state.project
+    as_of = parse_now(now_text) if now_text else project.clock()
+    materialize_options(project, workers)  # fail before recording anything
+    if assets and assets[0] == "resume":
+        _resume(state, assets[1:], batch, as_json, as_of, workers)
+        return
+    if not from_key or not to_key:
+        raise SelectionError("asset backfill needs --from KEY and --to KEY (inclusive range)")
+    spec = BackfillSpec(tuple(assets) or None, from_key, to_key, force)
+    targets = requested_keys(project, spec, as_of)
+    total, summary = plan_backfill(project, targets, as_of, force=force)
+    if as_json and dry_run:
+        click.echo(json.dumps(_plan_json(spec, summary, total), indent=2))
+        return
+    if not as_json:
+        _print_summary(spec, summary, total)
+    if dry_run:
+        return
+    backfill_id = start_backfill(project, spec, as_of, total)
+    if not as_json:
+        click.echo(
+            f"backfill {backfill_id} started (resume with `asset backfill resume "
+            f"{backfill_id}` if interrupted)"
+        )
+    outcome = run_backfill(
+        project,
+        backfill_id,
+        spec,
+        as_of,
+        batch=batch,
+        workers=workers,
+        on_event=None if as_json else Progress(total),
+        on_wait=lambda msg: click.echo(f"note: {msg}", err=True),
+    )
+    _report(outcome, as_json, _plan_json(spec, summary, total))
+
+
+def _resume(state: CliState, args, batch: int, as_json: bool, as_of, workers) -> None:
+    if len(args) != 1 or not args[0].isdigit():
+        raise SelectionError("usage: asset backfill resume ID (ids: `asset backfills`)")
+    project = state.project
+    backfill_id = int(args[0])
+    spec, row = load_backfill(project, backfill_id)
+    targets = requested_keys(project, spec, as_of)
+    remaining, summary = plan_backfill(project, targets, as_of, force=spec.force)
+    if not as_json:
+        click.echo(
+            f"resuming backfill {backfill_id} ({spec.from_key} .. {spec.to_key}): "
+            f"{row['done']} done before, up to {remaining} to run"
+        )
+    outcome = run_backfill(
+        project,
+        backfill_id,
+        spec,
+        as_of,
+        batch=batch,
+        resume=True,
+        base_done=int(row["done"]),
+        workers=workers,
+        on_event=None if as_json else Progress(remaining),
+        on_wait=lambda msg: click.echo(f"note: {msg}", err=True),
+    )
+    _report(outcome, as_json, _plan_json(spec, summary, remaining))
+
+
+def _plan_json(spec: BackfillSpec, summary, total: int) -> dict:
+    return {
+        "selection": list(spec.selection) if spec.selection else None,
+        "from": spec.from_key,
+        "to": spec.to_key,
+        "force": spec.force,
+        "to_run": total,
+        "assets": [asdict(s) for s in summary],
+    }
+
+
+def _print_summary(spec: BackfillSpec, summary, total: int) -> None:
+    click.echo(f"backfill {spec.from_key} .. {spec.to_key}" + (" (force)" if spec.force else ""))
+    width = max([len(s.asset) for s in summary] + [5])
+    click.echo(
+        f"  {'asset':<{width}}  {'missing':>7}  {'stale':>6}  {'fresh':>6}  {'will run':>8}  "
+        f"{'skip':>6}  {'+upstream':>9}"
+    )
+    for s in summary:
+        click.echo(
+            f"  {s.asset:<{width}}  {s.missing:>7}  {s.stale:>6}  {s.fresh:>6}  "
+            f"{s.will_run:>8}  {s.requested - s.will_run:>6}  {s.upstream:>9}"
+        )
+    click.echo(f"plan: {total} partition(s) to run")
+
+
+def _report(outcome, as_json: bool, plan: dict) -> None:
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "backfill_id": outcome.backfill_id,
+                    "state": outcome.state,
+                    "done": outcome.done,
+                    "failed": outcome.failed,
+                    "runs": [r.run_id for r in outcome.runs],
+                    "plan": plan,
+                },
+                indent=2,
+            )
+        )
+    else:
+        click.echo(
+            f"backfill {outcome.backfill_id} {outcome.state}: {outcome.done} done, "
+            f"{outcome.failed} failed in {len(outcome.runs)} run(s)"
+        )
+    sys.exit(0 if outcome.state == "succeeded" else 1)
+
+
+@cli.command()
+@json_option
+@pass_state
+def backfills(state: CliState, as_json: bool) -> None:
+    """List recorded backfills, newest first: range, selection, state and progress."""
+    rows = list_backfills(state.project)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, default=str))
+        return
+    if not rows:
+        click.echo("no backfills yet")
+        return
+    for r in rows:
+        selection = ",".join(r["selection"]) if r["selection"] else "all"
+        click.echo(
+            f"{r['id']:>4}  {r['state']:<11}  {r['from_key']} .. {r['to_key']}  "
+            f"{selection}  {r['done']}/{r['total']} done  {r['failed']} failed  "
+            f"{len(r['run_ids'])} run(s)  by {r['created_by']} at {r['created_at']:%Y-%m-%d %H:%M}"
+            + ("  force" if r["force"] else "")
+        )

@@ -1,0 +1,242 @@
+"""`asset observe`, `asset tick`, `asset scheduler`, `asset schedules`."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+
+import click
+
+from assetflow.automation.sources import observe_sources
+from assetflow.automation.tick import TickReport, tick
+from assetflow.cli.app import CliState, cli, json_option, pass_state
+from assetflow.cli.progress import Progress
+from assetflow.commit.automation import last_ticks
+from assetflow.commit.catalog import open_reader
+from assetflow.errors import AssetflowError, ConfigError
+from assetflow.plan.planner import display_key
+
+now_option = click.option(
+    "--now",
+    "now_text",
+    metavar="ISO",
+    help="Act as if it were this instant (e.g. 2026-04-08T03:00; UTC unless an offset is given).",
+)
+
+
+def parse_now(text: str | None) -> datetime:
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(
+            f"--now {text!r} is not an ISO date-time, e.g. 2026-04-08T03:00"
+        ) from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@cli.command()
+@click.argument("sources", nargs=-1)
+@now_option
+@json_option
+@pass_state
+def observe(state: CliState, sources, now_text, as_json) -> None:
+    """Run the observe functions of SOURCES (all sources when none), record what changed,
+    and print it. Changed sources make their committed partitions (and downstream) stale."""
+    report = observe_sources(state.project, parse_now(now_text), selection=list(sources) or None)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "observed": len(report.versions),
+                    "changes": [
+                        {
+                            "asset": c.asset,
+                            "partition": c.partition,
+                            "kind": c.kind,
+                            "before": c.before,
+                            "after": c.after,
+                        }
+                        for c in report.changes
+                    ],
+                    "errors": list(report.errors),
+                },
+                indent=2,
+            )
+        )
+    else:
+        for c in report.changes:
+            click.echo(f"  {c.kind:<8} {c.asset} {display_key(c.partition)}")
+        for e in report.errors:
+            click.echo(f"error: {e}", err=True)
+        click.echo(
+            f"observed {len(report.versions)} present partition(s), {len(report.changes)} change(s)"
+        )
+    sys.exit(1 if report.errors else 0)
+
+
+@cli.command("tick")
+@now_option
+@json_option
+@pass_state
+def tick_command(state: CliState, now_text, as_json) -> None:
+    """Observe sources, then materialize what schedules (cron times passed since the last tick)
+    and eager automations ask for. Idempotent and safe to run from cron every minute: a tick
+    that finds another one running waits for it, then reports its work as already done.
+    Exit code 1 if a task failed."""
+    report = tick(
+        state.project,
+        parse_now(now_text),
+        on_event=None if as_json else Progress(),
+        on_wait=lambda msg: click.echo(f"note: {msg}", err=True),
+    )
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        _print_tick(report)
+    sys.exit(0 if report.ok else 1)
+
+
+def _print_tick(report: TickReport) -> None:
+    for c in report.observed.changes:
+        click.echo(f"observed: {c.asset} {display_key(c.partition)} {c.kind}")
+    for s in report.schedules:
+        if s.tick_time is not None:
+            parts = sum(len(k) for k in s.targets.values())
+            click.echo(
+                f"schedule {s.name}: tick {s.tick_time.isoformat()}, {parts} partition(s) to run"
+            )
+        elif s.last_tick is not None:
+            runs = ", ".join(s.last_runs) or "no run needed"
+            click.echo(
+                f"schedule {s.name}: nothing due; cron time {s.last_tick.isoformat()} already "
+                f"ticked ({runs})"
+            )
+        else:
+            click.echo(f"schedule {s.name}: nothing due yet")
+    for asset, keys in report.held.items():
+        click.echo(
+            f"waiting for sources: {asset} {', '.join(keys[:5])}"
+            + (" ..." if len(keys) > 5 else "")
+        )
+    if not report.runs:
+        click.echo(
+            "tick: nothing to materialize"
+            + (" (another tick just did the work)" if report.waited else "")
+        )
+    for r in report.runs:
+        click.echo(r.summary())
+
+
+@cli.command()
+@now_option
+@json_option
+@pass_state
+def schedules(state: CliState, now_text, as_json) -> None:
+    """List schedules and eager automations: next tick, last tick and what it ran."""
+    project = state.project
+    now = parse_now(now_text)
+    with open_reader(project.warehouse, timeout=project.lock_timeout) as reader:
+        last = {r["schedule"]: r for r in last_ticks(reader).to_dicts()}
+    rows = []
+    for s in project.schedules:
+        t = last.get(s.name)
+        rows.append(
+            {
+                "schedule": s.name,
+                "cron": s.cron,
+                "timezone": s.timezone,
+                "catchup": s.catchup,
+                "assets": list(s.assets),
+                "next_tick": s.next_after(now).isoformat(),
+                "last_tick": t["tick_time"].isoformat() if t else None,
+                "last_ticked_at": t["ticked_at"].isoformat() if t else None,
+                "last_status": t["status"] if t else None,
+                "last_partitions": json.loads(t["partitions"]) if t else {},
+                "last_runs": json.loads(t["run_ids"]) if t else [],
+            }
+        )
+    eager = [a.name for a in project.graph if a.automation == "eager"]
+    if as_json:
+        click.echo(json.dumps({"schedules": rows, "eager": eager}, indent=2))
+        return
+    if not rows and not eager:
+        click.echo("no schedules; add schedule='0 2 * * *' to an asset or af.Schedule(...)")
+        return
+    for r in rows:
+        ran = sum(len(v) for v in r["last_partitions"].values())
+        last_text = (
+            f"last {r['last_tick']} ({r['last_status']}, {ran} partition(s), "
+            f"runs {', '.join(r['last_runs']) or '-'})"
+            if r["last_tick"]
+            else "never ticked"
+        )
+        click.echo(
+            f"{r['schedule']}  '{r['cron']}' {r['timezone']}"
+            f"{'' if r['catchup'] else ' no-catchup'}  -> {', '.join(r['assets'])}\n"
+            f"    next {r['next_tick']}  {last_text}"
+        )
+    if eager:
+        click.echo(f"eager (every tick): {', '.join(eager)}")
+
+
+@cli.command()
+@click.option(
+    "--poll",
+    type=float,
+    default=60.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="With eager automations or sources, also tick at least this often.",
+)
+@pass_state
+def scheduler(state: CliState, poll: float) -> None:
+    """Run forever: tick at the schedules' cron times (and every --poll seconds when there are
+    eager automations or sources), sleeping in between. Task failures are reported and the loop
+    goes on. SIGTERM or Ctrl-C finishes the current tick and exits 0; a second one aborts it."""
+    project = state.project
+    if not project.schedules and not _polls(project):
+        raise ConfigError("nothing to schedule: no schedules, eager automations or sources")
+    stopping: list[int] = []
+
+    def stop(signum, frame) -> None:
+        stopping.append(signum)
+        if len(stopping) > 1:
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    click.echo(
+        f"scheduler started (pid {os.getpid()}), {len(project.schedules)} schedule(s)", err=True
+    )
+    while not stopping:
+        now = datetime.now(UTC)
+        try:
+            report = tick(project, now, on_event=Progress())
+            _print_tick(report)
+        except AssetflowError as exc:
+            click.echo(f"error: tick at {now.isoformat()}: {exc}", err=True)
+        except Exception as exc:  # keep the loop alive whatever a tick hits
+            click.echo(f"error: tick at {now.isoformat()}: {type(exc).__name__}: {exc}", err=True)
+        wake = _next_wake(project, datetime.now(UTC), poll)
+        if not stopping:
+            click.echo(f"next tick at {wake.isoformat()}", err=True)
+        while not stopping and datetime.now(UTC) < wake:
+            time.sleep(min(0.2, max(0.0, (wake - datetime.now(UTC)).total_seconds())))
+    click.echo("scheduler stopped", err=True)
+
+
+def _polls(project) -> bool:
+    return any(a.automation == "eager" or a.is_source for a in project.graph)
+
+
+def _next_wake(project, now: datetime, poll: float) -> datetime:
+    times = [s.next_after(now) for s in project.schedules]
+    if _polls(project):
+        times.append(now + timedelta(seconds=poll))
+    return min(times)
