@@ -7,13 +7,17 @@ loops run over assets and upstream edges only, never over partition keys.
 
 Rules (DESIGN section 2):
 
-- ``missing``: never committed.
+- ``missing``: never committed. If a partition it maps to upstream is missing or not yet due,
+  the reason names the first such upstream partition.
 - ``stale``: committed, but its code version changed, or an upstream partition it maps to is
-  missing or stale (transitively), or now has a different data version than the one read, or was
-  added/removed since (all-partitions mappings).
+  missing, stale (transitively) or not due, or now has a different data version than the one
+  read, or was added/removed since (e.g. a window or all-partitions mapping).
 - ``fresh``: otherwise. Early cutoff falls out: a re-materialized upstream with the same data
   version leaves the recorded version equal, so the downstream stays fresh.
 - Partitions that are not due yet are not listed (they are ``future``).
+
+Because mappings answer with edge frames, staleness follows them exactly: changing upstream day
+D makes stale the downstream partitions whose mapped upstream set contains D, and no others.
 """
 
 from __future__ import annotations
@@ -34,78 +38,126 @@ STATUS_SCHEMA = {
     "data_version": pl.String,
     "code_version": pl.String,
 }
+_REASON_SCHEMA = {
+    "partition": pl.String,
+    "_rank": pl.Int32,
+    "_up": pl.String,
+    "reason": pl.String,
+    "_absent": pl.Boolean,
+    "_waiting": pl.Boolean,
+}
 
 
 def asset_keys(graph: AssetGraph, name: str, as_of: datetime) -> list[str]:
     """The due keys of an asset (the single implicit key when unpartitioned)."""
+    return asset_key_series(graph, name, as_of).to_list()
+
+
+def asset_key_series(graph: AssetGraph, name: str, as_of: datetime) -> pl.Series:
+    """The due keys of an asset as a String series."""
     definition = graph[name].partitions
-    return [UNPARTITIONED] if definition is None else definition.due_keys(as_of)
+    if definition is None:
+        return pl.Series("partition", [UNPARTITIONED], dtype=pl.String)
+    return definition.due_series(as_of).rename("partition")
 
 
 def compute_status(graph: AssetGraph, state: CatalogState, as_of: datetime) -> pl.DataFrame:
     """One row per due or committed (asset, partition), in topological then key order."""
+    return status_frame(graph, state, as_of).select(list(STATUS_SCHEMA))
+
+
+def status_frame(graph: AssetGraph, state: CatalogState, as_of: datetime) -> pl.DataFrame:
+    """:func:`compute_status` plus ``_waiting``: True when a partition it needs (transitively)
+    is not due yet, so it cannot be materialized now (the planner leaves it out unless asked)."""
+    current = _split(state.current, ["asset"])
+    inputs = _split(state.inputs, ["asset", "upstream"])
     per_asset: dict[str, pl.DataFrame] = {}
     for name in graph.order:
-        per_asset[name] = _asset_status(graph, state, as_of, name, per_asset)
+        per_asset[name] = _asset_status(graph, current, inputs, as_of, name, per_asset)
     frames = [f for f in per_asset.values() if f.height]
     if not frames:
-        return pl.DataFrame(schema=STATUS_SCHEMA)
-    return pl.concat(frames).select(list(STATUS_SCHEMA))
+        return pl.DataFrame(schema={**STATUS_SCHEMA, "_waiting": pl.Boolean})
+    return pl.concat(frames)
+
+
+def _split(frame: pl.DataFrame, by: list[str]) -> dict[tuple[str, ...], pl.DataFrame]:
+    if not frame.height:
+        return {}
+    return frame.partition_by(by, as_dict=True, maintain_order=True)
 
 
 def _asset_status(
     graph: AssetGraph,
-    state: CatalogState,
+    current: dict[tuple[str, ...], pl.DataFrame],
+    inputs: dict[tuple[str, ...], pl.DataFrame],
     as_of: datetime,
     name: str,
     done: dict[str, pl.DataFrame],
 ) -> pl.DataFrame:
     asset = graph[name]
-    due = asset_keys(graph, name, as_of)
-    current = state.current.filter(pl.col("asset") == name).select(
-        "partition", "data_version", pl.col("code_version").alias("recorded_code")
-    )
-    extra = sorted(set(current["partition"].to_list()) - set(due))
-    base = (
-        pl.DataFrame({"partition": due + extra}, schema={"partition": pl.String})
-        .with_row_index("_order")
-        .join(current, on="partition", how="left")
-    )
+    due = asset_key_series(graph, name, as_of)
+    committed = current.get((name,))
+    keys = due
+    if committed is not None:
+        committed = committed.select(
+            "partition", "data_version", pl.col("code_version").alias("recorded_code")
+        )
+        extra = committed["partition"].filter(~committed["partition"].is_in(due))
+        if len(extra):
+            keys = pl.concat([due, extra.sort()])
+    base = pl.DataFrame({"partition": keys}).with_row_index("_order")
+    if committed is None:
+        base = base.with_columns(
+            data_version=pl.lit(None, pl.String), recorded_code=pl.lit(None, pl.String)
+        )
+    else:
+        base = base.join(committed, on="partition", how="left", maintain_order="left")
     reasons = [
         base.filter(
             pl.col("recorded_code").is_not_null() & (pl.col("recorded_code") != asset.code_version)
         ).select(
             "partition",
             pl.lit(0, pl.Int32).alias("_rank"),
+            pl.lit("", pl.String).alias("_up"),
             pl.format("code version {} -> {}", "recorded_code", pl.lit(asset.code_version)).alias(
                 "reason"
             ),
+            pl.lit(False).alias("_absent"),
+            pl.lit(False).alias("_waiting"),
         )
     ]
-    keys = base["partition"].to_list()
     for rank, up in enumerate(asset.upstreams, start=1):
-        reasons.append(_upstream_reasons(graph, state, name, up, keys, done[up], rank))
+        recorded = inputs.get((name, up))
+        reasons.append(_upstream_reasons(graph, name, up, keys, done[up], recorded, rank))
+    problems = pl.concat([r for r in reasons if r.height] or [pl.DataFrame(schema=_REASON_SCHEMA)])
     first = (
-        pl.concat(reasons)
-        .sort("_rank", "partition")
+        problems.sort("partition", "_rank", "_up")
         .group_by("partition", maintain_order=True)
-        .agg(pl.col("reason").first(), pl.len().alias("_n"))
+        .agg(
+            pl.col("reason").first(),
+            pl.len().alias("_n"),
+            pl.col("reason").filter(pl.col("_absent")).first().alias("_absent_reason"),
+            pl.col("_waiting").any(),
+        )
     )
+    never = pl.col("data_version").is_null()
     return (
-        base.join(first, on="partition", how="left")
+        base.join(first, on="partition", how="left", maintain_order="left")
         .with_columns(
-            status=pl.when(pl.col("data_version").is_null())
+            status=pl.when(never)
             .then(pl.lit("missing"))
             .when(pl.col("reason").is_not_null())
             .then(pl.lit("stale"))
             .otherwise(pl.lit("fresh")),
-            reason=pl.when(pl.col("data_version").is_null())
+            reason=pl.when(never & pl.col("_absent_reason").is_not_null())
+            .then(pl.format("never materialized; {}", "_absent_reason"))
+            .when(never)
             .then(pl.lit("never materialized"))
             .when(pl.col("_n") > 1)
             .then(pl.format("{} (+{} more)", "reason", pl.col("_n") - 1))
             .otherwise(pl.col("reason").fill_null("")),
+            _waiting=pl.col("_waiting").fill_null(False),
         )
-        .sort("_order")
         .select(
             pl.lit(name).alias("asset"),
             "partition",
@@ -113,44 +165,50 @@ def _asset_status(
             "reason",
             "data_version",
             pl.lit(asset.code_version).alias("code_version"),
+            "_waiting",
         )
     )
 
 
 def _upstream_reasons(
     graph: AssetGraph,
-    state: CatalogState,
     name: str,
     up: str,
-    keys: list[str],
+    keys: pl.Series,
     up_status: pl.DataFrame,
+    recorded: pl.DataFrame | None,
     rank: int,
 ) -> pl.DataFrame:
-    """Why partitions of ``name`` are stale because of upstream ``up`` (one row per problem)."""
+    """Why partitions of ``name`` are not fresh because of upstream ``up`` (one row a problem)."""
     committed_up = up_status.filter(pl.col("status") != "missing")["partition"].to_list()
-    edges = graph.mappings[(name, up)].edges(keys, graph[up].partitions, committed_up)
+    edges = graph.mappings[(name, up)].edges(keys.to_list(), graph[up].partitions, committed_up)
     expected = edges.with_columns(pl.lit(True).alias("expected")).join(
         up_status.select(
             pl.col("partition").alias("up_partition"),
             pl.col("status").alias("up_status"),
             pl.col("data_version").alias("up_version"),
+            pl.col("_waiting").alias("up_waiting"),
         ),
         on="up_partition",
         how="left",
     )
-    recorded = state.inputs.filter((pl.col("asset") == name) & (pl.col("upstream") == up)).select(
-        "partition", "up_partition", "recorded_version"
-    )
-    joined = expected.join(
-        recorded, on=["partition", "up_partition"], how="full", coalesce=True
-    ).filter(pl.col("partition").is_in(keys))
+    if recorded is None:
+        joined = expected.with_columns(recorded_version=pl.lit(None, pl.String))
+    else:
+        joined = expected.join(
+            recorded.select("partition", "up_partition", "recorded_version"),
+            on=["partition", "up_partition"],
+            how="full",
+            coalesce=True,
+        ).filter(pl.col("partition").is_in(keys))
     label = pl.when(pl.col("up_partition") == UNPARTITIONED).then(pl.lit(f"upstream {up}"))
     label = label.otherwise(pl.format(f"upstream {up} {{}}", "up_partition"))
     expected_edge = pl.col("expected").fill_null(False)
+    not_due = expected_edge & pl.col("up_status").is_null()
     problem = (
-        pl.when(
-            expected_edge & (pl.col("up_status").is_null() | (pl.col("up_status") == "missing"))
-        )
+        pl.when(not_due)
+        .then(pl.lit("is not due yet"))
+        .when(expected_edge & (pl.col("up_status") == "missing"))
         .then(pl.lit("is missing"))
         .when(expected_edge & (pl.col("up_status") == "stale"))
         .then(pl.lit("is stale"))
@@ -167,6 +225,9 @@ def _upstream_reasons(
         .select(
             "partition",
             pl.lit(rank, pl.Int32).alias("_rank"),
+            pl.col("up_partition").alias("_up"),
             pl.format("{} {}", "_label", "_problem").alias("reason"),
+            (not_due | (expected_edge & (pl.col("up_status") == "missing"))).alias("_absent"),
+            (not_due | (expected_edge & pl.col("up_waiting").fill_null(False))).alias("_waiting"),
         )
     )
