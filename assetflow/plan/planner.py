@@ -110,7 +110,7 @@ class StepFrame(Sequence[Step]):
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Sequence):
-            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]
@@ -124,7 +124,6 @@ class StepFrame(Sequence[Step]):
 
 def display_key(key: str) -> str:
     return "(unpartitioned)" if key == UNPARTITIONED else key
-
 
 
 def build_plan(
@@ -206,8 +205,9 @@ def build_plan(
     frame = (
         pl.concat(planned).join(rank, on="asset").sort("_rank", "_order")
         if planned
-        else pl.DataFrame(schema={c: pl.String for c in STEP_COLUMNS[:4]})
-        .with_columns(run=pl.lit(False), requested=pl.lit(False))
+        else pl.DataFrame(schema={c: pl.String for c in STEP_COLUMNS[:4]}).with_columns(
+            run=pl.lit(False), requested=pl.lit(False)
+        )
     )
     return Plan(steps=StepFrame(frame), as_of=as_of, force=force)
 
@@ -240,9 +240,9 @@ def _pulled(
             f"cannot materialize {down} {display_key(key)}: upstream {name} "
             f"{display_key(q)} is not due yet"
         )
-    running = (
-        own.filter(pl.col("run"))["partition"] if own is not None else pl.Series([], dtype=pl.String)
-    )
+    running = pl.Series([], dtype=pl.String)
+    if own is not None:
+        running = own.filter(pl.col("run"))["partition"]
     pulled = found.filter((pl.col("status") != "fresh") & ~pl.col("partition").is_in(running))
     if only and pulled.height:
         down, key, q, st, why = pulled.select(
@@ -252,6 +252,4 @@ def _pulled(
             f"--only: {down} {display_key(key)} needs upstream {name} {display_key(q)}, "
             f"which is {st} ({why}); drop --only to materialize it first"
         )
-    return pulled.with_columns(
-        asset=pl.lit(name), run=pl.lit(True), requested=pl.lit(False)
-    )
+    return pulled.with_columns(asset=pl.lit(name), run=pl.lit(True), requested=pl.lit(False))

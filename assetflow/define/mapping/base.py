@@ -125,9 +125,7 @@ def identity_problem(downstream: Definition, upstream: Definition) -> str | None
         return None
     if downstream is None or upstream is None:
         return "identity needs both assets partitioned or both unpartitioned"
-    if isinstance(downstream, TimeWindowPartitions) and isinstance(
-        upstream, TimeWindowPartitions
-    ):
+    if isinstance(downstream, TimeWindowPartitions) and isinstance(upstream, TimeWindowPartitions):
         if downstream.grid == upstream.grid:
             return None
         return (

@@ -58,14 +58,10 @@ class DimensionMapping(PartitionMapping):
         if down_multi and up_multi:
             assert isinstance(downstream, MultiPartitions) and isinstance(upstream, MultiPartitions)
             if downstream.names != upstream.names:
-                raise DefinitionError(
-                    f"dimensions differ: {downstream.names} vs {upstream.names}"
-                )
+                raise DefinitionError(f"dimensions differ: {downstream.names} vs {upstream.names}")
             for name in downstream.names:
                 if name != dim:
-                    problem = identity_problem(
-                        downstream.dimension(name), upstream.dimension(name)
-                    )
+                    problem = identity_problem(downstream.dimension(name), upstream.dimension(name))
                     if problem:
                         raise DefinitionError(f"dimension {name!r}: {problem}")
         inner_down = downstream.dimension(dim) if down_multi else downstream  # type: ignore[union-attr]
@@ -131,9 +127,16 @@ class DimensionMapping(PartitionMapping):
     def _multi_to_multi(self, keys, down: MultiPartitions, up, committed) -> pl.DataFrame:
         dim = self.dimension
         names = down.names
-        frame = pl.DataFrame({"partition": keys}).with_columns(
-            pl.col("partition").str.split(SEPARATOR).list.to_struct(fields=list(names)).alias("_p")
-        ).unnest("_p")
+        frame = (
+            pl.DataFrame({"partition": keys})
+            .with_columns(
+                pl.col("partition")
+                .str.split(SEPARATOR)
+                .list.to_struct(fields=list(names))
+                .alias("_p")
+            )
+            .unnest("_p")
+        )
         dim_committed = {k.split(SEPARATOR)[names.index(dim)] for k in committed}
         inner = self._inner_edges(
             frame[dim].unique(maintain_order=True), up.dimension(dim), dim_committed

@@ -21,9 +21,7 @@ def infer_inner(downstream: Definition, upstream: Definition) -> PartitionMappin
         return AllPartitions()
     if identity_problem(downstream, upstream) is None:
         return Identity()
-    if isinstance(downstream, TimeWindowPartitions) and isinstance(
-        upstream, TimeWindowPartitions
-    ):
+    if isinstance(downstream, TimeWindowPartitions) and isinstance(upstream, TimeWindowPartitions):
         return Window()
     raise DefinitionError(
         f"no default mapping from {upstream.describe()} to {downstream.describe()}"

@@ -44,10 +44,9 @@ def key_table(grid: Grid, keys: pl.Series, before: int = 0, after: int = 0) -> W
 
 def positions(table: WindowTable, keys: pl.Series) -> np.ndarray:
     """Row of each key in ``table`` (keys must be on the table's grid)."""
-    found = (
-        pl.DataFrame({"partition": keys.rename("partition")})
-        .join(table.frame, on="partition", how="left", maintain_order="left")["_pos"]
-    )
+    found = pl.DataFrame({"partition": keys.rename("partition")}).join(
+        table.frame, on="partition", how="left", maintain_order="left"
+    )["_pos"]
     if found.null_count():
         missing = keys.filter(found.is_null())[0]
         raise DefinitionError(f"partition key {missing!r} is not on this grid")

@@ -24,8 +24,7 @@ def check_safe_key(key: str) -> str:
         raise PartitionKeyError("partition key must be a non-empty string")
     if len(key) > MAX_KEY_LENGTH:
         raise PartitionKeyError(
-            f"partition key {key[:20]!r}... is {len(key)} characters; "
-            f"the limit is {MAX_KEY_LENGTH}"
+            f"partition key {key[:20]!r}... is {len(key)} characters; the limit is {MAX_KEY_LENGTH}"
         )
     if key in {".", ".."} or _UNSAFE_KEY.search(key) or key != key.strip():
         raise PartitionKeyError(

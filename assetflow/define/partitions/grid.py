@@ -74,9 +74,7 @@ class WindowTable:
     @cached_property
     def frame(self) -> pl.DataFrame:
         """``partition`` (key) and ``_pos`` (row) for joining keys to positions."""
-        return pl.DataFrame(
-            {"partition": self.keys, "_pos": np.arange(len(self), dtype=np.int64)}
-        )
+        return pl.DataFrame({"partition": self.keys, "_pos": np.arange(len(self), dtype=np.int64)})
 
     def row_starting(self, instant: int) -> int | None:
         """The row whose window starts exactly at ``instant``, if any."""

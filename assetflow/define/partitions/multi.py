@@ -83,9 +83,7 @@ class MultiPartitions(PartitionsDefinition):
     @property
     def time_dimension(self) -> str | None:
         """The name of the time dimension, if there is one."""
-        return next(
-            (n for n, d in self.dimensions if isinstance(d, TimeWindowPartitions)), None
-        )
+        return next((n for n, d in self.dimensions if isinstance(d, TimeWindowPartitions)), None)
 
     def split(self, key: str) -> dict[str, str]:
         """``{"date": "2026-04-08", "region": "eu"}`` for ``2026-04-08|eu`` (checked)."""
@@ -203,7 +201,5 @@ def _due_series(definition: MultiPartitions, as_of: datetime) -> pl.Series:
         frame = part if frame is None else frame.join(part, how="cross", maintain_order="left")
     assert frame is not None
     return frame.select(
-        pl.concat_str([pl.col(n) for n in definition.names], separator=SEPARATOR).alias(
-            "partition"
-        )
+        pl.concat_str([pl.col(n) for n in definition.names], separator=SEPARATOR).alias("partition")
     )["partition"]

@@ -223,9 +223,7 @@ class TimeWindowPartitions(PartitionsDefinition):
             row = table.row_starting(start)
             assert row is not None
             closes = table.ends[max(row - self.end_offset, 0)] if self.end_offset >= 0 else None
-            when = (
-                self._local(int(closes)) if closes is not None else "later (negative end_offset)"
-            )
+            when = self._local(int(closes)) if closes is not None else "later (negative end_offset)"
             raise PartitionKeyError(
                 f"partition {canonical} is not due yet: it becomes due at {when}; "
                 f"pick an earlier {self.unit}"
