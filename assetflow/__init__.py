@@ -14,12 +14,22 @@ from __future__ import annotations
 
 from assetflow.define.asset import AssetDef, asset
 from assetflow.define.graph import AssetGraph
-from assetflow.define.mapping import AllPartitions, Identity, PartitionMapping
+from assetflow.define.mapping import (
+    AllPartitions,
+    DimensionMapping,
+    Identity,
+    PartitionMapping,
+    Window,
+)
 from assetflow.define.partitions import (
     UNPARTITIONED,
     DailyPartitions,
+    HourlyPartitions,
+    MonthlyPartitions,
+    MultiPartitions,
     PartitionsDefinition,
     StaticPartitions,
+    WeeklyPartitions,
 )
 from assetflow.errors import (
     AssetflowError,
@@ -56,9 +66,13 @@ __all__ = [
     "CycleError",
     "DailyPartitions",
     "DefinitionError",
+    "DimensionMapping",
     "DuplicateAssetError",
+    "HourlyPartitions",
     "Identity",
     "InvalidNameError",
+    "MonthlyPartitions",
+    "MultiPartitions",
     "PartitionKeyError",
     "PartitionMapping",
     "PartitionsDefinition",
@@ -75,5 +89,7 @@ __all__ = [
     "TaskEvent",
     "TaskResult",
     "UnknownUpstreamError",
+    "WeeklyPartitions",
+    "Window",
     "asset",
 ]
