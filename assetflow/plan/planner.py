@@ -243,7 +243,9 @@ def _pulled(
     running = pl.Series([], dtype=pl.String)
     if own is not None:
         running = own.filter(pl.col("run"))["partition"]
-    pulled = found.filter((pl.col("status") != "fresh") & ~pl.col("partition").is_in(running))
+    pulled = found.filter(
+        (pl.col("status") != "fresh") & ~pl.col("partition").is_in(running.implode())
+    )
     if only and pulled.height:
         down, key, q, st, why = pulled.select(
             "_down", "_down_partition", "partition", "status", "reason"

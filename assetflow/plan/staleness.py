@@ -22,6 +22,7 @@ D makes stale the downstream partitions whose mapped upstream set contains D, an
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterator
 from datetime import datetime
 
 import polars as pl
@@ -95,24 +96,24 @@ def _asset_status(
     done: dict[str, pl.DataFrame],
 ) -> pl.DataFrame:
     asset = graph[name]
-    due = asset_key_series(graph, name, as_of)
+    keys = asset_key_series(graph, name, as_of)
     committed = current.get((name,))
-    keys = due
-    if committed is not None:
-        committed = committed.select(
-            "partition", "data_version", pl.col("code_version").alias("recorded_code")
-        )
-        extra = committed["partition"].filter(~committed["partition"].is_in(due))
-        if len(extra):
-            keys = pl.concat([due, extra.sort()])
-    base = pl.DataFrame({"partition": keys}).with_row_index("_order")
+    base = pl.DataFrame({"partition": keys})
     if committed is None:
         base = base.with_columns(
             data_version=pl.lit(None, pl.String), recorded_code=pl.lit(None, pl.String)
         )
     else:
+        committed = committed.select(
+            "partition", "data_version", pl.col("code_version").alias("recorded_code")
+        )
         base = base.join(committed, on="partition", how="left", maintain_order="left")
-    reasons = [
+        found = base.height - base["data_version"].null_count()
+        if found < committed.height:  # committed keys that are not due (any more)
+            extra = committed.join(base, on="partition", how="anti").sort("partition")
+            base = pl.concat([base, extra])
+            keys = base["partition"]
+    problems = [
         base.filter(
             pl.col("recorded_code").is_not_null() & (pl.col("recorded_code") != asset.code_version)
         ).select(
@@ -128,10 +129,23 @@ def _asset_status(
     ]
     for rank, up in enumerate(asset.upstreams, start=1):
         recorded = inputs.get((name, up))
-        reasons.append(_upstream_reasons(graph, name, up, keys, done[up], recorded, rank))
-    problems = pl.concat([r for r in reasons if r.height] or [pl.DataFrame(schema=_REASON_SCHEMA)])
+        problems.append(_upstream_reasons(graph, name, up, keys, done[up], recorded, rank))
+    problems = [p for p in problems if p.height]
+    never = pl.col("data_version").is_null()
+    columns = [
+        pl.lit(name).alias("asset"),
+        "partition",
+        pl.when(never).then(pl.lit("missing")).otherwise(pl.lit("fresh")).alias("status"),
+        pl.when(never).then(pl.lit("never materialized")).otherwise(pl.lit("")).alias("reason"),
+        "data_version",
+        pl.lit(asset.code_version).alias("code_version"),
+        pl.lit(False).alias("_waiting"),
+    ]
+    if not problems:  # the common case: nothing to explain
+        return base.select(columns)
     first = (
-        problems.sort("partition", "_rank", "_up")
+        pl.concat(problems)
+        .sort("partition", "_rank", "_up")
         .group_by("partition", maintain_order=True)
         .agg(
             pl.col("reason").first(),
@@ -140,7 +154,6 @@ def _asset_status(
             pl.col("_waiting").any(),
         )
     )
-    never = pl.col("data_version").is_null()
     return (
         base.join(first, on="partition", how="left", maintain_order="left")
         .with_columns(
@@ -158,16 +171,30 @@ def _asset_status(
             .otherwise(pl.col("reason").fill_null("")),
             _waiting=pl.col("_waiting").fill_null(False),
         )
-        .select(
-            pl.lit(name).alias("asset"),
-            "partition",
-            "status",
-            "reason",
-            "data_version",
-            pl.lit(asset.code_version).alias("code_version"),
-            "_waiting",
-        )
+        .select(columns[0], "partition", "status", "reason", *columns[4:6], "_waiting")
     )
+
+
+class _CommittedKeys(Collection[str]):
+    """An upstream's committed keys, listed only if a mapping asks (all-partitions ones do)."""
+
+    def __init__(self, status: pl.DataFrame) -> None:
+        self._status = status
+        self._keys: list[str] | None = None
+
+    def _list(self) -> list[str]:
+        if self._keys is None:
+            self._keys = self._status.filter(pl.col("status") != "missing")["partition"].to_list()
+        return self._keys
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._list())
+
+    def __len__(self) -> int:
+        return len(self._list())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._list()
 
 
 def _upstream_reasons(
@@ -180,9 +207,10 @@ def _upstream_reasons(
     rank: int,
 ) -> pl.DataFrame:
     """Why partitions of ``name`` are not fresh because of upstream ``up`` (one row a problem)."""
-    committed_up = up_status.filter(pl.col("status") != "missing")["partition"].to_list()
-    edges = graph.mappings[(name, up)].edges(keys.to_list(), graph[up].partitions, committed_up)
-    expected = edges.with_columns(pl.lit(True).alias("expected")).join(
+    edges = graph.mappings[(name, up)].edges(
+        keys.to_list(), graph[up].partitions, _CommittedKeys(up_status)
+    )
+    expected = edges.join(
         up_status.select(
             pl.col("partition").alias("up_partition"),
             pl.col("status").alias("up_status"),
@@ -192,42 +220,45 @@ def _upstream_reasons(
         on="up_partition",
         how="left",
     )
+    removed = None
     if recorded is None:
-        joined = expected.with_columns(recorded_version=pl.lit(None, pl.String))
+        expected = expected.with_columns(recorded_version=pl.lit(None, pl.String))
     else:
-        joined = expected.join(
-            recorded.select("partition", "up_partition", "recorded_version"),
-            on=["partition", "up_partition"],
-            how="full",
-            coalesce=True,
-        ).filter(pl.col("partition").is_in(keys))
+        recorded = recorded.select("partition", "up_partition", "recorded_version")
+        expected = expected.join(recorded, on=["partition", "up_partition"], how="left")
+        if expected.height - expected["recorded_version"].null_count() < recorded.height:
+            removed = recorded.join(edges, on=["partition", "up_partition"], how="anti")
     label = pl.when(pl.col("up_partition") == UNPARTITIONED).then(pl.lit(f"upstream {up}"))
     label = label.otherwise(pl.format(f"upstream {up} {{}}", "up_partition"))
-    expected_edge = pl.col("expected").fill_null(False)
-    not_due = expected_edge & pl.col("up_status").is_null()
+    not_due = pl.col("up_status").is_null()
     problem = (
         pl.when(not_due)
         .then(pl.lit("is not due yet"))
-        .when(expected_edge & (pl.col("up_status") == "missing"))
+        .when(pl.col("up_status") == "missing")
         .then(pl.lit("is missing"))
-        .when(expected_edge & (pl.col("up_status") == "stale"))
+        .when(pl.col("up_status") == "stale")
         .then(pl.lit("is stale"))
-        .when(expected_edge & pl.col("recorded_version").is_null())
+        .when(pl.col("recorded_version").is_null())
         .then(pl.lit("was added"))
-        .when(expected_edge & (pl.col("recorded_version") != pl.col("up_version")))
+        .when(pl.col("recorded_version") != pl.col("up_version"))
         .then(pl.lit("changed"))
-        .when(~expected_edge & pl.col("recorded_version").is_not_null())
-        .then(pl.lit("was removed"))
     )
-    return (
-        joined.with_columns(problem.alias("_problem"), label.alias("_label"))
-        .filter(pl.col("_problem").is_not_null())
-        .select(
-            "partition",
-            pl.lit(rank, pl.Int32).alias("_rank"),
-            pl.col("up_partition").alias("_up"),
-            pl.format("{} {}", "_label", "_problem").alias("reason"),
-            (not_due | (expected_edge & (pl.col("up_status") == "missing"))).alias("_absent"),
-            (not_due | (expected_edge & pl.col("up_waiting").fill_null(False))).alias("_waiting"),
-        )
+    found = expected.filter(problem.is_not_null()).select(
+        "partition",
+        pl.lit(rank, pl.Int32).alias("_rank"),
+        pl.col("up_partition").alias("_up"),
+        pl.format("{} {}", label, problem).alias("reason"),
+        (not_due | (pl.col("up_status") == "missing")).alias("_absent"),
+        (not_due | pl.col("up_waiting").fill_null(False)).alias("_waiting"),
     )
+    if removed is None or not removed.height:
+        return found
+    gone = removed.select(
+        "partition",
+        pl.lit(rank, pl.Int32).alias("_rank"),
+        pl.col("up_partition").alias("_up"),
+        pl.format("{} was removed", label).alias("reason"),
+        pl.lit(False).alias("_absent"),
+        pl.lit(False).alias("_waiting"),
+    )
+    return pl.concat([found, gone])

@@ -81,7 +81,7 @@ class PartitionMapping(ABC):
         The default derives it from :meth:`edges`; time mappings compute it from the upstream
         side directly, so the two can be checked against each other.
         """
-        wanted = pl.Series(list(upstream_keys), dtype=pl.String)
+        wanted = pl.Series(list(upstream_keys), dtype=pl.String).implode()
         return self.edges(downstream_keys, upstream, upstream_committed).filter(
             pl.col("up_partition").is_in(wanted)
         )
@@ -101,22 +101,33 @@ class Identity(PartitionMapping):
         problem = identity_problem(downstream, upstream)
         if problem:
             raise DefinitionError(problem)
-        return self
+        if downstream == upstream:
+            return self
+        return _ClippedIdentity()
 
     def edges(self, downstream_keys, upstream, upstream_committed):
         keys = pl.Series("partition", list(downstream_keys), dtype=pl.String)
+        return pl.DataFrame({"partition": keys, "up_partition": keys})
+
+    def inverse_edges(self, upstream_keys, downstream_keys, upstream, upstream_committed):
+        keys = pl.Series("up_partition", list(upstream_keys), dtype=pl.String)
         frame = pl.DataFrame({"partition": keys, "up_partition": keys})
+        return frame.filter(pl.col("partition").is_in(pl.Series(list(downstream_keys)).implode()))
+
+
+@dataclass(frozen=True)
+class _ClippedIdentity(Identity):
+    """Identity between time definitions on one grid whose start/end differ."""
+
+    def edges(self, downstream_keys, upstream, upstream_committed):
+        frame = super().edges(downstream_keys, upstream, upstream_committed)
+        keys = frame["partition"]
         if isinstance(upstream, TimeWindowPartitions) and len(keys):
             from assetflow.define.mapping.window import key_starts
 
             starts = key_starts(upstream.grid, keys)
             frame = frame.filter(pl.Series(upstream.in_range(starts)))
         return frame
-
-    def inverse_edges(self, upstream_keys, downstream_keys, upstream, upstream_committed):
-        keys = pl.Series("up_partition", list(upstream_keys), dtype=pl.String)
-        frame = pl.DataFrame({"partition": keys, "up_partition": keys})
-        return frame.filter(pl.col("partition").is_in(pl.Series(list(downstream_keys))))
 
 
 def identity_problem(downstream: Definition, upstream: Definition) -> str | None:

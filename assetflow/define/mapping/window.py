@@ -187,7 +187,7 @@ class Window(PartitionMapping):
                 "up_partition": keys.gather(owner[keep]),
             }
         )
-        wanted = pl.Series(list(downstream_keys), dtype=pl.String)
+        wanted = pl.Series(list(downstream_keys), dtype=pl.String).implode()
         return frame.filter(pl.col("partition").is_in(wanted))
 
 

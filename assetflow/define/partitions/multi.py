@@ -165,7 +165,7 @@ class MultiPartitions(PartitionsDefinition):
         frame = pl.DataFrame({"_t": self.due_series(as_of)}).with_columns(
             pl.col("_t").str.split(SEPARATOR).list.get(self.names.index(self.time_dimension))
         )
-        mask = frame["_t"].is_in(pl.Series(times, dtype=pl.String))
+        mask = frame["_t"].is_in(pl.Series(times, dtype=pl.String).implode())
         return self.due_series(as_of).filter(mask).to_list()
 
     def _full_range(self, first: str, last: str, as_of: datetime) -> list[str]:
