@@ -126,7 +126,8 @@ class Grid:
         if self.unit == "week":
             return wall + timedelta(days=7 * n)
         months = wall.year * 12 + wall.month - 1 + n
-        return wall.replace(year=months // 12, month=months % 12 + 1)
+        # Scheduled walls fall on day 1-28; other walls only widen spans, so clamping is safe.
+        return wall.replace(year=months // 12, month=months % 12 + 1, day=min(wall.day, 28))
 
     def walls(self, lo: datetime, hi: datetime) -> pl.Series:
         """Scheduled wall times from ``floor(lo)`` through ``hi``."""
