@@ -34,10 +34,10 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import assetflow as af  # noqa: E402
-from assetflow.commit.catalog import CURRENT_SCHEMA, INPUTS_SCHEMA, CatalogState  # noqa: E402
-from assetflow.plan.planner import build_plan  # noqa: E402
-from assetflow.plan.staleness import compute_status  # noqa: E402
+import assetflow as af
+from assetflow.commit.catalog import CURRENT_SCHEMA, INPUTS_SCHEMA, CatalogState
+from assetflow.plan.planner import build_plan
+from assetflow.plan.staleness import compute_status
 
 START = date(2016, 1, 1)
 
@@ -149,7 +149,7 @@ def main() -> None:
     for label, state, kw in scenarios:
         if not kw:
             s_cold, s_warm, status = timed(lambda st=state: compute_status(graph, st, as_of), 0)
-            s_cold2, s_warm, status = timed(
+            _, s_warm, status = timed(
                 lambda st=state: compute_status(graph, st, as_of), args.repeat
             )
         p_cold, p_warm, plan = timed(
@@ -160,16 +160,16 @@ def main() -> None:
         rows.append(
             (label, s_cold, s_warm, p_cold, p_warm, len(plan.to_run), len(plan.steps), summary)  # type: ignore[attr-defined]
         )
-    print(
-        "| scenario | compute_status cold / warm | build_plan cold / warm | to run | statuses |"
-    )
+    print("| scenario | compute_status cold / warm | build_plan cold / warm | to run | statuses |")
     print("|---|---|---|---|---|")
     for label, s_cold, s_warm, p_cold, p_warm, runs, _, summary in rows:
         print(
             f"| {label} | {s_cold:.3f} s / {s_warm:.3f} s | {p_cold:.3f} s / {p_warm:.3f} s "
             f"| {runs:,} | {summary} |"
         )
-    stale = int(changed.current.height and compute_status(graph, changed, as_of)["status"].eq("stale").sum())
+    stale = int(
+        changed.current.height and compute_status(graph, changed, as_of)["status"].eq("stale").sum()
+    )
     print(f"\nstale after changing a000 {changed_key}: {stale:,} partitions")
 
 

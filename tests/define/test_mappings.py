@@ -38,7 +38,9 @@ def test_grain_changes_map_by_overlapping_windows():
     hourly = af.HourlyPartitions(start="2026-01-01", timezone="Europe/Berlin")
     berlin = af.DailyPartitions(start="2026-01-01", timezone="Europe/Berlin")
     month_days = ups(af.Window().bind(monthly, daily), "2026-02", daily)
-    assert month_days[0] == "2026-02-01" and month_days[-1] == "2026-02-28" and len(month_days) == 28
+    assert (
+        month_days[0] == "2026-02-01" and month_days[-1] == "2026-02-28" and len(month_days) == 28
+    )
     assert ups(af.Window().bind(daily, monthly), "2026-02-14", monthly) == ["2026-02"]
     week = ups(af.Window().bind(weekly, daily), "2026-W15", daily)
     assert week == [(date(2026, 4, 6) + timedelta(days=i)).isoformat() for i in range(7)]
@@ -46,7 +48,10 @@ def test_grain_changes_map_by_overlapping_windows():
     assert len(ups(af.Window().bind(berlin, hourly), "2026-03-29", hourly)) == 23
     assert ups(af.Window().bind(hourly, berlin), "2026-10-25T02:00+01:00", berlin) == ["2026-10-25"]
     # A UTC day seen from Berlin overlaps two Berlin days.
-    assert ups(af.Window().bind(daily, berlin), "2026-04-08", berlin) == ["2026-04-08", "2026-04-09"]
+    assert ups(af.Window().bind(daily, berlin), "2026-04-08", berlin) == [
+        "2026-04-08",
+        "2026-04-09",
+    ]
 
 
 def test_inference_picks_identity_grain_dimension_or_all():
@@ -104,7 +109,9 @@ def asset(name: str, partitions, deps=(), mappings=None):
         ),
     ],
 )
-def test_invalid_combinations_fail_at_build_naming_both_assets_and_a_fix(down, up, declared, needles):
+def test_invalid_combinations_fail_at_build_naming_both_assets_and_a_fix(
+    down, up, declared, needles
+):
     mappings = {"sales": declared} if declared else None
     with pytest.raises(DefinitionError) as err:
         af.Project([asset("sales", up), asset("report", down, ["sales"], mappings)], "unused")

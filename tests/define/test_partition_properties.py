@@ -9,6 +9,7 @@ half-hour zone with a one-hour shift (St John's), and a half-hour shift (Lord Ho
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -66,7 +67,7 @@ def test_windows_tile_time_without_gap_or_overlap(definition, count):
     keys = span(definition, count)
     windows = [definition.window(k) for k in keys]
     assert all(start < end for start, end in windows)
-    assert all(a[1] == b[0] for a, b in zip(windows, windows[1:], strict=False))
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(windows))
     assert keys == sorted(keys), "canonical keys sort in time order"
     assert len(set(keys)) == len(keys)
 

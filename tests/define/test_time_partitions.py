@@ -88,7 +88,11 @@ def test_end_offset_makes_the_open_window_due():
     assert af.DailyPartitions(start="2026-04-01", end_offset=1).due_keys(as_of)[-1] == "2026-04-10"
     monthly = af.MonthlyPartitions(start="2026-01", end_offset=1)
     assert monthly.due_keys(as_of) == ["2026-01", "2026-02", "2026-03", "2026-04"]
-    assert af.MonthlyPartitions(start="2026-01").due_keys(as_of) == ["2026-01", "2026-02", "2026-03"]
+    assert af.MonthlyPartitions(start="2026-01").due_keys(as_of) == [
+        "2026-01",
+        "2026-02",
+        "2026-03",
+    ]
 
 
 def test_end_is_inclusive_and_keys_outside_are_rejected():
@@ -137,7 +141,11 @@ def test_bad_definitions_say_what_to_write(kwargs, needle):
 @pytest.mark.parametrize(
     ("definition", "key", "needle"),
     [
-        (af.DailyPartitions(start="2026-01-01"), "2026-4-8", "expected YYYY-MM-DD, e.g. 2026-04-08"),
+        (
+            af.DailyPartitions(start="2026-01-01"),
+            "2026-4-8",
+            "expected YYYY-MM-DD, e.g. 2026-04-08",
+        ),
         (af.DailyPartitions(start="2026-01-01"), "2026-02-30", "not a valid date"),
         (af.HourlyPartitions(start="2026-01-01"), "2026-04-08", "expected YYYY-MM-DDTHH:MM"),
         (af.WeeklyPartitions(start="2026-01-01"), "2026-04-06", "expected YYYY-Www"),
@@ -171,4 +179,6 @@ def test_partition_at_finds_the_window_containing_an_instant():
 def test_describe_is_short_and_specific():
     assert af.DailyPartitions(start="2026-01-01").describe() == "daily from 2026-01-01 (UTC)"
     weekly = af.WeeklyPartitions(start="2026-01-01", day_offset=6, timezone=BERLIN, end_offset=1)
-    assert weekly.describe() == "weekly starting Sunday from 2026-01-04 (Europe/Berlin, end_offset=1)"
+    assert (
+        weekly.describe() == "weekly starting Sunday from 2026-01-04 (Europe/Berlin, end_offset=1)"
+    )
