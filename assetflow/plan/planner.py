@@ -23,7 +23,7 @@ from assetflow.commit.catalog import CatalogState
 from assetflow.define.graph import AssetGraph
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.errors import PlanError
-from assetflow.plan.staleness import status_frame
+from assetflow.plan.staleness import status_by_asset
 from assetflow.plan.targets import resolve_targets
 
 
@@ -149,7 +149,10 @@ def build_plan(
         only: do not pull in missing/stale upstream partitions; fail if one is needed.
     """
     chosen = graph.select(selection)
-    statuses = status_frame(graph, state, as_of).with_row_index("_order")
+    by_asset = {
+        name: frame.with_row_index("_order")
+        for name, frame in status_by_asset(graph, state, as_of).items()
+    }
     targets = resolve_targets(
         graph,
         chosen,
@@ -158,42 +161,40 @@ def build_plan(
         key_range=partition_range,
         explicit=selection is not None,
     )
+    wanted: dict[str, pl.DataFrame] = {}
     if targets is None:
-        requested = statuses.filter(pl.col("asset").is_in(chosen) & ~pl.col("_waiting"))
+        for name in chosen:
+            wanted[name] = by_asset[name].filter(~pl.col("_waiting"))
     else:
-        requested = targets.unique(maintain_order=True).join(
-            statuses, on=["asset", "partition"], how="inner", maintain_order="left"
-        )
-    requested = requested.with_columns(
-        run=pl.lit(force) | (pl.col("status") != "fresh"), requested=pl.lit(True)
-    )
+        for (name,), keys in (
+            targets.unique(maintain_order=True).partition_by("asset", as_dict=True).items()
+        ):
+            wanted[name] = keys.join(by_asset[name], on=["asset", "partition"], how="inner")
     columns = ["asset", "partition", "status", "reason", "run", "requested", "_order"]
-    wanted = requested.select(columns).partition_by("asset", as_dict=True)
-    by_asset = statuses.partition_by("asset", as_dict=True)
+    run = pl.lit(force) | (pl.col("status") != "fresh")
     needed: dict[str, list[pl.DataFrame]] = {}
-    planned: list[pl.DataFrame] = []
+    planned: dict[str, pl.DataFrame] = {}
     for name in reversed(graph.order):
-        own = wanted.get((name,))
+        own = wanted.get(name)
+        if own is not None:
+            own = own.with_columns(run=run, requested=pl.lit(True)).select(columns)
         frames = [] if own is None else [own]
-        pulled = _pulled(name, needed.pop(name, []), by_asset.get((name,)), own, only)
+        pulled = _pulled(name, needed.pop(name, []), by_asset[name], own, only)
         if pulled is not None and pulled.height:
             frames.append(pulled.select(columns))
         if not frames:
             continue
-        steps = pl.concat(frames)
-        planned.append(steps)
+        steps = pl.concat(frames) if len(frames) > 1 else frames[0]
+        planned[name] = steps.sort("_order") if len(frames) > 1 else steps
         running = steps.filter(pl.col("run"))["partition"]
         if not len(running):
             continue
         keys = running.to_list()
         for up in graph[name].upstreams:
-            up_rows = by_asset.get((up,))
-            committed = (
-                []
-                if up_rows is None
-                else up_rows.filter(pl.col("status") != "missing")["partition"].to_list()
+            committed = by_asset[up].filter(pl.col("status") != "missing")["partition"]
+            edges = graph.mappings[(name, up)].edges(
+                keys, graph[up].partitions, committed.to_list()
             )
-            edges = graph.mappings[(name, up)].edges(keys, graph[up].partitions, committed)
             needed.setdefault(up, []).append(
                 edges.select(
                     pl.col("up_partition").alias("partition"),
@@ -201,10 +202,10 @@ def build_plan(
                     pl.col("partition").alias("_down_partition"),
                 )
             )
-    rank = pl.DataFrame({"asset": list(graph.order)}).with_row_index("_rank")
+    ordered = [planned[n] for n in graph.order if n in planned]
     frame = (
-        pl.concat(planned).join(rank, on="asset").sort("_rank", "_order")
-        if planned
+        pl.concat(ordered)
+        if ordered
         else pl.DataFrame(schema={c: pl.String for c in STEP_COLUMNS[:4]}).with_columns(
             run=pl.lit(False), requested=pl.lit(False)
         )
@@ -215,7 +216,7 @@ def build_plan(
 def _pulled(
     name: str,
     demands: list[pl.DataFrame],
-    status: pl.DataFrame | None,
+    status: pl.DataFrame,
     own: pl.DataFrame | None,
     only: bool,
 ) -> pl.DataFrame | None:
@@ -223,10 +224,6 @@ def _pulled(
     if not demands:
         return None
     demand = pl.concat(demands).unique(subset="partition", keep="first", maintain_order=True)
-    if status is None:
-        status = pl.DataFrame(
-            schema={"partition": pl.String, "status": pl.String, "reason": pl.String}
-        ).with_columns(_order=pl.lit(0, pl.UInt32))
     found = demand.join(
         status.select("partition", "status", "reason", "_order"),
         on="partition",

@@ -29,6 +29,7 @@ import polars as pl
 
 from assetflow.commit.catalog import CatalogState
 from assetflow.define.graph import AssetGraph
+from assetflow.define.mapping import Identity
 from assetflow.define.partitions import UNPARTITIONED
 
 STATUS_SCHEMA = {
@@ -70,15 +71,22 @@ def compute_status(graph: AssetGraph, state: CatalogState, as_of: datetime) -> p
 def status_frame(graph: AssetGraph, state: CatalogState, as_of: datetime) -> pl.DataFrame:
     """:func:`compute_status` plus ``_waiting``: True when a partition it needs (transitively)
     is not due yet, so it cannot be materialized now (the planner leaves it out unless asked)."""
+    frames = [f for f in status_by_asset(graph, state, as_of).values() if f.height]
+    if not frames:
+        return pl.DataFrame(schema={**STATUS_SCHEMA, "_waiting": pl.Boolean})
+    return pl.concat(frames)
+
+
+def status_by_asset(
+    graph: AssetGraph, state: CatalogState, as_of: datetime
+) -> dict[str, pl.DataFrame]:
+    """:func:`status_frame` per asset, in topological order (rows in key order)."""
     current = _split(state.current, ["asset"])
     inputs = _split(state.inputs, ["asset", "upstream"])
     per_asset: dict[str, pl.DataFrame] = {}
     for name in graph.order:
         per_asset[name] = _asset_status(graph, current, inputs, as_of, name, per_asset)
-    frames = [f for f in per_asset.values() if f.height]
-    if not frames:
-        return pl.DataFrame(schema={**STATUS_SCHEMA, "_waiting": pl.Boolean})
-    return pl.concat(frames)
+    return per_asset
 
 
 def _split(frame: pl.DataFrame, by: list[str]) -> dict[tuple[str, ...], pl.DataFrame]:
@@ -107,7 +115,10 @@ def _asset_status(
         committed = committed.select(
             "partition", "data_version", pl.col("code_version").alias("recorded_code")
         )
-        base = base.join(committed, on="partition", how="left", maintain_order="left")
+        if committed["partition"].equals(keys):  # all committed, same order: no join needed
+            base = committed
+        else:
+            base = base.join(committed, on="partition", how="left", maintain_order="left")
         found = base.height - base["data_version"].null_count()
         if found < committed.height:  # committed keys that are not due (any more)
             extra = committed.join(base, on="partition", how="anti").sort("partition")
@@ -207,25 +218,37 @@ def _upstream_reasons(
     rank: int,
 ) -> pl.DataFrame:
     """Why partitions of ``name`` are not fresh because of upstream ``up`` (one row a problem)."""
-    edges = graph.mappings[(name, up)].edges(
-        keys.to_list(), graph[up].partitions, _CommittedKeys(up_status)
-    )
-    expected = edges.join(
-        up_status.select(
-            pl.col("partition").alias("up_partition"),
-            pl.col("status").alias("up_status"),
-            pl.col("data_version").alias("up_version"),
-            pl.col("_waiting").alias("up_waiting"),
-        ),
-        on="up_partition",
-        how="left",
-    )
+    mapping = graph.mappings[(name, up)]
+    up_columns = [
+        pl.col("status").alias("up_status"),
+        pl.col("data_version").alias("up_version"),
+        pl.col("_waiting").alias("up_waiting"),
+    ]
+    # Identity between equal definitions: both sides list the same keys in the same order, so
+    # the edge frame is the upstream status itself and the recorded inputs join on one key.
+    aligned = type(mapping) is Identity and up_status["partition"].equals(keys)
+    if aligned:
+        edges = pl.DataFrame({"partition": keys, "up_partition": keys})
+        expected = edges.hstack(up_status.select(up_columns))
+    else:
+        edges = mapping.edges(keys.to_list(), graph[up].partitions, _CommittedKeys(up_status))
+        expected = edges.join(
+            up_status.select(pl.col("partition").alias("up_partition"), *up_columns),
+            on="up_partition",
+            how="left",
+        )
     removed = None
     if recorded is None:
         expected = expected.with_columns(recorded_version=pl.lit(None, pl.String))
     else:
         recorded = recorded.select("partition", "up_partition", "recorded_version")
-        expected = expected.join(recorded, on=["partition", "up_partition"], how="left")
+        if aligned:
+            same = recorded.filter(pl.col("partition") == pl.col("up_partition"))
+            expected = expected.join(
+                same.select("partition", "recorded_version"), on="partition", how="left"
+            )
+        else:
+            expected = expected.join(recorded, on=["partition", "up_partition"], how="left")
         if expected.height - expected["recorded_version"].null_count() < recorded.height:
             removed = recorded.join(edges, on=["partition", "up_partition"], how="anti")
     label = pl.when(pl.col("up_partition") == UNPARTITIONED).then(pl.lit(f"upstream {up}"))
