@@ -14,12 +14,22 @@ from __future__ import annotations
 
 from assetflow.define.asset import AssetDef, asset
 from assetflow.define.graph import AssetGraph
-from assetflow.define.mapping import AllPartitions, Identity, PartitionMapping
+from assetflow.define.mapping import (
+    AllPartitions,
+    DimensionMapping,
+    Identity,
+    PartitionMapping,
+    Window,
+)
 from assetflow.define.partitions import (
     UNPARTITIONED,
     DailyPartitions,
+    HourlyPartitions,
+    MonthlyPartitions,
+    MultiPartitions,
     PartitionsDefinition,
     StaticPartitions,
+    WeeklyPartitions,
 )
 from assetflow.define.schedule import Schedule
 from assetflow.define.source import source
@@ -57,9 +67,13 @@ __all__ = [
     "CycleError",
     "DailyPartitions",
     "DefinitionError",
+    "DimensionMapping",
     "DuplicateAssetError",
+    "HourlyPartitions",
     "Identity",
     "InvalidNameError",
+    "MonthlyPartitions",
+    "MultiPartitions",
     "PartitionKeyError",
     "PartitionMapping",
     "PartitionsDefinition",
@@ -78,6 +92,8 @@ __all__ = [
     "TaskResult",
     "UNPARTITIONED",
     "UnknownUpstreamError",
+    "WeeklyPartitions",
+    "Window",
     "asset",
     "source",
 ]

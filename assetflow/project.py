@@ -28,6 +28,7 @@ from assetflow.execute.runner import Runner, RunResult, TaskEvent
 from assetflow.observe.status_report import StatusReport
 from assetflow.plan.planner import Plan, build_plan
 from assetflow.plan.staleness import compute_status
+from assetflow.plan.targets import resolve_targets
 
 
 def _utcnow() -> datetime:
@@ -89,6 +90,7 @@ class Project:
         *,
         partition: str | None = None,
         partitions: Iterable[str] | None = None,
+        partition_range: tuple[str, str] | None = None,
         force: bool = False,
         only: bool = False,
         as_of: datetime | None = None,
@@ -102,6 +104,7 @@ class Project:
             as_of or self.clock(),
             selection=_as_list(selection),
             partitions=_keys(partition, partitions),
+            partition_range=partition_range,
             force=force,
             only=only,
         )
@@ -112,6 +115,7 @@ class Project:
         *,
         partition: str | None = None,
         partitions: Iterable[str] | None = None,
+        partition_range: tuple[str, str] | None = None,
         force: bool = False,
         only: bool = False,
         as_of: datetime | None = None,
@@ -125,6 +129,7 @@ class Project:
         Args:
             selection: asset name(s); all assets when None.
             partition: one partition key (or ``partitions=[...]`` for several).
+            partition_range: ``(first, last)``: every due key in between, both inclusive.
             force: re-materialize even fresh partitions.
             only: run only the selection; fail if an upstream is not fresh.
         """
@@ -140,6 +145,7 @@ class Project:
                 as_of,
                 selection=_as_list(selection),
                 partitions=keys,
+                partition_range=partition_range,
                 force=force,
                 only=only,
             )
@@ -154,15 +160,37 @@ class Project:
     # -- observing ------------------------------------------------------------------------
 
     def status(
-        self, selection: str | Sequence[str] | None = None, *, as_of: datetime | None = None
+        self,
+        selection: str | Sequence[str] | None = None,
+        *,
+        as_of: datetime | None = None,
+        partition: str | None = None,
+        partitions: Iterable[str] | None = None,
+        partition_range: tuple[str, str] | None = None,
     ) -> StatusReport:
-        """Every due or committed partition with its status (fresh/stale/missing) and reason."""
+        """Every due or committed partition with its status (fresh/stale/missing) and reason.
+
+        ``partition``/``partitions``/``partition_range`` narrow it to those keys, chosen as
+        :meth:`materialize` would.
+        """
         with open_reader(self.warehouse, timeout=self.lock_timeout) as reader:
             state = reader.state()
         as_of = as_of or self.clock()
         frame = compute_status(self.graph, state, as_of)
-        chosen = self.graph.select(_as_list(selection))
-        return StatusReport(frame.filter(pl.col("asset").is_in(chosen)), self.graph, as_of)
+        names = _as_list(selection)
+        chosen = self.graph.select(names)
+        frame = frame.filter(pl.col("asset").is_in(chosen))
+        targets = resolve_targets(
+            self.graph,
+            chosen,
+            as_of,
+            keys=_keys(partition, partitions),
+            key_range=partition_range,
+            explicit=names is not None,
+        )
+        if targets is not None:
+            frame = frame.join(targets, on=["asset", "partition"], how="semi")
+        return StatusReport(frame, self.graph, as_of)
 
     def read(self, asset: str, partition: str | None = None) -> pl.DataFrame:
         """The committed data of an asset (one partition, or all of them when None)."""

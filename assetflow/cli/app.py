@@ -37,6 +37,26 @@ pass_state = click.make_pass_decorator(CliState)
 partition_option = click.option(
     "--partition", "partition", metavar="KEY", help="Partition key, e.g. 2026-04-08."
 )
+range_options = (
+    click.option(
+        "--from",
+        "from_key",
+        metavar="KEY",
+        help="First partition of an inclusive range (with --to), e.g. 2026-04-01.",
+    ),
+    click.option(
+        "--to", "to_key", metavar="KEY", help="Last partition of the range (with --from)."
+    ),
+)
+
+
+def partition_range_options(fn):
+    """Add ``--from KEY --to KEY`` (an inclusive partition range) to a command."""
+    for option in reversed(range_options):
+        fn = option(fn)
+    return fn
+
+
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")
 
 

@@ -8,14 +8,23 @@ from dataclasses import asdict
 
 import click
 
-from assetflow.cli.app import CliState, cli, json_option, partition_option, pass_state
+from assetflow.cli.app import (
+    CliState,
+    cli,
+    json_option,
+    partition_option,
+    partition_range_options,
+    pass_state,
+)
 from assetflow.execute.runner import RunResult, TaskEvent
 from assetflow.plan.planner import Plan, display_key
+from assetflow.plan.targets import partition_range
 
 
 @cli.command()
 @click.argument("assets", nargs=-1)
 @partition_option
+@partition_range_options
 @click.option("--force", is_flag=True, help="Re-materialize even fresh partitions.")
 @click.option(
     "--only",
@@ -25,22 +34,29 @@ from assetflow.plan.planner import Plan, display_key
 @click.option("--dry-run", is_flag=True, help="Print the plan and stop.")
 @json_option
 @pass_state
-def materialize(state: CliState, assets, partition, force, only, dry_run, as_json) -> None:
+def materialize(
+    state: CliState, assets, partition, from_key, to_key, force, only, dry_run, as_json
+) -> None:
     """Materialize ASSETS (all when none given) for a partition, plus the missing or stale
     upstream partitions they need. Fresh partitions are skipped unless --force.
 
-    Without --partition, every due partition that is missing or stale is materialized.
+    Without --partition (or --from/--to), every due partition that is missing or stale is
+    materialized. Keys of another grain leave an asset out unless it is named.
     Exit code 0 when all tasks succeed, 1 when a task failed, 2 for a usage error.
     """
     project = state.project
     selection = list(assets) or None
+    key_range = partition_range(from_key, to_key)
     if dry_run:
-        plan = project.plan(selection, partition=partition, force=force, only=only)
+        plan = project.plan(
+            selection, partition=partition, partition_range=key_range, force=force, only=only
+        )
         click.echo(json.dumps(plan.to_dict(), indent=2) if as_json else plan.explain())
         return
     result = project.materialize(
         selection,
         partition=partition,
+        partition_range=key_range,
         force=force,
         only=only,
         on_plan=None if as_json else _print_plan,

@@ -9,7 +9,15 @@ from typing import Any
 import click
 import polars as pl
 
-from assetflow.cli.app import CliState, cli, json_option, pass_state
+from assetflow.cli.app import (
+    CliState,
+    cli,
+    json_option,
+    partition_option,
+    partition_range_options,
+    pass_state,
+)
+from assetflow.plan.targets import partition_range
 
 
 @cli.command("list")
@@ -38,12 +46,19 @@ def list_assets(state: CliState, as_json: bool) -> None:
 @cli.command()
 @click.argument("assets", nargs=-1)
 @click.option("--details", is_flag=True, help="List every partition with its status and reason.")
+@partition_option
+@partition_range_options
 @json_option
 @pass_state
-def status(state: CliState, assets, details, as_json) -> None:
+def status(state: CliState, assets, details, partition, from_key, to_key, as_json) -> None:
     """Show fresh / stale / missing partition counts per asset (over due and committed
-    partitions), and with --details the reason for each partition."""
-    report = state.project.status(list(assets) or None)
+    partitions), and with --details the reason for each partition. --partition or --from/--to
+    narrow it to those partitions."""
+    report = state.project.status(
+        list(assets) or None,
+        partition=partition,
+        partition_range=partition_range(from_key, to_key),
+    )
     if as_json:
         click.echo(report.to_model(details=True).model_dump_json(indent=2))
     else:

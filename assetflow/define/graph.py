@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from assetflow.define.asset import AssetDef
-from assetflow.define.mapping import PartitionMapping, infer_mapping
+from assetflow.define.mapping import PartitionMapping, resolve_mapping
 from assetflow.errors import (
     CycleError,
     DefinitionError,
@@ -84,9 +84,8 @@ class AssetGraph:
                         f"asset {a.name!r} reads {up!r}, which is not an asset in this project; "
                         f"known assets: {', '.join(sorted(by_name)) or 'none'}"
                     )
-                declared = a.mappings.get(up)
-                mappings[(a.name, up)] = declared or infer_mapping(
-                    a.name, a.partitions, up, by_name[up].partitions
+                mappings[(a.name, up)] = resolve_mapping(
+                    a.name, a.partitions, up, by_name[up].partitions, a.mappings.get(up)
                 )
             unused = set(a.mappings) - set(a.upstreams)
             if unused:

@@ -2,21 +2,29 @@
 
 Building a plan has no side effects: it reads a :class:`CatalogState` and returns frozen
 :class:`Step` records in execution order. The runner acts on it.
+
+The make-like closure works asset by asset in reverse topological order on key columns: the
+partitions an asset runs are pushed through each upstream mapping's edge frame to find the
+upstream partitions they need, so a backfill of hundreds of thousands of partitions is a few
+joins, not a loop over keys. Steps are kept in a frame and turned into :class:`Step` records only
+when iterated (a frozen dataclass costs microseconds to build, which adds up at that scale).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import overload
 
 import polars as pl
 
 from assetflow.commit.catalog import CatalogState
 from assetflow.define.graph import AssetGraph
 from assetflow.define.partitions import UNPARTITIONED
-from assetflow.errors import PartitionKeyError, PlanError
-from assetflow.plan.staleness import compute_status
+from assetflow.errors import PlanError
+from assetflow.plan.staleness import status_by_asset
+from assetflow.plan.targets import resolve_targets
 
 
 @dataclass(frozen=True)
@@ -38,12 +46,15 @@ class Step:
 class Plan:
     """An ordered tuple of steps: every step after the steps it reads from."""
 
-    steps: tuple[Step, ...]
+    steps: Sequence[Step]
+    """In execution order (a :class:`StepFrame` when built by :func:`build_plan`)."""
     as_of: datetime
     force: bool = False
 
     @property
-    def to_run(self) -> tuple[Step, ...]:
+    def to_run(self) -> Sequence[Step]:
+        if isinstance(self.steps, StepFrame):
+            return self.steps.where(pl.col("run"))
         return tuple(s for s in self.steps if s.run)
 
     def explain(self) -> str:
@@ -63,10 +74,52 @@ class Plan:
         return "\n".join([head, *lines])
 
     def to_dict(self) -> dict:
-        return {
-            "as_of": self.as_of.isoformat(),
-            "steps": [asdict(s) for s in self.steps],
-        }
+        steps = (
+            self.steps.frame.to_dicts()
+            if isinstance(self.steps, StepFrame)
+            else [asdict(s) for s in self.steps]
+        )
+        return {"as_of": self.as_of.isoformat(), "steps": steps}
+
+
+STEP_COLUMNS = ("asset", "partition", "status", "reason", "run", "requested")
+
+
+class StepFrame(Sequence[Step]):
+    """Steps held as a polars frame; behaves like a tuple of :class:`Step`."""
+
+    def __init__(self, frame: pl.DataFrame) -> None:
+        self.frame = frame.select(STEP_COLUMNS)
+
+    def __len__(self) -> int:
+        return self.frame.height
+
+    @overload
+    def __getitem__(self, index: int) -> Step: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Step, ...]: ...
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return tuple(Step(*row) for row in self.frame[index].iter_rows())
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        return Step(*self.frame.row(index))
+
+    def __iter__(self) -> Iterator[Step]:
+        return (Step(*row) for row in self.frame.iter_rows())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"StepFrame({len(self)} steps)"
+
+    def where(self, predicate: pl.Expr) -> StepFrame:
+        return StepFrame(self.frame.filter(predicate))
 
 
 def display_key(key: str) -> str:
@@ -80,6 +133,7 @@ def build_plan(
     *,
     selection: Sequence[str] | None = None,
     partitions: Iterable[str] | None = None,
+    partition_range: tuple[str, str] | None = None,
     force: bool = False,
     only: bool = False,
 ) -> Plan:
@@ -87,90 +141,114 @@ def build_plan(
 
     Args:
         selection: assets to materialize (all when None).
-        partitions: partition keys to materialize (every due partition when None).
+        partitions: partition keys to materialize.
+        partition_range: ``(first, last)``: every due key from first to last, inclusive.
+            Without ``partitions`` and ``partition_range``, every due partition that can be
+            built now (none of the partitions it needs is still to come).
         force: re-run requested partitions even when fresh.
         only: do not pull in missing/stale upstream partitions; fail if one is needed.
     """
     chosen = graph.select(selection)
-    statuses = compute_status(graph, state, as_of)
-    index = {
-        (a, p): (s, r)
-        for a, p, s, r in statuses.select("asset", "partition", "status", "reason").iter_rows()
+    by_asset = {
+        name: frame.with_row_index("_order")
+        for name, frame in status_by_asset(graph, state, as_of).items()
     }
-    keys = None if partitions is None else list(partitions)
-    targets = _targets(graph, chosen, keys, statuses, as_of, explicit=selection is not None)
-
-    steps: dict[tuple[str, str], Step] = {}
-    for a, p in targets:
-        status, reason = index[(a, p)]
-        steps[(a, p)] = Step(a, p, status, reason, force or status != "fresh", True)
-
-    committed = _committed_keys(statuses)
-    pending = [k for k, s in steps.items() if s.run]
-    while pending:
-        a, p = pending.pop()
-        for up in graph[a].upstreams:
-            mapping = graph.mappings[(a, up)]
-            for q in mapping.upstream_keys(p, graph[up].partitions, committed.get(up, [])):
-                if (up, q) not in index:
-                    raise PlanError(
-                        f"cannot materialize {a} {display_key(p)}: upstream {up} "
-                        f"{display_key(q)} is not due yet"
-                    )
-                status, reason = index[(up, q)]
-                if status == "fresh" or ((up, q) in steps and steps[(up, q)].run):
-                    continue
-                if only:
-                    raise PlanError(
-                        f"--only: {a} {display_key(p)} needs upstream {up} {display_key(q)}, "
-                        f"which is {status} ({reason}); drop --only to materialize it first"
-                    )
-                steps[(up, q)] = Step(up, q, status, reason, True, False)
-                pending.append((up, q))
-
-    rank = {n: i for i, n in enumerate(graph.order)}
-    order = {
-        (a, p): i for i, (a, p) in enumerate(statuses.select("asset", "partition").iter_rows())
-    }
-    ordered = sorted(steps.values(), key=lambda s: (rank[s.asset], order[(s.asset, s.partition)]))
-    return Plan(steps=tuple(ordered), as_of=as_of, force=force)
-
-
-def _committed_keys(statuses: pl.DataFrame) -> dict[str, list[str]]:
-    committed = statuses.filter(pl.col("status") != "missing")
-    return {
-        a: g["partition"].to_list() for (a,), g in committed.group_by("asset", maintain_order=True)
-    }
-
-
-def _targets(
-    graph: AssetGraph,
-    chosen: list[str],
-    keys: list[str] | None,
-    statuses: pl.DataFrame,
-    as_of: datetime,
-    *,
-    explicit: bool,
-) -> list[tuple[str, str]]:
-    """The requested (asset, partition) pairs, with every key checked against its definition."""
-    if keys is None:
-        listed = statuses.filter(pl.col("asset").is_in(chosen))
-        return list(listed.select("asset", "partition").iter_rows())
-    targets: list[tuple[str, str]] = []
-    rejected: PartitionKeyError | None = None
-    for a in chosen:
-        definition = graph[a].partitions
-        if definition is None:
-            targets.append((a, UNPARTITIONED))
+    targets = resolve_targets(
+        graph,
+        chosen,
+        as_of,
+        keys=None if partitions is None else list(partitions),
+        key_range=partition_range,
+        explicit=selection is not None,
+    )
+    wanted: dict[str, pl.DataFrame] = {}
+    if targets is None:
+        for name in chosen:
+            wanted[name] = by_asset[name].filter(~pl.col("_waiting"))
+    else:
+        for (name,), keys in (
+            targets.unique(maintain_order=True).partition_by("asset", as_dict=True).items()
+        ):
+            wanted[name] = keys.join(by_asset[name], on=["asset", "partition"], how="inner")
+    columns = ["asset", "partition", "status", "reason", "run", "requested", "_order"]
+    run = pl.lit(force) | (pl.col("status") != "fresh")
+    needed: dict[str, list[pl.DataFrame]] = {}
+    planned: dict[str, pl.DataFrame] = {}
+    for name in reversed(graph.order):
+        own = wanted.get(name)
+        if own is not None:
+            own = own.with_columns(run=run, requested=pl.lit(True)).select(columns)
+        frames = [] if own is None else [own]
+        pulled = _pulled(name, needed.pop(name, []), by_asset[name], own, only)
+        if pulled is not None and pulled.height:
+            frames.append(pulled.select(columns))
+        if not frames:
             continue
-        for key in keys:
-            if not explicit:
-                try:
-                    definition.parse_key(key)
-                except PartitionKeyError as exc:
-                    rejected = rejected or exc
-                    continue  # another grain's key: this asset is simply not involved
-            targets.append((a, definition.check_key(key, as_of)))
-    if not targets and rejected:
-        raise rejected
-    return targets
+        steps = pl.concat(frames) if len(frames) > 1 else frames[0]
+        planned[name] = steps.sort("_order") if len(frames) > 1 else steps
+        running = steps.filter(pl.col("run"))["partition"]
+        if not len(running):
+            continue
+        keys = running.to_list()
+        for up in graph[name].upstreams:
+            committed = by_asset[up].filter(pl.col("status") != "missing")["partition"]
+            edges = graph.mappings[(name, up)].edges(
+                keys, graph[up].partitions, committed.to_list()
+            )
+            needed.setdefault(up, []).append(
+                edges.select(
+                    pl.col("up_partition").alias("partition"),
+                    pl.lit(name).alias("_down"),
+                    pl.col("partition").alias("_down_partition"),
+                )
+            )
+    ordered = [planned[n] for n in graph.order if n in planned]
+    frame = (
+        pl.concat(ordered)
+        if ordered
+        else pl.DataFrame(schema={c: pl.String for c in STEP_COLUMNS[:4]}).with_columns(
+            run=pl.lit(False), requested=pl.lit(False)
+        )
+    )
+    return Plan(steps=StepFrame(frame), as_of=as_of, force=force)
+
+
+def _pulled(
+    name: str,
+    demands: list[pl.DataFrame],
+    status: pl.DataFrame,
+    own: pl.DataFrame | None,
+    only: bool,
+) -> pl.DataFrame | None:
+    """The partitions of ``name`` that downstream steps need and that must run first."""
+    if not demands:
+        return None
+    demand = pl.concat(demands).unique(subset="partition", keep="first", maintain_order=True)
+    found = demand.join(
+        status.select("partition", "status", "reason", "_order"),
+        on="partition",
+        how="left",
+        maintain_order="left",
+    )
+    not_due = found.filter(pl.col("status").is_null())
+    if not_due.height:
+        down, key, q = not_due.select("_down", "_down_partition", "partition").row(0)
+        raise PlanError(
+            f"cannot materialize {down} {display_key(key)}: upstream {name} "
+            f"{display_key(q)} is not due yet"
+        )
+    running = pl.Series([], dtype=pl.String)
+    if own is not None:
+        running = own.filter(pl.col("run"))["partition"]
+    pulled = found.filter(
+        (pl.col("status") != "fresh") & ~pl.col("partition").is_in(running.implode())
+    )
+    if only and pulled.height:
+        down, key, q, st, why = pulled.select(
+            "_down", "_down_partition", "partition", "status", "reason"
+        ).row(0)
+        raise PlanError(
+            f"--only: {down} {display_key(key)} needs upstream {name} {display_key(q)}, "
+            f"which is {st} ({why}); drop --only to materialize it first"
+        )
+    return pulled.with_columns(asset=pl.lit(name), run=pl.lit(True), requested=pl.lit(False))

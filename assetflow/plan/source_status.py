@@ -10,24 +10,40 @@ from __future__ import annotations
 
 import polars as pl
 
-from assetflow.commit.catalog import CatalogState
 
+def source_reasons(
+    name: str, observations: pl.DataFrame | None, recorded: pl.DataFrame | None
+) -> pl.DataFrame:
+    """Problem rows (the staleness module's shape) for committed partitions of source ``name``
+    whose latest observed version differs from the one recorded when they were materialized.
 
-def source_reasons(state: CatalogState, name: str, rank: int = 0) -> pl.DataFrame:
-    """Rows ``(partition, _rank, reason)`` for committed partitions of source ``name`` whose
-    observed version changed since they were materialized."""
-    observed = state.observations.filter(
-        (pl.col("asset") == name) & pl.col("version").is_not_null()
-    ).select("partition", pl.col("version").alias("observed"))
-    recorded = state.inputs.filter((pl.col("asset") == name) & (pl.col("upstream") == name)).select(
-        "partition", pl.col("recorded_version").alias("recorded")
+    Args:
+        observations: the source's rows of ``assetflow.observations``.
+        recorded: the source's ``inputs`` rows whose upstream is the source itself.
+    """
+    schema = {
+        "partition": pl.String,
+        "_rank": pl.Int32,
+        "_up": pl.String,
+        "reason": pl.String,
+        "_absent": pl.Boolean,
+        "_waiting": pl.Boolean,
+    }
+    if observations is None or recorded is None:
+        return pl.DataFrame(schema=schema)
+    observed = observations.filter(pl.col("version").is_not_null()).select(
+        "partition", pl.col("version").alias("observed")
     )
     return (
-        recorded.join(observed, on="partition", how="inner")
+        recorded.select("partition", pl.col("recorded_version").alias("recorded"))
+        .join(observed, on="partition", how="inner")
         .filter(pl.col("recorded") != pl.col("observed"))
         .select(
             "partition",
-            pl.lit(rank, pl.Int32).alias("_rank"),
+            pl.lit(0, pl.Int32).alias("_rank"),
+            pl.lit(name).alias("_up"),
             pl.format(f"source {name} {{}} changed", "partition").alias("reason"),
+            pl.lit(False).alias("_absent"),
+            pl.lit(False).alias("_waiting"),
         )
     )

@@ -1,4 +1,6 @@
-"""The seed's "Daily Sales Pipeline": sales_raw -> sales_clean -> daily_report, one partition a day.
+"""The seed's "Daily Sales Pipeline": sales_raw -> sales_clean -> daily_report, one partition a day,
+plus two partition mappings: a 7-day rolling revenue (a window of days) and a monthly rollup
+(a grain change: a month reads its days).
 
 ``sales_raw`` stands in for the sales API: it returns the day's orders, generated
 deterministically from the date, including the bad rows real feeds have (null fields, negative
@@ -9,6 +11,11 @@ Run it from the repository root::
 
     asset materialize --partition 2026-04-08
     asset query "select * from daily_report"
+    asset materialize monthly_revenue --partition 2026-03
+    asset materialize --from 2026-04-01 --to 2026-04-07
+
+``monthly_revenue`` has monthly keys, so ``--partition 2026-04-08`` leaves it out (and April is
+not due before May 1 anyway).
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import polars as pl
 import assetflow as af
 
 daily = af.DailyPartitions(start="2026-01-01")
+monthly = af.MonthlyPartitions(start="2026-01")
 
 STORES = ["berlin", "hamburg", "munich", "cologne"]
 SKUS = [f"SKU-{n:03d}" for n in range(1, 21)]
@@ -74,4 +82,34 @@ def daily_report(context: af.Context, sales_clean: pl.DataFrame) -> pl.DataFrame
         )
         .sort("store")
         .select(pl.lit(context.partition_key).alias("day"), pl.all())
+    )
+
+
+@af.asset(partitions=daily, code_version="1", mappings={"daily_report": af.Window(lookback=6)})
+def rolling_revenue_7d(context: af.Context, daily_report: pl.DataFrame) -> pl.DataFrame:
+    """Revenue and orders per store over the 7 days ending with the partition's day."""
+    return (
+        daily_report.group_by("store")
+        .agg(
+            days=pl.col("day").n_unique(),
+            orders=pl.col("orders").sum(),
+            revenue=pl.col("revenue").sum().round(2),
+        )
+        .sort("store")
+        .select(pl.lit(context.partition_key).alias("day"), pl.all())
+    )
+
+
+@af.asset(partitions=monthly, code_version="1")
+def monthly_revenue(context: af.Context, daily_report: pl.DataFrame) -> pl.DataFrame:
+    """Revenue and orders per store for the month; the month reads its days (inferred)."""
+    return (
+        daily_report.group_by("store")
+        .agg(
+            days=pl.col("day").n_unique(),
+            orders=pl.col("orders").sum(),
+            revenue=pl.col("revenue").sum().round(2),
+        )
+        .sort("store")
+        .select(pl.lit(context.partition_key).alias("month"), pl.all())
     )

@@ -44,7 +44,7 @@ def test_fresh_partitions_are_skipped_unless_forced(diamond):
 
 
 def test_only_refuses_a_stale_upstream_and_names_it(diamond):
-    with pytest.raises(af.PlanError, match=r"upstream left 2026-04-02, which is missing"):
+    with pytest.raises(af.PlanError, match=r"upstream (left|right) 2026-04-02, which is missing"):
         diamond.plan("joined", partition="2026-04-02", only=True)
 
 

@@ -1,0 +1,73 @@
+"""Which (asset, partition) pairs a request names: keys, an inclusive range, or everything due.
+
+Shared by the planner (what to materialize) and the status report (what to show).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import polars as pl
+
+from assetflow.define.graph import AssetGraph
+from assetflow.define.partitions import UNPARTITIONED
+from assetflow.errors import PartitionKeyError
+
+TARGET_SCHEMA = {"asset": pl.String, "partition": pl.String}
+
+
+def resolve_targets(
+    graph: AssetGraph,
+    chosen: Sequence[str],
+    as_of: datetime,
+    *,
+    keys: Sequence[str] | None = None,
+    key_range: tuple[str, str] | None = None,
+    explicit: bool = True,
+) -> pl.DataFrame | None:
+    """The requested (asset, partition) pairs with canonical keys, or None for "everything due".
+
+    Every key is checked against each chosen asset's definition (form, range, due). When the
+    assets were not named (``explicit=False``), an asset whose keys have another form is simply
+    not involved: ``--partition 2026-04-08`` leaves monthly and static assets out.
+    """
+    if keys is None and key_range is None:
+        return None
+    if key_range is not None and len(key_range) != 2:
+        raise PartitionKeyError("partition_range must be a pair (first, last)")
+    given = [*(keys or ()), *(key_range or ())]
+    rows: list[pl.DataFrame] = []
+    rejected: PartitionKeyError | None = None
+    for name in chosen:
+        definition = graph[name].partitions
+        if definition is None:
+            rows.append(pl.DataFrame({"asset": [name], "partition": [UNPARTITIONED]}))
+            continue
+        if not explicit:
+            odd = next((k for k in given if not definition.looks_like_key(k)), None)
+            if odd is not None:
+                try:
+                    definition.parse_key(odd)
+                except PartitionKeyError as exc:
+                    rejected = rejected or exc
+                continue  # another grain's key: this asset is simply not involved
+        selected = definition.select(as_of, keys, key_range)
+        rows.append(
+            pl.DataFrame(
+                {"asset": name, "partition": pl.Series(selected, dtype=pl.String)},
+                schema=TARGET_SCHEMA,
+            )
+        )
+    if not any(r.height for r in rows) and rejected is not None:
+        raise rejected
+    return pl.concat(rows) if rows else pl.DataFrame(schema=TARGET_SCHEMA)
+
+
+def partition_range(first: str | None, last: str | None) -> tuple[str, str] | None:
+    """``(first, last)`` from ``--from``/``--to``, which go together."""
+    if first is None and last is None:
+        return None
+    if first is None or last is None:
+        raise PartitionKeyError("--from and --to go together: give both (the range is inclusive)")
+    return first, last
