@@ -17,6 +17,7 @@ import duckdb
 
 from assetflow.commit.faults import fault_point
 from assetflow.commit.files import fsync_dir
+from assetflow.errors import StorageError
 
 
 def _quote_literal(text: str) -> str:
@@ -71,6 +72,12 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, live: Path, published: Path
             os.fsync(f.fileno())
         fault_point("during_publish")
         os.replace(temp, published)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise StorageError(
+            f"could not publish {published}: {exc.strerror or exc}; committed partitions are "
+            "safe and readers keep the previous snapshot: free space, then re-run to publish"
+        ) from None
     except BaseException:
         temp.unlink(missing_ok=True)
         raise

@@ -19,6 +19,7 @@ from assetflow.define.partitions import PartitionsDefinition
 from assetflow.errors import DefinitionError
 
 InputKind = Literal["polars", "lazy", "arrow", "duckdb"]
+SchemaPolicy = Literal["strict", "evolve"]
 
 _CONTEXT_PARAM = "context"
 _KIND_BY_ANNOTATION: dict[str, InputKind] = {
@@ -46,6 +47,9 @@ class AssetDef:
     code_version_declared: bool
     mappings: Mapping[str, PartitionMapping] = field(default_factory=dict)
     description: str | None = None
+    schema: SchemaPolicy = "strict"
+    """How a partition's columns may differ from the asset's other partitions (checked at
+    commit): ``strict`` = not at all, ``evolve`` = columns may be added."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.fn(*args, **kwargs)
@@ -71,6 +75,7 @@ def asset(
     deps: list[str] | tuple[str, ...] = (),
     code_version: str | None = None,
     mappings: Mapping[str, PartitionMapping] | None = None,
+    schema: SchemaPolicy = "strict",
 ) -> Callable[[Callable[..., Any]], AssetDef]: ...
 
 
@@ -83,6 +88,7 @@ def asset(
     deps: list[str] | tuple[str, ...] = (),
     code_version: str | None = None,
     mappings: Mapping[str, PartitionMapping] | None = None,
+    schema: SchemaPolicy = "strict",
 ) -> AssetDef | Callable[[Callable[..., Any]], AssetDef]:
     """Declare a function as an asset.
 
@@ -92,6 +98,8 @@ def asset(
         deps: upstream assets to wait for whose data is not passed in.
         code_version: bump it to mark every partition stale; derived from the source if omitted.
         mappings: per-upstream partition mapping where the default is not right.
+        schema: ``"strict"`` (default): every partition built by the same code version must have
+            the same columns and types; ``"evolve"``: later partitions may add columns.
 
     The function may take ``context`` (an :class:`assetflow.Context`) and one parameter per
     upstream asset, annotated ``pl.DataFrame`` (default), ``pl.LazyFrame``, ``pa.Table`` or
@@ -107,6 +115,11 @@ def asset(
                 f"asset {f.__name__!r}: partitions= must be a partitions definition such as "
                 f"af.DailyPartitions(start=...), got {type(partitions).__name__}"
             )
+        if schema not in ("strict", "evolve"):
+            raise DefinitionError(
+                f"asset {f.__name__!r}: schema={schema!r} is not a schema policy; "
+                'use "strict" or "evolve"'
+            )
         declared = code_version is not None
         return AssetDef(
             name=name or f.__name__,
@@ -120,6 +133,7 @@ def asset(
             code_version_declared=declared,
             mappings=dict(mappings or {}),
             description=inspect.getdoc(f),
+            schema=schema,
         )
 
     return build(fn) if fn is not None else build

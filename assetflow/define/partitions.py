@@ -7,6 +7,7 @@ partition by identity. Time is always passed in (``as_of``); nothing here reads 
 from __future__ import annotations
 
 import re
+import unicodedata
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -30,12 +31,17 @@ def check_safe_key(key: str) -> str:
             f"partition key {key[:20]!r}... is {len(key)} characters; "
             f"the limit is {_MAX_KEY_LENGTH}"
         )
-    if key in {".", ".."} or _UNSAFE_KEY.search(key):
+    if key in {".", ".."} or _UNSAFE_KEY.search(key) or _invisible(key):
         raise PartitionKeyError(
             f"partition key {key!r} contains a path separator, '|' or a control character; "
             "use letters, digits, '-', '_' or '.'"
         )
     return key
+
+
+def _invisible(key: str) -> bool:
+    """Format and separator characters (U+202E, zero-width space, U+2028) that disguise keys."""
+    return any(unicodedata.category(c) in ("Cf", "Zl", "Zp", "Cs") for c in key)
 
 
 class PartitionsDefinition(ABC):
