@@ -28,7 +28,7 @@ from assetflow.commit.faults import fault_point
 from assetflow.commit.files import StagedFile, discard_staged
 from assetflow.commit.publish import publish_snapshot, refresh_views
 from assetflow.commit.schema import DDL, SCHEMA_VERSION
-from assetflow.commit.schema_check import check_against_catalog
+from assetflow.commit.schema_check import SchemaIndex, check_schema
 from assetflow.errors import SchemaMismatchError, StorageError
 
 LIVE_CATALOG = Path(".assetflow") / "catalog.duckdb"
@@ -207,6 +207,7 @@ class Catalog(CatalogReader):
     def __init__(self, con: duckdb.DuckDBPyConnection, root: Path) -> None:
         super().__init__(con, root, source=root / LIVE_CATALOG)
         self._dirty: set[str] = set()
+        self._schemas = SchemaIndex(con)
         row = con.sql("select coalesce(max(id), 0) from assetflow.materializations").fetchall()
         self._next_id = int(row[0][0]) + 1
 
@@ -338,7 +339,8 @@ class Catalog(CatalogReader):
         con, mid = self._con, self._next_id
         if schema_policy is not None:
             try:
-                check_against_catalog(con, asset, partition, staged, code_version, schema_policy)
+                others = self._schemas.others(asset, partition, code_version)
+                check_schema(asset, partition, staged.schema, others, schema_policy)
             except SchemaMismatchError:
                 discard_staged(self.root, staged)
                 raise
@@ -386,6 +388,7 @@ class Catalog(CatalogReader):
                 ) from None
             raise
         fault_point("after_catalog_commit")
+        self._schemas.record(asset, partition, code_version, staged.schema)
         self._next_id += 1
         self._dirty.add(asset)
         return mid
@@ -396,6 +399,7 @@ class Catalog(CatalogReader):
         self._con.execute(
             "delete from assetflow.current where asset = ? and partition = ?", [asset, partition]
         )
+        self._schemas.forget(asset, partition)
         self._dirty.add(asset)
 
     def publish(self) -> None:

@@ -114,6 +114,6 @@ def scan_tables(con: duckdb.DuckDBPyConnection) -> None:
         "select table_name from duckdb_tables() where schema_name = 'assetflow'"
     ).fetchall()
     for (table,) in tables:
-        reader = con.sql(f'select * from assetflow."{table}"').fetch_arrow_reader()
+        reader = con.sql(f'select * from assetflow."{table}"').to_arrow_reader()
         for _ in reader:
             pass

@@ -19,15 +19,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
 
 from assetflow.errors import SchemaMismatchError
-
-if TYPE_CHECKING:
-    from assetflow.commit.files import StagedFile
 
 POLICIES = ("strict", "evolve")
 
@@ -138,20 +134,54 @@ def check_schema(
         )
 
 
-def check_against_catalog(
-    con: duckdb.DuckDBPyConnection,
-    asset: str,
-    partition: str,
-    staged: StagedFile,
-    code_version: str,
-    policy: str,
-) -> None:
-    """:func:`check_schema` against the asset's other current partitions in the catalog."""
-    others = con.execute(
-        """select m.schema, min(c.partition) from assetflow.current c
-           join assetflow.materializations m on m.id = c.materialization_id
-           where c.asset = ? and c.partition <> ? and m.code_version = ?
-           group by m.schema order by 2""",
-        [asset, partition, code_version],
-    ).fetchall()
-    check_schema(asset, partition, staged.schema, others, policy)
+class SchemaIndex:
+    """Which (code version, schema) each current partition of an asset has, for the writer.
+
+    Loaded per asset on its first commit (one query) and kept up to date by the writer, which
+    is the only process changing ``assetflow.current`` while it holds the lock; so a check costs
+    microseconds instead of a catalog query per commit.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._con = con
+        self._groups: dict[str, dict[tuple[str, str], set[str]]] = {}
+        self._where: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def _load(self, asset: str) -> dict[tuple[str, str], set[str]]:
+        groups = self._groups.get(asset)
+        if groups is None:
+            groups = self._groups[asset] = {}
+            for partition, code, schema in self._con.execute(
+                """select c.partition, m.code_version, m.schema from assetflow.current c
+                   join assetflow.materializations m on m.id = c.materialization_id
+                   where c.asset = ?""",
+                [asset],
+            ).fetchall():
+                groups.setdefault((code, schema), set()).add(partition)
+                self._where[(asset, partition)] = (code, schema)
+        return groups
+
+    def others(self, asset: str, partition: str, code_version: str) -> list[tuple[str, str]]:
+        """(schema, an example partition) per schema of the asset's *other* current partitions
+        built by ``code_version``."""
+        out = []
+        for (code, schema), parts in self._load(asset).items():
+            if code == code_version and len(parts) > (partition in parts):
+                out.append((schema, next(p for p in parts if p != partition)))
+        return out
+
+    def record(self, asset: str, partition: str, code_version: str, schema: str) -> None:
+        """``partition`` is now current with this code version and schema."""
+        self.forget(asset, partition)
+        groups = self._load(asset)
+        groups.setdefault((code_version, schema), set()).add(partition)
+        self._where[(asset, partition)] = (code_version, schema)
+
+    def forget(self, asset: str, partition: str) -> None:
+        """``partition`` has no current version any more."""
+        groups = self._load(asset)
+        group = self._where.pop((asset, partition), None)
+        if group is not None:
+            groups[group].discard(partition)
+            if not groups[group]:
+                del groups[group]
