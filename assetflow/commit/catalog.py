@@ -207,6 +207,8 @@ class Catalog(CatalogReader):
     def __init__(self, con: duckdb.DuckDBPyConnection, root: Path) -> None:
         super().__init__(con, root, source=root / LIVE_CATALOG)
         self._dirty: set[str] = set()
+        self.view_failures: dict[str, str] = {}
+        """Asset -> why its view could not be rebuilt at the last publish."""
         self._schemas = SchemaIndex(con)
         row = con.sql("select coalesce(max(id), 0) from assetflow.materializations").fetchall()
         self._next_id = int(row[0][0]) + 1
@@ -217,6 +219,9 @@ class Catalog(CatalogReader):
     ) -> Catalog:
         """Take the warehouse's write lock (waiting up to ``timeout`` s) and prepare the schema."""
         live = root / LIVE_CATALOG
+        if not live.exists() and (root / PUBLISHED_CATALOG).exists():
+            # Starting an empty catalog here would publish it over every committed partition.
+            raise StorageError(f"the live catalog {live} is missing; {LIVE_DAMAGED_HINT}")
         try:
             live.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -403,20 +408,34 @@ class Catalog(CatalogReader):
         self._dirty.add(asset)
 
     def publish(self) -> None:
-        """Rebuild the views of assets changed since the last publish and publish a snapshot."""
+        """Rebuild the views of assets changed since the last publish and publish a snapshot.
+
+        An asset whose view cannot be rebuilt (a committed file is missing or damaged) keeps
+        its previous view and is retried at the next publish; :meth:`close` reports it.
+        """
         assert self._con is not None
-        refresh_views(self._con, self.root, sorted(self._dirty))
-        self._dirty.clear()
+        self.view_failures = refresh_views(self._con, self.root, sorted(self._dirty))
+        self._dirty = set(self.view_failures)
         publish_snapshot(self._con, self.root / LIVE_CATALOG, self.root / PUBLISHED_CATALOG)
 
     def close(self) -> None:
-        """Publish what is committed, then release the write lock."""
+        """Publish what is committed, then release the write lock.
+
+        Raises:
+            StorageError: a view could not be rebuilt (after everything else was published).
+        """
         if self._con is None:
             return
         try:
             self.publish()
         finally:
             super().close()
+        if self.view_failures:
+            asset, reason = next(iter(sorted(self.view_failures.items())))
+            raise StorageError(
+                f"the view of {asset} could not be rebuilt ({reason}); readers keep its previous "
+                "view: run `asset verify` to find the damaged file, `asset verify --repair` to fix"
+            )
 
 
 def _check_schema_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:

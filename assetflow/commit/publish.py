@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterable
+from contextlib import suppress
 from pathlib import Path
 
 import duckdb
@@ -33,15 +34,20 @@ def view_sql(name: str, files: list[Path]) -> str:
     )
 
 
-def refresh_views(con: duckdb.DuckDBPyConnection, root: Path, assets: Iterable[str]) -> None:
-    """Point each asset's view at its current files, all in one transaction."""
-    assets = list(assets)
-    if not assets:
-        return
+def refresh_views(
+    con: duckdb.DuckDBPyConnection, root: Path, assets: Iterable[str]
+) -> dict[str, str]:
+    """Point each asset's view at its current files; return the assets whose view failed.
+
+    Creating a view reads the footers of its files, so a missing or damaged committed file
+    fails it. Each view gets its own transaction so that one damaged asset keeps its previous
+    view (and is reported) while every other asset is still published.
+    """
     base = root.resolve()
-    con.execute("begin")
-    try:
-        for name in assets:
+    failed: dict[str, str] = {}
+    for name in assets:
+        con.execute("begin")
+        try:
             rows = con.execute(
                 """select m.file_path from assetflow.current c
                    join assetflow.materializations m on m.id = c.materialization_id
@@ -52,10 +58,15 @@ def refresh_views(con: duckdb.DuckDBPyConnection, root: Path, assets: Iterable[s
                 con.execute(view_sql(name, [base / r[0] for r in rows]))
             else:
                 con.execute(f'drop view if exists main."{name}"')
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+            con.execute("commit")
+        except duckdb.Error as exc:
+            with suppress(duckdb.Error):
+                con.execute("rollback")
+            failed[name] = str(exc).splitlines()[0]
+        except BaseException:
+            con.execute("rollback")
+            raise
+    return failed
 
 
 def publish_snapshot(con: duckdb.DuckDBPyConnection, live: Path, published: Path) -> None:

@@ -101,7 +101,7 @@ def check_schema(
     asset: str,
     partition: str,
     new: str,
-    others: Iterable[tuple[str, str]],
+    others: Iterable[tuple[str, object]],
     policy: str,
 ) -> None:
     """Raise SchemaMismatchError if ``new`` conflicts with the other partitions' schemas.
@@ -161,13 +161,13 @@ class SchemaIndex:
                 self._where[(asset, partition)] = (code, schema)
         return groups
 
-    def others(self, asset: str, partition: str, code_version: str) -> list[tuple[str, str]]:
+    def others(self, asset: str, partition: str, code_version: str) -> list[tuple[str, object]]:
         """(schema, an example partition) per schema of the asset's *other* current partitions
         built by ``code_version``."""
         out = []
         for (code, schema), parts in self._load(asset).items():
             if code == code_version and len(parts) > (partition in parts):
-                out.append((schema, next(p for p in parts if p != partition)))
+                out.append((schema, _FirstOther(parts, partition)))
         return out
 
     def record(self, asset: str, partition: str, code_version: str, schema: str) -> None:
@@ -185,3 +185,13 @@ class SchemaIndex:
             groups[group].discard(partition)
             if not groups[group]:
                 del groups[group]
+
+
+class _FirstOther:
+    """The first of a group's partitions other than one, found only if a message needs it."""
+
+    def __init__(self, parts: set[str], exclude: str) -> None:
+        self._parts, self._exclude = parts, exclude
+
+    def __str__(self) -> str:
+        return min(p for p in self._parts if p != self._exclude)
