@@ -92,6 +92,7 @@ class CatalogReader:
         self.root = root
         self.source = source or root / PUBLISHED_CATALOG
         """The catalog file this reader reads (named in errors)."""
+        self.is_damaged = False
 
     def _frame(self, sql: str, params: list | None = None, schema=None) -> pl.DataFrame:
         if self._con is None:
@@ -159,7 +160,12 @@ class CatalogReader:
         return [InputRead(u, p, v) for u, p, v in rows.iter_rows()]
 
     def damaged(self, exc: BaseException) -> StorageError:
-        """The error for this catalog file failing to read, with how to repair it."""
+        """The error for this catalog file failing to read, with how to repair it.
+
+        Marks the reader damaged: a writer then never publishes (its copy would replace the
+        intact snapshot, the backup ``asset verify --repair`` restores from).
+        """
+        self.is_damaged = True
         live = self.source.name == LIVE_CATALOG.name
         return open_failure(self.source, exc, LIVE_DAMAGED_HINT if live else PUBLISHED_DAMAGED_HINT)
 
@@ -239,15 +245,15 @@ class Catalog(CatalogReader):
                 "insert or replace into assetflow.meta values ('root', ?)", [str(root.resolve())]
             )
             catalog = cls(con, root)
+            # Views are derived from assetflow.current; rebuilding them all on open repairs a
+            # snapshot left behind by a crash between a commit and its publication.
+            catalog._dirty.update(catalog._committed_assets())
         except duckdb.Error as exc:
             con.close()
             raise open_failure(live, exc, LIVE_DAMAGED_HINT) from None
         except BaseException:
             con.close()
             raise
-        # Views are derived from assetflow.current; rebuilding them all on open repairs a
-        # snapshot left behind by a crash between a commit and its publication.
-        catalog._dirty.update(catalog._committed_assets())
         return catalog
 
     def _committed_assets(self) -> list[str]:
@@ -414,7 +420,12 @@ class Catalog(CatalogReader):
         its previous view and is retried at the next publish; :meth:`close` reports it.
         """
         assert self._con is not None
-        self.view_failures = refresh_views(self._con, self.root, sorted(self._dirty))
+        if self.is_damaged:
+            return
+        try:
+            self.view_failures = refresh_views(self._con, self.root, sorted(self._dirty))
+        except duckdb.Error as exc:  # reading assetflow.current failed: the catalog itself
+            raise self.damaged(exc) from None
         self._dirty = set(self.view_failures)
         publish_snapshot(self._con, self.root / LIVE_CATALOG, self.root / PUBLISHED_CATALOG)
 

@@ -46,14 +46,14 @@ def refresh_views(
     base = root.resolve()
     failed: dict[str, str] = {}
     for name in assets:
+        rows = con.execute(
+            """select m.file_path from assetflow.current c
+               join assetflow.materializations m on m.id = c.materialization_id
+               where c.asset = ? order by c.partition""",
+            [name],
+        ).fetchall()
         con.execute("begin")
         try:
-            rows = con.execute(
-                """select m.file_path from assetflow.current c
-                   join assetflow.materializations m on m.id = c.materialization_id
-                   where c.asset = ? order by c.partition""",
-                [name],
-            ).fetchall()
             if rows:
                 con.execute(view_sql(name, [base / r[0] for r in rows]))
             else:
@@ -75,7 +75,13 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, live: Path, published: Path
     A reader that has the old snapshot open keeps reading it (POSIX keeps the unlinked inode),
     so it never sees a half-written file and never blocks this writer.
     """
-    con.execute("checkpoint")
+    try:
+        con.execute("checkpoint")
+    except duckdb.Error as exc:
+        raise StorageError(
+            f"could not checkpoint {live}: {str(exc).splitlines()[0]}; the published snapshot "
+            "was left as it was: check free space, then run `asset verify`"
+        ) from None
     temp = published.with_name(f".{published.name}.{os.getpid()}.tmp")
     try:
         shutil.copyfile(live, temp)

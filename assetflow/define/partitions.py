@@ -36,6 +36,16 @@ def check_safe_key(key: str) -> str:
             f"partition key {key!r} contains a path separator, '|' or a control character; "
             "use letters, digits, '-', '_' or '.'"
         )
+    # Keys become folder names, percent-encoded (commit/files.py encode_key): 3 bytes per
+    # UTF-8 byte outside [A-Za-z0-9._-]. File systems allow 255 bytes per name.
+    folder = sum(
+        1 if c.isascii() and (c.isalnum() or c in "._-") else 3 * len(c.encode()) for c in key
+    )
+    if folder > 255:
+        raise PartitionKeyError(
+            f"partition key {key[:20]!r}... would need a {folder}-byte folder name once encoded; "
+            "the file system allows 255: use a shorter or ASCII key"
+        )
     return key
 
 

@@ -171,6 +171,6 @@ def _targets(
                     rejected = rejected or exc
                     continue  # another grain's key: this asset is simply not involved
             targets.append((a, definition.check_key(key, as_of)))
-    if not targets and rejected:
-        raise rejected
+    if rejected and all(p == UNPARTITIONED for _, p in targets):
+        raise rejected  # the key fits no partitioned asset: a typo, not "just the rest"
     return targets
