@@ -118,3 +118,22 @@ def fingerprint(warehouse: Path) -> tuple:
     finally:
         con.close()
     return files, current, count, views
+
+
+# The same invariants as one statement, for readers (``project.query``) that open a snapshot per
+# query: several queries could each see a different snapshot.
+ONE_STATEMENT_CHECK = """
+select
+  (select count(*) from events) - (select sum(row_count) from assetflow.partitions
+                                   where asset = 'events') as events_rows_off,
+  (select count(*) from totals) - (select sum(row_count) from assetflow.partitions
+                                   where asset = 'totals') as totals_rows_off,
+  (select count(*) from summary) - (select sum(row_count) from assetflow.partitions
+                                    where asset = 'summary') as summary_rows_off,
+  (select count(*) from (select asset, partition from assetflow.current
+                         group by all having count(*) > 1)) as doubled_partitions,
+  (select count(*) from (select day, min(gen) as g, count(distinct gen) as gens, count(*) as n
+                         from events group by day)
+   where gens > 1 or n <> 5 + cast(right(day, 2) as integer) % 4 + 3 * g) as torn_days,
+  (select count(distinct day) from events where gen = 2) as gen2_days
+"""

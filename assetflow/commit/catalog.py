@@ -14,6 +14,7 @@ Two files live in a warehouse (see ``docs/architecture.md`` for why):
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -212,6 +213,9 @@ class Catalog(CatalogReader):
 
     def __init__(self, con: duckdb.DuckDBPyConnection, root: Path) -> None:
         super().__init__(con, root, source=root / LIVE_CATALOG)
+        # Held open until the connection is closed: closing any descriptor of the live file
+        # would drop DuckDB's lock on it (see publish_snapshot).
+        self._live_fd = os.open(root / LIVE_CATALOG, os.O_RDONLY)
         self._dirty: set[str] = set()
         self.view_failures: dict[str, str] = {}
         """Asset -> why its view could not be rebuilt at the last publish."""
@@ -238,6 +242,7 @@ class Catalog(CatalogReader):
         con = connect(
             live, read_only=False, timeout=timeout, on_wait=on_wait, damaged_hint=LIVE_DAMAGED_HINT
         )
+        catalog: Catalog | None = None
         try:
             con.execute(DDL)
             _check_schema_version(con, live)
@@ -248,11 +253,12 @@ class Catalog(CatalogReader):
             # Views are derived from assetflow.current; rebuilding them all on open repairs a
             # snapshot left behind by a crash between a commit and its publication.
             catalog._dirty.update(catalog._committed_assets())
-        except duckdb.Error as exc:
+        except BaseException as exc:
             con.close()
-            raise open_failure(live, exc, LIVE_DAMAGED_HINT) from None
-        except BaseException:
-            con.close()
+            if catalog is not None:
+                os.close(catalog._live_fd)
+            if isinstance(exc, duckdb.Error):
+                raise open_failure(live, exc, LIVE_DAMAGED_HINT) from None
             raise
         return catalog
 
@@ -427,7 +433,8 @@ class Catalog(CatalogReader):
         except duckdb.Error as exc:  # reading assetflow.current failed: the catalog itself
             raise self.damaged(exc) from None
         self._dirty = set(self.view_failures)
-        publish_snapshot(self._con, self.root / LIVE_CATALOG, self.root / PUBLISHED_CATALOG)
+        live = self.root / LIVE_CATALOG
+        publish_snapshot(self._con, live, self._live_fd, self.root / PUBLISHED_CATALOG)
 
     def close(self) -> None:
         """Publish what is committed, then release the write lock.
@@ -441,6 +448,7 @@ class Catalog(CatalogReader):
             self.publish()
         finally:
             super().close()
+            os.close(self._live_fd)  # only now: the connection's lock is gone already
         if self.view_failures:
             asset, reason = next(iter(sorted(self.view_failures.items())))
             raise StorageError(

@@ -9,7 +9,6 @@ directory; a moved warehouse gets its views rebuilt by the next writer (see Cata
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterable
 from contextlib import suppress
 from pathlib import Path
@@ -19,6 +18,8 @@ import duckdb
 from assetflow.commit.faults import fault_point
 from assetflow.commit.files import fsync_dir
 from assetflow.errors import StorageError
+
+_CHUNK = 1 << 20
 
 
 def _quote_literal(text: str) -> str:
@@ -69,11 +70,18 @@ def refresh_views(
     return failed
 
 
-def publish_snapshot(con: duckdb.DuckDBPyConnection, live: Path, published: Path) -> None:
+def publish_snapshot(
+    con: duckdb.DuckDBPyConnection, live: Path, live_fd: int, published: Path
+) -> None:
     """Checkpoint the live catalog, copy it, and atomically rename the copy over ``published``.
 
     A reader that has the old snapshot open keeps reading it (POSIX keeps the unlinked inode),
     so it never sees a half-written file and never blocks this writer.
+
+    The copy reads ``live_fd``, a descriptor the writer keeps open while it holds the catalog,
+    never the path: DuckDB locks the file with POSIX record locks, and the kernel drops all of a
+    process's locks on a file as soon as it closes *any* descriptor of it. Copying by path
+    (open, read, close) silently unlocked the live catalog for every other process.
     """
     try:
         con.execute("checkpoint")
@@ -84,9 +92,7 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, live: Path, published: Path
         ) from None
     temp = published.with_name(f".{published.name}.{os.getpid()}.tmp")
     try:
-        shutil.copyfile(live, temp)
-        with open(temp, "rb+") as f:
-            os.fsync(f.fileno())
+        _copy_from(live_fd, temp)
         fault_point("during_publish")
         os.replace(temp, published)
     except OSError as exc:
@@ -99,3 +105,18 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, live: Path, published: Path
         temp.unlink(missing_ok=True)
         raise
     fsync_dir(published.parent)
+
+
+def _copy_from(source_fd: int, dest: Path) -> None:
+    """Copy the whole file behind ``source_fd`` to ``dest`` (durably) without closing it."""
+    size = os.fstat(source_fd).st_size
+    with open(dest, "wb") as out:
+        offset = 0
+        while offset < size:
+            chunk = os.pread(source_fd, min(_CHUNK, size - offset), offset)
+            if not chunk:
+                break
+            out.write(chunk)
+            offset += len(chunk)
+        out.flush()
+        os.fsync(out.fileno())
