@@ -130,6 +130,8 @@ def test_readers_polling_during_a_backfill_always_see_consistent_data(tmp_path):
         assert report["problems"] == [], mode
         assert report["failures"] == [], mode  # never blocked, never an error
         assert report["polls"] >= 20, mode
+        assert report["slowest_poll_seconds"] < 5, mode  # one open + a few queries, no waiting
+        print(mode, "polls", report["polls"], "slowest", report["slowest_poll_seconds"])
         days = report["gen2_days"]
         assert days == sorted(days), f"{mode}: a snapshot went backwards: {days}"
         assert days[0] < 30 and days[-1] == 30, (mode, days)

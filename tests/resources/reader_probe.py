@@ -3,7 +3,8 @@
 Usage: ``python reader_probe.py WAREHOUSE duckdb|project STOP_FILE``. ``duckdb`` opens
 ``warehouse.duckdb`` read-only as any user would; ``project`` uses ``Project.query`` on the
 ``gen`` pipeline. Prints ``polling`` once it has polled, then one JSON summary: polls, failed
-polls and the longest run of failures in seconds, inconsistencies seen, and the number of days
+polls and the longest run of failures in seconds, the slowest successful poll (open, check,
+close), inconsistencies seen, and the number of days
 of generation 2 each poll saw (a snapshot must never go backwards).
 """
 
@@ -42,7 +43,7 @@ def poll_project(project: Project) -> tuple[list[str], int]:
 def main() -> None:
     warehouse, mode, stop = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
     project = Project.load(GEN, warehouse=warehouse)
-    polls, failures, longest, failing_since = 0, [], 0.0, None
+    polls, failures, longest, failing_since, slowest = 0, [], 0.0, None, 0.0
     problems: list[str] = []
     days_seen: list[int] = []
     done = False
@@ -57,6 +58,7 @@ def main() -> None:
             longest = max(longest, time.monotonic() - failing_since)
             continue
         failing_since = None
+        slowest = max(slowest, time.monotonic() - started)
         problems += found
         days_seen.append(days)
         polls += 1
@@ -69,6 +71,7 @@ def main() -> None:
                 "polls": polls,
                 "failures": failures,
                 "longest_failure_seconds": longest,
+                "slowest_poll_seconds": slowest,
                 "problems": problems,
                 "gen2_days": days_seen,
             }
