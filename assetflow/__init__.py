@@ -12,6 +12,9 @@ The data flows through five stages, each a subpackage::
 
 from __future__ import annotations
 
+from assetflow.commit.rollback import RollbackResult
+from assetflow.commit.vacuum import VacuumReport
+from assetflow.commit.verify import VerifyReport
 from assetflow.define.asset import AssetDef, asset
 from assetflow.define.graph import AssetGraph
 from assetflow.define.mapping import AllPartitions, Identity, PartitionMapping
@@ -66,6 +69,7 @@ __all__ = [
     "Plan",
     "PlanError",
     "Project",
+    "RollbackResult",
     "RunResult",
     "SchemaMismatchError",
     "SelectionError",
@@ -77,5 +81,7 @@ __all__ = [
     "TaskEvent",
     "TaskResult",
     "UnknownUpstreamError",
+    "VacuumReport",
+    "VerifyReport",
     "asset",
 ]
