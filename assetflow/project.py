@@ -11,7 +11,8 @@ import importlib.util
 import os
 import sys
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
@@ -222,20 +223,14 @@ class Project:
 
         Files a current partition references are never removed.
         """
-        catalog = self._open_existing(on_wait)
-        try:
+        with self._writer(on_wait) as catalog:
             return vacuum(catalog, now=self.clock(), older_than=older_than, dry_run=dry_run)
-        finally:
-            catalog.close()
 
     def versions(self, asset: str, partition: str | None = None) -> pl.DataFrame:
         """Every recorded version of one partition, newest first (``current``, ``retained``)."""
         key = self._partition_of(asset, partition)
-        catalog = self._open_existing(None)
-        try:
+        with self._writer(None) as catalog:
             return versions(catalog, asset, key)
-        finally:
-            catalog.close()
 
     def rollback(
         self,
@@ -252,12 +247,12 @@ class Project:
                 whose data differs from the current one.
         """
         key = self._partition_of(asset, partition)
-        catalog = self._open_existing(on_wait)
-        try:
+        with self._writer(on_wait) as catalog:
             now = self.clock()
             run_id = f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
             result = rollback(catalog, asset, key, to=to, run_id=run_id, now=now)
-            command = f"rollback {asset} --partition {partition} --to {result.restored}"
+            where = f" --partition {partition}" if partition is not None else ""
+            command = f"rollback {asset}{where} --to {result.restored}"
             catalog.start_run(run_id, command[:500], now, os.getpid())
             catalog.record_task(
                 run_id,
@@ -270,8 +265,6 @@ class Project:
             )
             catalog.finish_run(run_id, "succeeded", self.clock())
             return result
-        finally:
-            catalog.close()
 
     def _partition_of(self, asset: str, partition: str | None) -> str:
         definition = self.graph[asset].partitions
@@ -283,13 +276,22 @@ class Project:
             raise PartitionKeyError(f"{asset} is partitioned; pass --partition KEY")
         return definition.parse_key(partition)
 
-    def _open_existing(self, on_wait: Callable[[str], None] | None) -> Catalog:
+    @contextmanager
+    def _writer(self, on_wait: Callable[[str], None] | None) -> Iterator[Catalog]:
+        """The writer of an existing warehouse; an error inside wins over one from closing."""
         if not (self.warehouse / LIVE_CATALOG).exists():
             raise StorageError(
                 f"the warehouse {self.warehouse} has no catalog yet; run `asset materialize` "
                 "first (or `asset verify --repair` if it was lost)"
             )
-        return Catalog.open(self.warehouse, timeout=self.lock_timeout, on_wait=on_wait)
+        catalog = Catalog.open(self.warehouse, timeout=self.lock_timeout, on_wait=on_wait)
+        try:
+            yield catalog
+        except BaseException:
+            with suppress(StorageError):
+                catalog.close()
+            raise
+        catalog.close()
 
 
 def _as_list(selection: str | Sequence[str] | None) -> list[str] | None:

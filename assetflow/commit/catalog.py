@@ -361,6 +361,8 @@ class Catalog(CatalogReader):
             except SchemaMismatchError:
                 discard_staged(self.root, staged)
                 raise
+            except duckdb.Error as exc:
+                raise self.damaged(exc) from None
         con.execute("begin")
         try:
             con.execute(

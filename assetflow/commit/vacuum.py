@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict
 
 from assetflow.commit.catalog import Catalog
 from assetflow.commit.inventory import catalog_files, scan_disk
+from assetflow.errors import StorageError
 
 
 class VacuumedFile(BaseModel):
@@ -77,6 +78,12 @@ def vacuum(
     root = catalog.root
     if not dry_run:
         catalog.publish()  # the published views must not name a file removed below
+        if catalog.view_failures:
+            asset = min(catalog.view_failures)
+            raise StorageError(
+                f"not vacuuming: the view of {asset} could not be rebuilt, so the published "
+                "snapshot may still read superseded files; run `asset verify --repair` first"
+            )
     files = catalog_files(catalog)
     protected = set(files.filter(pl.col("is_current"))["file_path"].to_list())
     cutoff = now - older_than

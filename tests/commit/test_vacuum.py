@@ -122,3 +122,23 @@ def test_vacuum_needs_an_existing_warehouse(tmp_path):
     with pytest.raises(af.StorageError, match="no catalog yet"):
         p.vacuum()
     assert not (tmp_path / "none").exists()
+
+
+def test_vacuum_refuses_while_a_view_cannot_be_rebuilt(project, clock, warehouse):
+    (damaged,) = [
+        p
+        for p in (warehouse / "clean" / KEY).glob("*.parquet")
+        if p.relative_to(warehouse).as_posix() in versions_files(project)
+    ]
+    damaged.write_bytes(b"not parquet")
+    clock.now += timedelta(days=30)
+    before = parquet_files(warehouse)
+    with pytest.raises(af.StorageError, match="not vacuuming: the view of clean"):
+        project.vacuum(older_than=timedelta(0))
+    assert parquet_files(warehouse) == before
+    project.verify(repair=True)
+    assert project.vacuum(older_than=timedelta(0)).removed
+
+
+def versions_files(project) -> set[str]:
+    return set(project.query("select file_path from assetflow.partitions")["file_path"].to_list())
