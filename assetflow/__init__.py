@@ -12,6 +12,9 @@ The data flows through five stages, each a subpackage::
 
 from __future__ import annotations
 
+from assetflow.commit.rollback import RollbackResult
+from assetflow.commit.vacuum import VacuumReport
+from assetflow.commit.verify import VerifyReport
 from assetflow.define.asset import AssetDef, asset
 from assetflow.define.graph import AssetGraph
 from assetflow.define.mapping import (
@@ -44,6 +47,7 @@ from assetflow.errors import (
     InvalidNameError,
     PartitionKeyError,
     PlanError,
+    SchemaMismatchError,
     SelectionError,
     StorageError,
     TaskError,
@@ -80,8 +84,10 @@ __all__ = [
     "Plan",
     "PlanError",
     "Project",
+    "RollbackResult",
     "RunResult",
     "Schedule",
+    "SchemaMismatchError",
     "SelectionError",
     "StaticPartitions",
     "StatusReport",
@@ -92,6 +98,8 @@ __all__ = [
     "TaskResult",
     "UNPARTITIONED",
     "UnknownUpstreamError",
+    "VacuumReport",
+    "VerifyReport",
     "WeeklyPartitions",
     "Window",
     "asset",

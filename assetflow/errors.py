@@ -20,6 +20,7 @@ thing at fault and the fix; the CLI prints that line and exits 2 (usage) or 1 (a
     │   └── CatalogLockedError     another process holds the catalog past the lock timeout
     └── TaskError                  user code failed while materializing one partition
         └── AssetOutputError       the asset returned something that is not a table (terminal)
+            └── SchemaMismatchError  its columns conflict with the asset's other partitions
 """
 
 from __future__ import annotations
@@ -89,3 +90,7 @@ class AssetOutputError(TaskError):
     """An asset returned a value that cannot be stored as a table."""
 
     retryable = False
+
+
+class SchemaMismatchError(AssetOutputError):
+    """A partition's columns conflict with the asset's other partitions (checked at commit)."""

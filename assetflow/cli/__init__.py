@@ -4,7 +4,13 @@
 imported here so it registers itself.
 """
 
-from assetflow.cli import backfill, materialize, observe, schedule  # noqa: F401  (register)
+from assetflow.cli import (  # noqa: F401  (each module registers its commands)
+    backfill,
+    integrity,
+    materialize,
+    observe,
+    schedule,
+)
 from assetflow.cli.app import cli, main
 
 __all__ = ["cli", "main"]

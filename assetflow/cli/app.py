@@ -10,6 +10,7 @@ import sys
 import traceback
 
 import click
+import duckdb
 
 from assetflow.config import resolve_settings
 from assetflow.errors import AssetflowError
@@ -116,3 +117,13 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except duckdb.Error as exc:  # a catalog failure no layer below turned into a StorageError
+        if "--debug" in args:
+            traceback.print_exc()
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        click.echo(
+            f"error: the warehouse catalog failed: {first}; check free space and permissions, "
+            "then run `asset verify`",
+            err=True,
+        )
+        sys.exit(1)

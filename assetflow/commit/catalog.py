@@ -14,8 +14,9 @@ Two files live in a warehouse (see ``docs/architecture.md`` for why):
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -28,15 +29,24 @@ from assetflow.commit.automation import (
     OBSERVATION_SCHEMA,
     latest_observations,
 )
-from assetflow.commit.connect import connect
+from assetflow.commit.connect import connect, open_failure
 from assetflow.commit.faults import fault_point
-from assetflow.commit.files import StagedFile
+from assetflow.commit.files import StagedFile, discard_staged
 from assetflow.commit.publish import publish_snapshot, refresh_views
 from assetflow.commit.schema import DDL, SCHEMA_VERSION
-from assetflow.errors import StorageError
+from assetflow.commit.schema_check import SchemaIndex, check_schema
+from assetflow.errors import SchemaMismatchError, StorageError
 
 LIVE_CATALOG = Path(".assetflow") / "catalog.duckdb"
 PUBLISHED_CATALOG = Path("warehouse.duckdb")
+LIVE_DAMAGED_HINT = (
+    "restore it from the last published snapshot with `asset verify --repair` "
+    "(partitions committed after that snapshot are rebuilt by the next run)"
+)
+PUBLISHED_DAMAGED_HINT = (
+    "it is a copy of the live catalog: `asset verify --repair` (or any `asset materialize`) "
+    "publishes it again"
+)
 
 CURRENT_SCHEMA = {
     "asset": pl.String,
@@ -85,14 +95,24 @@ class InputRead:
 class CatalogReader:
     """Read-only questions about a warehouse. A reader without a catalog file is empty."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection | None, root: Path) -> None:
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection | None, root: Path, *, source: Path | None = None
+    ) -> None:
         self._con = con
         self.root = root
+        self.source = source or root / PUBLISHED_CATALOG
+        """The catalog file this reader reads (named in errors)."""
+        self.is_damaged = False
 
     def _frame(self, sql: str, params: list | None = None, schema=None) -> pl.DataFrame:
         if self._con is None:
             return pl.DataFrame(schema=schema)
-        df = self._con.sql(sql, params=params).pl()
+        try:
+            df = self._con.sql(sql, params=params).pl()
+        except duckdb.Error as exc:
+            # Our own queries only fail on a damaged catalog (DuckDB checks block checksums
+            # lazily, so a file can open fine and fail on the first read of a bad block).
+            raise self.damaged(exc) from None
         if schema is None:
             return df
         return df.cast(schema) if df.height else pl.DataFrame(schema=schema)
@@ -130,6 +150,35 @@ class CatalogReader:
             rows = rows.filter(pl.col("partition").is_in(wanted))
         return [self.root / p for p in rows["file_path"]]
 
+    def current_id(self, asset: str, partition: str) -> int | None:
+        """The id of the current materialization of one partition, or None if missing."""
+        rows = self._frame(
+            "select materialization_id from assetflow.current where asset = ? and partition = ?",
+            [asset, partition],
+            schema={"materialization_id": pl.Int64},
+        )
+        return rows["materialization_id"][0] if rows.height else None
+
+    def inputs_of(self, materialization_id: int) -> list[InputRead]:
+        """The upstream partitions one materialization read, with their versions then."""
+        rows = self._frame(
+            """select upstream, partition, data_version from assetflow.inputs
+               where materialization_id = ? order by upstream, partition""",
+            [materialization_id],
+            schema={"upstream": pl.String, "partition": pl.String, "data_version": pl.String},
+        )
+        return [InputRead(u, p, v) for u, p, v in rows.iter_rows()]
+
+    def damaged(self, exc: BaseException) -> StorageError:
+        """The error for this catalog file failing to read, with how to repair it.
+
+        Marks the reader damaged: a writer then never publishes (its copy would replace the
+        intact snapshot, the backup ``asset verify --repair`` restores from).
+        """
+        self.is_damaged = True
+        live = self.source.name == LIVE_CATALOG.name
+        return open_failure(self.source, exc, LIVE_DAMAGED_HINT if live else PUBLISHED_DAMAGED_HINT)
+
     def history(self, asset: str, partition: str) -> pl.DataFrame:
         """Every materialization of one partition, newest first."""
         return self._frame(
@@ -156,8 +205,12 @@ class CatalogReader:
 def open_reader(root: Path, *, timeout: float = 10.0) -> Iterator[CatalogReader]:
     """Open the published snapshot read-only (an empty reader if nothing was published yet)."""
     path = root / PUBLISHED_CATALOG
-    con = connect(path, read_only=True, timeout=timeout) if path.exists() else None
-    reader = CatalogReader(con, root)
+    con = (
+        connect(path, read_only=True, timeout=timeout, damaged_hint=PUBLISHED_DAMAGED_HINT)
+        if path.exists()
+        else None
+    )
+    reader = CatalogReader(con, root, source=path)
     try:
         yield reader
     finally:
@@ -168,8 +221,14 @@ class Catalog(CatalogReader):
     """The writer: holds the live catalog for one run and commits partitions one by one."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, root: Path) -> None:
-        super().__init__(con, root)
+        super().__init__(con, root, source=root / LIVE_CATALOG)
+        # Held open until the connection is closed: closing any descriptor of the live file
+        # would drop DuckDB's lock on it (see publish_snapshot).
+        self._live_fd = os.open(root / LIVE_CATALOG, os.O_RDONLY)
         self._dirty: set[str] = set()
+        self.view_failures: dict[str, str] = {}
+        """Asset -> why its view could not be rebuilt at the last publish."""
+        self._schemas = SchemaIndex(con)
         row = con.sql("select coalesce(max(id), 0) from assetflow.materializations").fetchall()
         self._next_id = int(row[0][0]) + 1
 
@@ -179,6 +238,9 @@ class Catalog(CatalogReader):
     ) -> Catalog:
         """Take the warehouse's write lock (waiting up to ``timeout`` s) and prepare the schema."""
         live = root / LIVE_CATALOG
+        if not live.exists() and (root / PUBLISHED_CATALOG).exists():
+            # Starting an empty catalog here would publish it over every committed partition.
+            raise StorageError(f"the live catalog {live} is missing; {LIVE_DAMAGED_HINT}")
         try:
             live.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -186,7 +248,10 @@ class Catalog(CatalogReader):
                 f"cannot create the warehouse at {root}: {exc.strerror}; choose a writable "
                 "directory with -w/--warehouse"
             ) from None
-        con = connect(live, read_only=False, timeout=timeout, on_wait=on_wait)
+        con = connect(
+            live, read_only=False, timeout=timeout, on_wait=on_wait, damaged_hint=LIVE_DAMAGED_HINT
+        )
+        catalog: Catalog | None = None
         try:
             con.execute(DDL)
             con.execute(AUTOMATION_DDL)
@@ -195,12 +260,16 @@ class Catalog(CatalogReader):
                 "insert or replace into assetflow.meta values ('root', ?)", [str(root.resolve())]
             )
             catalog = cls(con, root)
-        except BaseException:
+            # Views are derived from assetflow.current; rebuilding them all on open repairs a
+            # snapshot left behind by a crash between a commit and its publication.
+            catalog._dirty.update(catalog._committed_assets())
+        except BaseException as exc:
             con.close()
+            if catalog is not None:
+                os.close(catalog._live_fd)
+            if isinstance(exc, duckdb.Error):
+                raise open_failure(live, exc, LIVE_DAMAGED_HINT) from None
             raise
-        # Views are derived from assetflow.current; rebuilding them all on open repairs a
-        # snapshot left behind by a crash between a commit and its publication.
-        catalog._dirty.update(catalog._committed_assets())
         return catalog
 
     def _committed_assets(self) -> list[str]:
@@ -281,10 +350,29 @@ class Catalog(CatalogReader):
         run_id: str,
         started_at: datetime,
         finished_at: datetime,
+        schema_policy: str | None = "strict",
     ) -> int:
-        """Make ``staged`` the current version of (asset, partition) in one transaction."""
+        """Make ``staged`` the current version of (asset, partition) in one transaction.
+
+        Args:
+            schema_policy: ``strict`` or ``evolve`` (see ``schema_check``); None skips the check
+                (a rollback restores a version that was committed before).
+
+        Raises:
+            SchemaMismatchError: the staged file's columns conflict with the asset's other
+                partitions; the file is removed and nothing is committed.
+        """
         assert self._con is not None
         con, mid = self._con, self._next_id
+        if schema_policy is not None:
+            try:
+                others = self._schemas.others(asset, partition, code_version)
+                check_schema(asset, partition, staged.schema, others, schema_policy)
+            except SchemaMismatchError:
+                discard_staged(self.root, staged)
+                raise
+            except duckdb.Error as exc:
+                raise self.damaged(exc) from None
         con.execute("begin")
         try:
             con.execute(
@@ -316,29 +404,69 @@ class Catalog(CatalogReader):
             con.execute("insert into assetflow.current values (?, ?, ?)", [asset, partition, mid])
             fault_point("before_catalog_commit")
             con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
+        except BaseException as exc:
+            # A failed COMMIT (e.g. the disk is full) already ended the transaction, and a
+            # second error from ROLLBACK would hide the one that says what happened.
+            with suppress(duckdb.Error):
+                con.execute("rollback")
+            if isinstance(exc, duckdb.Error):
+                raise StorageError(
+                    f"could not commit {asset} {partition} to the catalog: "
+                    f"{str(exc).splitlines()[0]}; the previous version stays current "
+                    "(check free space, then re-run)"
+                ) from None
             raise
         fault_point("after_catalog_commit")
+        self._schemas.record(asset, partition, code_version, staged.schema)
         self._next_id += 1
         self._dirty.add(asset)
         return mid
 
-    def publish(self) -> None:
-        """Rebuild the views of assets changed since the last publish and publish a snapshot."""
+    def uncommit(self, asset: str, partition: str) -> None:
+        """Make a partition missing again (its history stays); the next run rebuilds it."""
         assert self._con is not None
-        refresh_views(self._con, self.root, sorted(self._dirty))
-        self._dirty.clear()
-        publish_snapshot(self._con, self.root / LIVE_CATALOG, self.root / PUBLISHED_CATALOG)
+        self._con.execute(
+            "delete from assetflow.current where asset = ? and partition = ?", [asset, partition]
+        )
+        self._schemas.forget(asset, partition)
+        self._dirty.add(asset)
+
+    def publish(self) -> None:
+        """Rebuild the views of assets changed since the last publish and publish a snapshot.
+
+        An asset whose view cannot be rebuilt (a committed file is missing or damaged) keeps
+        its previous view and is retried at the next publish; :meth:`close` reports it.
+        """
+        assert self._con is not None
+        if self.is_damaged:
+            return
+        try:
+            self.view_failures = refresh_views(self._con, self.root, sorted(self._dirty))
+        except duckdb.Error as exc:  # reading assetflow.current failed: the catalog itself
+            raise self.damaged(exc) from None
+        self._dirty = set(self.view_failures)
+        live = self.root / LIVE_CATALOG
+        publish_snapshot(self._con, live, self._live_fd, self.root / PUBLISHED_CATALOG)
 
     def close(self) -> None:
-        """Publish what is committed, then release the write lock."""
+        """Publish what is committed, then release the write lock.
+
+        Raises:
+            StorageError: a view could not be rebuilt (after everything else was published).
+        """
         if self._con is None:
             return
         try:
             self.publish()
         finally:
             super().close()
+            os.close(self._live_fd)  # only now: the connection's lock is gone already
+        if self.view_failures:
+            asset, reason = next(iter(sorted(self.view_failures.items())))
+            raise StorageError(
+                f"the view of {asset} could not be rebuilt ({reason}); readers keep its previous "
+                "view: run `asset verify` to find the damaged file, `asset verify --repair` to fix"
+            )
 
 
 def _check_schema_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:

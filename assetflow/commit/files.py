@@ -16,11 +16,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from assetflow.commit.faults import fault_point
+from assetflow.commit.schema_check import describe_schema
 from assetflow.commit.versions import data_version, file_checksum
-from assetflow.errors import StorageError
+from assetflow.errors import PartitionKeyError, StorageError
 
 _SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
 TEMP_PREFIX = ".tmp-"
+_NAME_MAX = 255
 
 
 def encode_key(key: str) -> str:
@@ -30,7 +32,13 @@ def encode_key(key: str) -> str:
 
 
 def partition_dir(root: Path, asset: str, key: str) -> Path:
-    return root / asset / encode_key(key)
+    folder = encode_key(key)
+    if len(folder) > _NAME_MAX:
+        raise PartitionKeyError(
+            f"partition key {key[:20]!r}... of {asset} needs a {len(folder)}-byte folder name "
+            f"once encoded; the file system allows {_NAME_MAX}: use a shorter or ASCII key"
+        )
+    return root / asset / folder
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,7 @@ class StagedFile:
     row_count: int
     bytes: int
     schema: str
+    """Columns as JSON ``[[name, logical type], ...]`` (see ``schema_check``)."""
 
 
 def stage_table(table: pa.Table, root: Path, asset: str, key: str) -> StagedFile:
@@ -86,7 +95,7 @@ def stage_table(table: pa.Table, root: Path, asset: str, key: str) -> StagedFile
         file_checksum=checksum,
         row_count=written.num_rows,
         bytes=final.stat().st_size,
-        schema=written.schema.to_string(show_schema_metadata=False),
+        schema=describe_schema(written.schema),
     )
 
 
@@ -97,3 +106,18 @@ def fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def discard_staged(root: Path, staged: StagedFile) -> None:
+    """Remove a staged file the catalog refused, and its folders if that leaves them empty.
+
+    Only for a file this process staged and that no commit references (its name is a fresh
+    uuid), so nothing else can be reading it.
+    """
+    final = root / staged.path
+    final.unlink(missing_ok=True)
+    for folder in (final.parent, final.parent.parent):
+        try:
+            folder.rmdir()
+        except OSError:
+            break

@@ -9,14 +9,17 @@ directory; a moved warehouse gets its views rebuilt by the next writer (see Cata
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterable
+from contextlib import suppress
 from pathlib import Path
 
 import duckdb
 
 from assetflow.commit.faults import fault_point
 from assetflow.commit.files import fsync_dir
+from assetflow.errors import StorageError
+
+_CHUNK = 1 << 20
 
 
 def _quote_literal(text: str) -> str:
@@ -32,46 +35,88 @@ def view_sql(name: str, files: list[Path]) -> str:
     )
 
 
-def refresh_views(con: duckdb.DuckDBPyConnection, root: Path, assets: Iterable[str]) -> None:
-    """Point each asset's view at its current files, all in one transaction."""
-    assets = list(assets)
-    if not assets:
-        return
+def refresh_views(
+    con: duckdb.DuckDBPyConnection, root: Path, assets: Iterable[str]
+) -> dict[str, str]:
+    """Point each asset's view at its current files; return the assets whose view failed.
+
+    Creating a view reads the footers of its files, so a missing or damaged committed file
+    fails it. Each view gets its own transaction so that one damaged asset keeps its previous
+    view (and is reported) while every other asset is still published.
+    """
     base = root.resolve()
-    con.execute("begin")
-    try:
-        for name in assets:
-            rows = con.execute(
-                """select m.file_path from assetflow.current c
-                   join assetflow.materializations m on m.id = c.materialization_id
-                   where c.asset = ? order by c.partition""",
-                [name],
-            ).fetchall()
+    failed: dict[str, str] = {}
+    for name in assets:
+        rows = con.execute(
+            """select m.file_path from assetflow.current c
+               join assetflow.materializations m on m.id = c.materialization_id
+               where c.asset = ? order by c.partition""",
+            [name],
+        ).fetchall()
+        con.execute("begin")
+        try:
             if rows:
                 con.execute(view_sql(name, [base / r[0] for r in rows]))
             else:
                 con.execute(f'drop view if exists main."{name}"')
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+            con.execute("commit")
+        except duckdb.Error as exc:
+            with suppress(duckdb.Error):
+                con.execute("rollback")
+            failed[name] = str(exc).splitlines()[0]
+        except BaseException:
+            con.execute("rollback")
+            raise
+    return failed
 
 
-def publish_snapshot(con: duckdb.DuckDBPyConnection, live: Path, published: Path) -> None:
+def publish_snapshot(
+    con: duckdb.DuckDBPyConnection, live: Path, live_fd: int, published: Path
+) -> None:
     """Checkpoint the live catalog, copy it, and atomically rename the copy over ``published``.
 
     A reader that has the old snapshot open keeps reading it (POSIX keeps the unlinked inode),
     so it never sees a half-written file and never blocks this writer.
+
+    The copy reads ``live_fd``, a descriptor the writer keeps open while it holds the catalog,
+    never the path: DuckDB locks the file with POSIX record locks, and the kernel drops all of a
+    process's locks on a file as soon as it closes *any* descriptor of it. Copying by path
+    (open, read, close) silently unlocked the live catalog for every other process.
     """
-    con.execute("checkpoint")
+    try:
+        con.execute("checkpoint")
+    except duckdb.Error as exc:
+        raise StorageError(
+            f"could not checkpoint {live}: {str(exc).splitlines()[0]}; the published snapshot "
+            "was left as it was: check free space, then run `asset verify`"
+        ) from None
     temp = published.with_name(f".{published.name}.{os.getpid()}.tmp")
     try:
-        shutil.copyfile(live, temp)
-        with open(temp, "rb+") as f:
-            os.fsync(f.fileno())
+        _copy_from(live_fd, temp)
         fault_point("during_publish")
         os.replace(temp, published)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise StorageError(
+            f"could not publish {published}: {exc.strerror or exc}; committed partitions are "
+            "safe and readers keep the previous snapshot: free space, then re-run to publish"
+        ) from None
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
     fsync_dir(published.parent)
+
+
+def _copy_from(source_fd: int, dest: Path) -> None:
+    """Copy the whole file behind ``source_fd`` to ``dest`` (durably) without closing it."""
+    size = os.fstat(source_fd).st_size
+    with open(dest, "wb") as out:
+        offset = 0
+        while offset < size:
+            chunk = os.pread(source_fd, min(_CHUNK, size - offset), offset)
+            if not chunk:
+                break
+            out.write(chunk)
+            offset += len(chunk)
+        out.flush()
+        os.fsync(out.fileno())

@@ -21,6 +21,7 @@ from assetflow.errors import DefinitionError
 
 InputKind = Literal["polars", "lazy", "arrow", "duckdb"]
 Automation = Literal["eager"]
+SchemaPolicy = Literal["strict", "evolve"]
 
 _CONTEXT_PARAM = "context"
 _KIND_BY_ANNOTATION: dict[str, InputKind] = {
@@ -59,6 +60,10 @@ class AssetDef:
     def is_source(self) -> bool:
         return self.observe is not None
 
+    schema: SchemaPolicy = "strict"
+    """How a partition's columns may differ from the asset's other partitions (checked at
+    commit): ``strict`` = not at all, ``evolve`` = columns may be added."""
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.fn(*args, **kwargs)
 
@@ -88,6 +93,7 @@ def asset(
     catchup: bool = True,
     start: str | None = None,
     automation: Automation | None = None,
+    schema: SchemaPolicy = "strict",
 ) -> Callable[[Callable[..., Any]], AssetDef]: ...
 
 
@@ -105,6 +111,7 @@ def asset(
     catchup: bool = True,
     start: str | None = None,
     automation: Automation | None = None,
+    schema: SchemaPolicy = "strict",
 ) -> AssetDef | Callable[[Callable[..., Any]], AssetDef]:
     """Declare a function as an asset.
 
@@ -121,6 +128,8 @@ def asset(
             or stale (True), or only the ones that became due at the latest cron time (False).
         start: first day the schedule materializes (default: the first partition).
         automation: ``"eager"`` materializes every due missing or stale partition at each tick.
+        schema: ``"strict"`` (default): every partition built by the same code version must have
+            the same columns and types; ``"evolve"``: later partitions may add columns.
 
     The function may take ``context`` (an :class:`assetflow.Context`) and one parameter per
     upstream asset, annotated ``pl.DataFrame`` (default), ``pl.LazyFrame``, ``pa.Table`` or
@@ -135,6 +144,11 @@ def asset(
             raise DefinitionError(
                 f"asset {f.__name__!r}: partitions= must be a partitions definition such as "
                 f"af.DailyPartitions(start=...), got {type(partitions).__name__}"
+            )
+        if schema not in ("strict", "evolve"):
+            raise DefinitionError(
+                f"asset {f.__name__!r}: schema={schema!r} is not a schema policy; "
+                'use "strict" or "evolve"'
             )
         declared = code_version is not None
         return AssetDef(
@@ -151,6 +165,7 @@ def asset(
             description=inspect.getdoc(f),
             schedule=_schedule(name or f.__name__, partitions, schedule, timezone, catchup, start),
             automation=_automation(name or f.__name__, automation),
+            schema=schema,
         )
 
     return build(fn) if fn is not None else build

@@ -57,7 +57,17 @@ def run_asset(
     """Compute one partition and stage its Parquet file. User errors become TaskError."""
     key = None if partition == UNPARTITIONED else partition
     window = asset.partitions.window(partition) if asset.partitions and key else None
-    inputs = {name: load_input(input_files[name], asset.input_kinds[name]) for name in asset.inputs}
+    inputs = {}
+    for name in asset.inputs:
+        try:
+            inputs[name] = load_input(input_files[name], asset.input_kinds[name])
+        except (OSError, pl.exceptions.PolarsError, pa.ArrowException, duckdb.Error) as exc:
+            error = TaskError(
+                f"asset {asset.name!r} partition {partition} cannot read its input {name}: "
+                f"{str(exc).splitlines()[0]}; run `asset verify` to check the warehouse"
+            )
+            error.retryable = False  # a damaged or missing file does not heal by retrying
+            raise error from None
     kwargs: dict[str, Any] = dict(inputs)
     if asset.context_param:
         kwargs[asset.context_param] = Context(

@@ -196,16 +196,21 @@ class Runner:
                 error=getattr(exc, "traceback", None) or str(exc),
             )
         finished = self.clock()
-        self.catalog.commit(
-            asset=step.asset,
-            partition=step.partition,
-            staged=staged,
-            code_version=asset.code_version,
-            inputs=inputs,
-            run_id=run_id,
-            started_at=started,
-            finished_at=finished,
-        )
+        try:
+            self.catalog.commit(
+                asset=step.asset,
+                partition=step.partition,
+                staged=staged,
+                code_version=asset.code_version,
+                inputs=inputs,
+                run_id=run_id,
+                started_at=started,
+                finished_at=finished,
+                schema_policy=asset.schema,
+            )
+        except TaskError as exc:  # the catalog refused the output (SchemaMismatchError)
+            failed.add(key)
+            return self._finish(run_id, step, "failed", str(exc), started=started)
         self._current[key] = (staged.data_version, staged.path)
         self._committed.setdefault(step.asset, set()).add(step.partition)
         self._code[key] = asset.code_version

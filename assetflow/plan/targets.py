@@ -59,8 +59,9 @@ def resolve_targets(
                 schema=TARGET_SCHEMA,
             )
         )
-    if not any(r.height for r in rows) and rejected is not None:
-        raise rejected
+    partitioned = [r for r in rows if r.height and r["partition"][0] != UNPARTITIONED]
+    if rejected is not None and not partitioned:
+        raise rejected  # the key fits no partitioned asset: a typo, not "just the rest"
     return pl.concat(rows) if rows else pl.DataFrame(schema=TARGET_SCHEMA)
 
 

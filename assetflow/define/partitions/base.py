@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from datetime import datetime
@@ -26,12 +27,27 @@ def check_safe_key(key: str) -> str:
         raise PartitionKeyError(
             f"partition key {key[:20]!r}... is {len(key)} characters; the limit is {MAX_KEY_LENGTH}"
         )
-    if key in {".", ".."} or _UNSAFE_KEY.search(key) or key != key.strip():
+    if key in {".", ".."} or _UNSAFE_KEY.search(key) or key != key.strip() or _invisible(key):
         raise PartitionKeyError(
-            f"partition key {key!r} contains a path separator, '|', a control character or "
-            "surrounding spaces; use letters, digits, '-', '_' or '.'"
+            f"partition key {key!r} contains a path separator, '|', a control character, "
+            "an invisible character or surrounding spaces; use letters, digits, '-', '_' or '.'"
+        )
+    # Keys become folder names, percent-encoded (commit/files.py encode_key): 3 bytes per
+    # UTF-8 byte outside [A-Za-z0-9._-]. File systems allow 255 bytes per name.
+    folder = sum(
+        1 if c.isascii() and (c.isalnum() or c in "._-") else 3 * len(c.encode()) for c in key
+    )
+    if folder > 255:
+        raise PartitionKeyError(
+            f"partition key {key[:20]!r}... would need a {folder}-byte folder name once encoded; "
+            "the file system allows 255: use a shorter or ASCII key"
         )
     return key
+
+
+def _invisible(key: str) -> bool:
+    """Format and separator characters (U+202E, zero-width space, U+2028) that disguise keys."""
+    return any(unicodedata.category(c) in ("Cf", "Zl", "Zp", "Cs") for c in key)
 
 
 class PartitionsDefinition(ABC):

@@ -1,0 +1,109 @@
+"""``asset verify --repair``: bring a damaged warehouse back to a consistent, published state.
+
+What it can repair, in order:
+
+1. A live catalog that is missing or unreadable is restored from the published snapshot (a
+   checkpointed copy of it as of the last publish); the damaged file is kept beside it. Commits
+   made after that publish are forgotten: their files become orphans and the next run rebuilds
+   those partitions, so the warehouse converges to the same data.
+2. A current partition whose file is missing or damaged is *forgotten* (made missing, history
+   kept), so the next run rebuilds it; ``asset rollback`` is the alternative when an earlier
+   version should be kept instead.
+3. The snapshot is published again from the live catalog, which fixes a damaged, missing or
+   lagging ``warehouse.duckdb`` and views that point at another directory.
+
+It never deletes a data file (``asset vacuum`` does that) and needs the write lock.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from assetflow.commit.catalog import LIVE_CATALOG, PUBLISHED_CATALOG, Catalog
+from assetflow.commit.connect import connect
+from assetflow.commit.files import fsync_dir
+from assetflow.commit.inventory import catalog_files, scan_tables
+from assetflow.commit.verify import check_file
+from assetflow.errors import CatalogLockedError, StorageError
+
+
+def repair_warehouse(
+    root: Path, *, timeout: float, on_wait: Callable[[str], None] | None = None
+) -> list[str]:
+    """Repair what can be repaired (see the module docstring); return what was done."""
+    live, published = root / LIVE_CATALOG, root / PUBLISHED_CATALOG
+    actions: list[str] = []
+    if not live.exists() and not published.exists():
+        raise StorageError(f"{root} has no catalog yet; run `asset materialize` first")
+    if not _readable(live, timeout, on_wait):
+        if not _readable(published, timeout, None):
+            raise StorageError(
+                f"both {LIVE_CATALOG} and {PUBLISHED_CATALOG} in {root} are missing or damaged; "
+                "the data files are intact but no catalog says which are current: move the "
+                "warehouse aside and materialize again"
+            )
+        actions.append(_restore_live(live, published))
+    catalog = Catalog.open(root, timeout=timeout, on_wait=on_wait)
+    try:
+        files = catalog_files(catalog)
+        for asset, partition, path, checksum in (
+            files.filter(pl.col("is_current"))
+            .select("asset", "partition", "file_path", "file_checksum")
+            .iter_rows()
+        ):
+            problem = check_file(root, path, checksum)
+            if problem:
+                catalog.uncommit(asset, partition)
+                actions.append(
+                    f"forgot {asset} {partition} ({problem[1]}: {path}); the next run rebuilds it"
+                )
+    finally:
+        catalog.close()  # publishes
+    actions.append(f"published {PUBLISHED_CATALOG} from the live catalog")
+    return actions
+
+
+def _readable(path: Path, timeout: float, on_wait: Callable[[str], None] | None) -> bool:
+    if not path.exists():
+        return False
+    try:
+        con = connect(path, read_only=True, timeout=timeout, on_wait=on_wait)
+    except CatalogLockedError:
+        raise
+    except StorageError:
+        return False
+    try:
+        scan_tables(con)
+        return True
+    except duckdb.Error:
+        return False
+    finally:
+        con.close()
+
+
+def _restore_live(live: Path, published: Path) -> str:
+    """Move the damaged live catalog (and its WAL) aside and copy the snapshot in its place."""
+    live.parent.mkdir(parents=True, exist_ok=True)
+    suffix = f"damaged-{uuid.uuid4().hex[:8]}"
+    kept = []
+    # The WAL must go too: replayed onto the restored file it would corrupt it.
+    for path in (live, live.with_name(live.name + ".wal")):
+        if path.exists():
+            aside = path.with_name(f"{path.name}.{suffix}")
+            os.replace(path, aside)
+            kept.append(aside.name)
+    temp = live.with_name(f".{live.name}.{os.getpid()}.restore")
+    shutil.copyfile(published, temp)
+    with open(temp, "rb+") as f:
+        os.fsync(f.fileno())
+    os.replace(temp, live)
+    fsync_dir(live.parent)
+    where = f" (damaged copy kept as {', '.join(kept)})" if kept else ""
+    return f"restored {LIVE_CATALOG} from {PUBLISHED_CATALOG}{where}"

@@ -1,0 +1,43 @@
+"""The writer keeps the live catalog locked for its whole session, publishes included.
+
+Regression: publishing copied the live file by path; closing that copy's descriptor released
+DuckDB's POSIX lock for the whole process, so after the first publish (every second in a run)
+another process could open the live catalog, even as a second writer.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import assetflow as af
+from assetflow.commit.catalog import LIVE_CATALOG, Catalog
+from tests.conftest import AS_OF, resource
+
+
+def other_process_can_open(path) -> bool:
+    probe = (
+        "import duckdb\n"
+        "try:\n"
+        f"    duckdb.connect({str(path)!r}, read_only=True)\n"
+        "    print('opened')\n"
+        "except duckdb.IOException as exc:\n"
+        "    print('locked' if 'lock' in str(exc) else exc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert out.stdout.strip() in ("opened", "locked"), out
+    return out.stdout.strip() == "opened"
+
+
+def test_the_live_catalog_stays_locked_across_publishes(warehouse):
+    project = af.Project.load(resource("linear"), warehouse=warehouse)
+    project.clock = lambda: AS_OF
+    assert project.materialize(partition="2026-04-02").ok
+    catalog = Catalog.open(warehouse, timeout=1)
+    try:
+        catalog.publish()
+        catalog.publish()
+        assert not other_process_can_open(warehouse / LIVE_CATALOG)
+    finally:
+        catalog.close()
+    assert other_process_can_open(warehouse / LIVE_CATALOG)

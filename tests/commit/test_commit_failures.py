@@ -1,0 +1,72 @@
+"""The catalog transaction failing for real (the file-size limit stands in for a full disk):
+the error says what happened, the previous version stays current, nothing is half-committed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import assetflow as af
+from tests.conftest import AS_OF, REPO, cli_env, resource
+from tests.warehouse_checks import versions
+
+SCRIPT = textwrap.dedent(
+    """
+    import json, resource, sys
+    from datetime import datetime, UTC
+    from pathlib import Path
+    import duckdb
+    from assetflow.commit.catalog import Catalog
+    from assetflow.commit.files import stage_table
+    from assetflow.errors import StorageError
+
+    root = Path(sys.argv[1])
+    catalog = Catalog.open(root, timeout=5)
+    table = duckdb.sql("select 1::bigint as id, 99::bigint as value").to_arrow_table()
+    staged = stage_table(table, root, "raw", "2026-04-02")
+    wal = root / ".assetflow" / "catalog.duckdb.wal"
+    size = wal.stat().st_size if wal.exists() else 0
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, resource.RLIM_INFINITY))
+    errors = []
+    try:
+        now = datetime(2026, 4, 10, tzinfo=UTC)
+        catalog.commit(asset="raw", partition="2026-04-02", staged=staged, code_version="1",
+                       inputs=[], run_id="r", started_at=now, finished_at=now)
+    except StorageError as exc:
+        errors.append(str(exc))
+    try:
+        catalog.close()
+    except StorageError as exc:
+        errors.append(str(exc))
+    print(json.dumps(errors))
+    """
+)
+
+
+@pytest.mark.slow
+def test_a_commit_that_cannot_be_written_keeps_the_previous_version(warehouse):
+    project = af.Project.load(resource("linear"), warehouse=warehouse)
+    project.clock = lambda: AS_OF
+    assert project.materialize(partition="2026-04-02").ok
+    before = versions(warehouse)
+    out = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(warehouse)],
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        cwd=REPO,
+    )
+    assert out.returncode == 0, out.stderr
+    errors = json.loads(out.stdout)
+    assert errors and errors[0].startswith("could not commit raw 2026-04-02 to the catalog:")
+    assert "File too large" in errors[0] and "previous version stays current" in errors[0]
+    assert all("\n" not in e for e in errors)
+    assert versions(warehouse) == before
+    report = project.verify()
+    assert report.ok, report.render()
+    assert [o.kind for o in report.orphans] == ["unreferenced"]  # the file it could not commit
+    assert project.materialize(partition="2026-04-02").count("succeeded") == 0

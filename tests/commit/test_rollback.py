@@ -1,0 +1,91 @@
+"""`rollback` makes an earlier retained version current in one commit; staleness follows."""
+
+from __future__ import annotations
+
+import pytest
+
+import assetflow as af
+from tests.conftest import AS_OF, resource
+from tests.warehouse_checks import versions
+
+KEY = "2026-04-02"
+
+
+@pytest.fixture
+def project(warehouse, monkeypatch):
+    """raw/clean/report of 2026-04-02 built with factor 1, then rebuilt with factor 2."""
+    p = af.Project.load(resource("linear"), warehouse=warehouse)
+    p.clock = lambda: AS_OF
+    assert p.materialize(partition=KEY).ok
+    monkeypatch.setenv("LINEAR_FACTOR", "2")
+    assert p.materialize(partition=KEY, force=True).ok
+    return p
+
+
+def total(p: af.Project) -> int:
+    return p.query("select sum(value) as s from clean")["s"][0]
+
+
+def test_rollback_restores_the_previous_data_as_a_new_materialization(project, warehouse):
+    table = project.versions("clean", KEY)
+    first, second = table["id"].to_list()[::-1]
+    assert table["current"].to_list() == [True, False]
+    assert table["retained"].to_list() == [True, True]
+    old_version = table.filter(table["id"] == first)["data_version"][0]
+    doubled = total(project)
+
+    result = project.rollback("clean", KEY)
+    assert (result.replaced, result.restored) == (second, first)
+    assert result.materialization_id > second and result.data_version == old_version
+    assert versions(warehouse)[("clean", KEY)] == old_version
+    assert total(project) * 2 == doubled
+    assert len(project.versions("clean", KEY)) == 3  # history only grows
+    assert project.verify().ok
+
+    status = project.status()
+    # clean read raw at factor 1, raw is now factor 2; report read the replaced clean.
+    assert status.status_of("clean", KEY) == "stale"
+    assert status.status_of("report", KEY) == "stale"
+    reasons = dict(
+        status.frame.select("asset", "reason").filter(status.frame["partition"] == KEY).iter_rows()
+    )
+    assert reasons["clean"] == f"upstream raw {KEY} changed"
+    assert reasons["report"] == f"upstream clean {KEY} is stale"
+    runs = project.query("select command, status from assetflow.runs order by started_at")
+    assert runs["command"][-1] == f"rollback clean --partition {KEY} --to {first}"
+
+
+def test_rolling_back_a_rollback_and_choosing_a_version(project):
+    first, second = project.versions("clean", KEY)["id"].to_list()[::-1]
+    project.rollback("clean", KEY)
+    again = project.rollback("clean", KEY)  # the newest earlier version with other data
+    assert again.restored == second
+    chosen = project.rollback("clean", KEY, to=first)
+    assert chosen.restored == first
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "needle"),
+    [
+        ({"partition": KEY, "to": 10_000}, af.PartitionKeyError, "not a version of clean"),
+        ({"partition": "2026-04-03"}, af.PartitionKeyError, "never been materialized"),
+        ({"partition": "../2026"}, af.PartitionKeyError, "expected YYYY-MM-DD"),
+        ({"partition": None}, af.PartitionKeyError, "pass --partition"),
+    ],
+)
+def test_bad_rollback_requests_change_nothing(project, warehouse, kwargs, error, needle):
+    before = versions(warehouse)
+    with pytest.raises(error, match=needle):
+        project.rollback("clean", **kwargs)
+    assert versions(warehouse) == before
+
+
+def test_the_current_version_and_other_assets_versions_are_refused(project):
+    current = project.versions("clean", KEY)["id"][0]
+    with pytest.raises(af.PartitionKeyError, match="already current"):
+        project.rollback("clean", KEY, to=current)
+    raw_first = project.versions("raw", KEY)["id"].to_list()[-1]
+    with pytest.raises(af.PartitionKeyError, match="not a version of clean"):
+        project.rollback("clean", KEY, to=raw_first)
+    with pytest.raises(af.SelectionError, match="unknown asset"):
+        project.rollback("clean; drop table x", KEY)

@@ -1,0 +1,401 @@
+"""Bad and hostile input through the real CLI: each gives one clear `error:` line (or a failed
+task), a non-zero exit, no traceback, and leaves the warehouse as it was."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import duckdb
+import pytest
+
+import assetflow as af
+from assetflow.commit.catalog import LIVE_CATALOG, PUBLISHED_CATALOG
+from tests.conftest import resource, run_cli
+from tests.warehouse_checks import fingerprint, snapshot_problems, versions
+
+GEN = str(resource("gen"))
+HOSTILE = str(resource("hostile_keys"))
+
+
+def one_error_line(out) -> str:
+    """The single `error:` line of a failed command (and no traceback)."""
+    assert "Traceback" not in out.stderr, out.stderr
+    errors = [line for line in out.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, out.stderr
+    return errors[0]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """A gen warehouse with two days of events committed, shared by tests that must not
+    change it (each checks that they did not)."""
+    warehouse = tmp_path_factory.mktemp("built") / "wh"
+    for day in ("2026-03-01", "2026-03-02"):
+        out = run_cli("-p", GEN, "-w", str(warehouse), "materialize", "events", "--partition", day)
+        assert out.returncode == 0, out.stderr
+    return warehouse
+
+
+def gen(warehouse, *args, **env):
+    return run_cli("-p", GEN, "-w", str(warehouse), *args, env=env or None)
+
+
+LONG = "2026-03-05" + "9" * 5000
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (
+            ["materialize", "--partition", "2026-03-05'; drop table assetflow.current; --"],
+            "expected YYYY-MM-DD",
+        ),
+        (["materialize", "--partition", "../../../etc/passwd"], "expected YYYY-MM-DD"),
+        (["materialize", "--partition", LONG], "expected YYYY-MM-DD"),
+        (["materialize", "--partition", "2026-03-05\u202e"], "expected YYYY-MM-DD"),
+        (["materialize", "--partition", "2026-03-05\x1b[2J"], "expected YYYY-MM-DD"),
+        (
+            ["materialize", "events; drop table assetflow.current", "--partition", "2026-03-05"],
+            "unknown asset",
+        ),
+        (["materialize", "../events", "--partition", "2026-03-05"], "unknown asset"),
+        (["rollback", "events' or '1'='1", "--partition", "2026-03-01"], "unknown asset"),
+        (["rollback", "events", "--partition", "2026-03-01/../../x"], "expected YYYY-MM-DD"),
+        (["vacuum", "--older-than", "1; rm -rf /"], "not a duration"),
+        (["query", "select * from events; drop table assetflow.current"], "query failed"),
+    ],
+    ids=lambda v: str(v)[:40] if isinstance(v, str) else None,
+)
+def test_hostile_keys_and_names_are_refused_in_one_line(built, args, needle):
+    before = fingerprint(built)
+    out = gen(built, *args)
+    assert out.returncode == 2, (out.stdout, out.stderr)
+    line = one_error_line(out) if not out.stderr.startswith("Usage") else out.stderr
+    assert needle in line
+    assert len(line) < 400  # an over-long key is not echoed in full
+    assert "\x1b" not in line and "\u202e" not in line  # control characters are escaped
+    assert fingerprint(built) == before
+
+
+def test_a_read_only_query_cannot_change_the_warehouse(built):
+    before = fingerprint(built)
+    out = gen(built, "query", "delete from assetflow.current")
+    assert out.returncode == 2 and "read-only" in one_error_line(out)
+    assert fingerprint(built) == before
+
+
+@pytest.mark.slow
+def test_legal_but_hostile_static_keys_round_trip_and_stay_inside(tmp_path):
+    warehouse = tmp_path / "wh 'quoted'; drop"
+    out = run_cli("-p", HOSTILE, "-w", str(warehouse), "materialize")
+    assert out.returncode == 0, out.stderr
+    con = duckdb.connect(str(warehouse / PUBLISHED_CATALOG), read_only=True)
+    keys = sorted(r[0] for r in con.sql("select key from regions").fetchall())
+    stored = sorted(r[0] for r in con.sql("select partition from assetflow.current").fetchall())
+    con.close()
+    from tests.resources.hostile_keys import KEYS
+
+    assert keys == stored == sorted(KEYS)
+    for path in warehouse.rglob("*"):
+        assert path.resolve().is_relative_to(warehouse.resolve())
+    folders = sorted(p.name for p in (warehouse / "regions").iterdir())
+    assert all(
+        set(f) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.%")
+        for f in folders
+    )
+    assert "..." not in folders and "%2e%2e" not in folders  # no folder name a shell expands
+    assert run_cli("-p", HOSTILE, "-w", str(warehouse), "verify").returncode == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("key", "needle"),
+    [
+        ("../escape", "path separator"),
+        ("eu\u202e", "control character"),
+        ("k" * 200, "the limit is 128"),
+        ("ü" * 100, "folder name"),
+    ],
+    ids=["traversal", "rtl-override", "long", "long-encoded"],
+)
+def test_illegal_static_keys_are_refused(tmp_path, key, needle):
+    out = run_cli(
+        "-p", HOSTILE, "-w", str(tmp_path / "wh"), "materialize", env={"HOSTILE_EXTRA_KEY": key}
+    )
+    assert out.returncode == 2, out.stderr
+    assert needle in one_error_line(out)
+    assert not list((tmp_path / "wh").rglob("*.parquet"))
+
+
+@pytest.mark.slow
+def test_an_asset_name_with_sql_is_refused(tmp_path):
+    out = run_cli("-p", str(resource("bad_name")), "-w", str(tmp_path / "wh"), "list")
+    assert out.returncode == 2 and "not a safe SQL identifier" in one_error_line(out)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("kind", "needle"),
+    [
+        ("none", "returned NoneType"),
+        ("dict", "returned dict"),
+        ("list", "returned list"),
+        ("bad_sql", "its SQL failed"),
+        ("dup_arrow", "duplicate column names ['x']"),
+        ("dup_sql", "duplicate column names ['a']"),
+        ("raise", "raised ValueError: the upstream API said no"),
+    ],
+)
+def test_bad_output_fails_the_task_and_commits_nothing(tmp_path, kind, needle):
+    warehouse = tmp_path / "wh"
+    out = run_cli(
+        "-p",
+        str(resource("bad_output")),
+        "-w",
+        str(warehouse),
+        "materialize",
+        "--partition",
+        "2026-03-03",
+        env={"BAD_OUTPUT": kind},
+    )
+    assert out.returncode == 1, (out.stdout, out.stderr)
+    assert "Traceback" not in out.stderr
+    failed = [line for line in out.stderr.splitlines() if line.startswith("failed:")]
+    assert len(failed) == 1 and needle in failed[0]
+    assert not list(warehouse.rglob("*.parquet"))
+    assert versions(warehouse) == {}
+
+
+@pytest.mark.slow
+def test_schema_drift_is_refused_at_commit_with_the_column_diff(tmp_path):
+    warehouse = tmp_path / "wh"
+    drift = str(resource("bad_output"))
+    assert (
+        run_cli(
+            "-p", drift, "-w", str(warehouse), "materialize", "--partition", "2026-03-01"
+        ).returncode
+        == 0
+    )
+    before = fingerprint(warehouse)
+    # The same code now emits a table whose `n` column holds text: SQL instead of polars.
+    out = run_cli(
+        "-p",
+        drift,
+        "-w",
+        str(warehouse),
+        "materialize",
+        "--partition",
+        "2026-03-02",
+        env={"BAD_OUTPUT": "text_n"},
+    )
+    assert out.returncode == 1, out.stderr
+    (line,) = [x for x in out.stderr.splitlines() if x.startswith("failed:")]
+    assert "changed n int64 -> string" in line and "partition 2026-03-01" in line
+    assert fingerprint(warehouse) == before
+
+
+def corrupt(path):
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2 : len(data) // 2 + 64] = os.urandom(64)
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.slow
+def test_a_corrupt_parquet_file_is_found_by_verify_reported_by_reads_and_repaired(tmp_path):
+    warehouse = tmp_path / "wh"
+    assert gen(warehouse, "materialize").returncode == 0
+    reference = versions(warehouse)
+    (victim,) = (warehouse / "events" / "2026-03-07").glob("*.parquet")
+    corrupt(victim)
+
+    checked = gen(warehouse, "verify", "--json")
+    assert checked.returncode == 1
+    (problem,) = json.loads(checked.stdout)["problems"]
+    assert problem["kind"] == "checksum_mismatch" and problem["partition"] == "2026-03-07"
+    read = gen(warehouse, "query", "select sum(amount) from events")
+    assert read.returncode == 2 and "query failed" in one_error_line(read)
+
+    repaired = gen(warehouse, "verify", "--repair")
+    assert repaired.returncode == 0, repaired.stdout
+    assert "forgot events 2026-03-07" in repaired.stdout
+    assert gen(warehouse, "materialize").returncode == 0
+    assert versions(warehouse) == reference
+    assert snapshot_problems(warehouse) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("which", ["live", "published"])
+def test_a_truncated_catalog_file_is_explained_and_repaired(tmp_path, which):
+    warehouse = tmp_path / "wh"
+    assert gen(warehouse, "materialize").returncode == 0
+    reference = versions(warehouse)
+    target = warehouse / (LIVE_CATALOG if which == "live" else PUBLISHED_CATALOG)
+    os.truncate(target, target.stat().st_size // 2)
+    files = sorted(p.name for p in warehouse.rglob("*.parquet"))
+
+    if which == "live":
+        out = gen(warehouse, "materialize")
+        assert out.returncode == 2
+        line = one_error_line(out)
+        assert "catalog.duckdb" in line and "asset verify --repair" in line
+        assert gen(warehouse, "status").returncode == 0  # readers use the snapshot
+    else:
+        out = gen(warehouse, "status")
+        assert out.returncode == 2
+        line = one_error_line(out)
+        assert "warehouse.duckdb" in line and "publishes it again" in line
+    assert gen(warehouse, "verify").returncode == 1
+    assert sorted(p.name for p in warehouse.rglob("*.parquet")) == files  # data untouched
+
+    repaired = gen(warehouse, "verify", "--repair")
+    assert repaired.returncode == 0, repaired.stdout
+    assert gen(warehouse, "materialize").returncode == 0
+    assert versions(warehouse) == reference
+
+
+def drop_file_permission_override():
+    """In the child: drop the capabilities that let root ignore file permissions, so the
+    kernel checks them as it would for any user (tests run as root in CI containers)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in (1, 2, 3):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER
+        if libc.prctl(24, cap, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+def run_limited(warehouse, *args, preexec, env=None):
+    import subprocess
+    import sys
+
+    from tests.conftest import RESOURCES, cli_env
+
+    return subprocess.run(
+        [sys.executable, "-m", "assetflow", "-w", str(warehouse), *args],
+        capture_output=True,
+        text=True,
+        env=cli_env(env),
+        cwd=RESOURCES,
+        preexec_fn=preexec,
+        timeout=120,
+    )
+
+
+def can_drop_capabilities() -> bool:
+    import subprocess
+    import sys
+
+    try:
+        probe = subprocess.run(
+            [sys.executable, "-c", "pass"], preexec_fn=drop_file_permission_override
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return probe.returncode == 0
+
+
+@pytest.mark.slow
+def test_a_warehouse_without_write_permission(tmp_path):
+    if os.geteuid() != 0:
+        pass  # permissions apply to us anyway
+    elif not can_drop_capabilities():
+        pytest.skip("running as root without CAP_SETPCAP: cannot make permissions apply")
+    warehouse = tmp_path / "wh"
+    assert gen(warehouse, "materialize", "events", "--partition", "2026-03-01").returncode == 0
+    before = fingerprint(warehouse)
+    folders = [warehouse, *[p for p in warehouse.rglob("*") if p.is_dir()]]
+    for folder in folders:
+        folder.chmod(0o555)
+    try:
+        preexec = drop_file_permission_override if os.geteuid() == 0 else None
+        out = run_limited(
+            warehouse, "-p", GEN, "materialize", "--partition", "2026-03-02", preexec=preexec
+        )
+        assert out.returncode == 2, (out.stdout, out.stderr)
+        line = one_error_line(out)
+        assert "permission denied" in line.lower() and "-w/--warehouse" in line
+        read = run_limited(
+            warehouse, "-p", GEN, "query", "select count(*) as n from events", preexec=preexec
+        )
+        assert read.returncode == 0, read.stderr  # reading a read-only warehouse still works
+    finally:
+        for folder in folders:
+            folder.chmod(0o755)
+    assert fingerprint(warehouse) == before
+    assert gen(warehouse, "verify").returncode == 0
+
+
+@pytest.mark.slow
+def test_a_warehouse_path_below_a_file(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    out = gen(blocker / "wh", "materialize", "--partition", "2026-03-01")
+    assert out.returncode == 2
+    line = one_error_line(out)
+    assert "cannot create the warehouse" in line and "Not a directory" in line
+
+
+@pytest.mark.slow
+def test_a_full_disk_during_the_parquet_write(tmp_path):
+    """RLIMIT_FSIZE makes write() fail part way through the Parquet file (EFBIG), as a full
+    disk does (ENOSPC): a real kernel-enforced failure in the middle of the write path."""
+    import resource as rlimit
+
+    warehouse = tmp_path / "wh"
+    big = str(resource("big"))
+    assert (
+        run_cli(
+            "-p", big, "-w", str(warehouse), "materialize", "--partition", "2026-03-01"
+        ).returncode
+        == 0
+    )
+    before = fingerprint(warehouse)
+    limit = max(p.stat().st_size for p in warehouse.rglob("*") if p.is_file()) + (4 << 20)
+
+    def small_disk():
+        rlimit.setrlimit(rlimit.RLIMIT_FSIZE, (limit, limit))
+
+    out = run_limited(
+        warehouse,
+        "-p",
+        big,
+        "materialize",
+        "--partition",
+        "2026-03-02",
+        preexec=small_disk,
+        env={"BIG_ROWS": "3000000"},
+    )
+    assert out.returncode == 2, (out.stdout, out.stderr)
+    line = one_error_line(out)
+    assert "could not write blob 2026-03-02" in line and "File too large" in line
+    assert "free space" in line
+    assert not list(warehouse.rglob(".tmp-*"))  # the partial file was removed
+    assert fingerprint(warehouse) == before
+    assert run_cli("-p", big, "-w", str(warehouse), "verify").returncode == 0
+
+
+@pytest.mark.parametrize(
+    "key", ["eu\u202e", "eu\u200b", "eu\u2028x", "eu\x1b[31m", "eu\x00", "a/b", "..", "ü" * 86]
+)
+def test_static_keys_that_disguise_or_escape_are_refused(key):
+    with pytest.raises(af.DefinitionError, match="StaticPartitions"):
+        af.StaticPartitions(["ok", key])
+    with pytest.raises(af.PartitionKeyError):
+        af.StaticPartitions(["ok"]).parse_key(key)
+
+
+def test_static_keys_with_quotes_and_letters_are_fine():
+    keys = ["münchen", "o'brien", "a b", "x=1", "%2e", "..."]
+    assert af.StaticPartitions(keys).keys == tuple(keys)
+
+
+def test_a_key_no_partitioned_asset_accepts_is_an_error_even_beside_unpartitioned_ones(tmp_path):
+    project = af.Project.load(GEN, warehouse=tmp_path / "wh")
+    with pytest.raises(af.PartitionKeyError, match="expected YYYY-MM-DD"):
+        project.plan(partition="'; drop table x; --")
+    assert {s.asset for s in project.plan(partition="2026-03-05").to_run} == {
+        "events",
+        "totals",
+        "summary",
+    }
