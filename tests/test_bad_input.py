@@ -231,7 +231,7 @@ def test_a_truncated_catalog_file_is_explained_and_repaired(tmp_path, which):
     assert gen(warehouse, "materialize").returncode == 0
     reference = versions(warehouse)
     target = warehouse / (LIVE_CATALOG if which == "live" else PUBLISHED_CATALOG)
-    os.truncate(target, target.stat().st_size // 2)
+    os.truncate(target, 16384)  # the header survives, every table block is gone
     files = sorted(p.name for p in warehouse.rglob("*.parquet"))
 
     if which == "live":

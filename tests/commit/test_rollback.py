@@ -89,3 +89,25 @@ def test_the_current_version_and_other_assets_versions_are_refused(project):
         project.rollback("clean", KEY, to=raw_first)
     with pytest.raises(af.SelectionError, match="unknown asset"):
         project.rollback("clean; drop table x", KEY)
+
+
+def test_an_unpartitioned_asset_rolls_back_without_a_key(tmp_path):
+    import polars as pl
+
+    state = {"n": 1}
+
+    @af.asset(code_version="1")
+    def settings() -> pl.DataFrame:
+        return pl.DataFrame({"n": [state["n"]]})
+
+    p = af.Project([settings], warehouse=tmp_path / "wh", clock=lambda: AS_OF)
+    assert p.materialize().ok
+    state["n"] = 2
+    assert p.materialize(force=True).ok
+    with pytest.raises(af.PartitionKeyError, match="unpartitioned; drop --partition"):
+        p.rollback("settings", "2026-04-02")
+    p.rollback("settings")
+    assert p.query("select n from settings")["n"].to_list() == [1]
+    assert p.query("select command from assetflow.runs where command like 'rollback%'")[
+        "command"
+    ].to_list() == ["rollback settings --to 1"]

@@ -124,7 +124,7 @@ def test_a_damaged_live_catalog_is_restored_from_the_snapshot(built, warehouse, 
     live = warehouse / LIVE_CATALOG
     before = versions(warehouse)
     if damage == "truncate":
-        os.truncate(live, live.stat().st_size // 2)
+        os.truncate(live, 16384)  # the header survives, every table block is gone
     elif damage == "garbage_header":
         with open(live, "r+b") as f:
             f.write(b"\xff" * 4096)
@@ -143,7 +143,7 @@ def test_a_damaged_live_catalog_is_restored_from_the_snapshot(built, warehouse, 
 
 def test_a_damaged_snapshot_is_reported_and_republished(built, warehouse):
     snapshot = warehouse / PUBLISHED_CATALOG
-    os.truncate(snapshot, snapshot.stat().st_size // 3)
+    os.truncate(snapshot, 16384)
     with pytest.raises(af.StorageError, match=r"warehouse.duckdb.*publishes it again"):
         built.status()
     report = built.verify()
