@@ -21,6 +21,7 @@ from assetflow.define.partitions import (
     PartitionsDefinition,
     StaticPartitions,
 )
+from assetflow.define.policy import TaskPolicy
 from assetflow.errors import (
     AssetflowError,
     AssetOutputError,
@@ -35,10 +36,12 @@ from assetflow.errors import (
     SelectionError,
     StorageError,
     TaskError,
+    TaskTimeoutError,
     UnknownUpstreamError,
 )
+from assetflow.execute.cancel import CancelToken
 from assetflow.execute.context import Context
-from assetflow.execute.runner import RunResult, TaskEvent, TaskResult
+from assetflow.execute.records import RunResult, TaskEvent, TaskResult
 from assetflow.observe.status_report import StatusReport
 from assetflow.plan.planner import Plan, Step
 from assetflow.project import Project
@@ -50,6 +53,7 @@ __all__ = [
     "AssetGraph",
     "AssetOutputError",
     "AssetflowError",
+    "CancelToken",
     "CatalogLockedError",
     "ConfigError",
     "Context",
@@ -73,7 +77,9 @@ __all__ = [
     "StorageError",
     "TaskError",
     "TaskEvent",
+    "TaskPolicy",
     "TaskResult",
+    "TaskTimeoutError",
     "UnknownUpstreamError",
     "asset",
 ]

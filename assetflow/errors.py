@@ -19,7 +19,8 @@ thing at fault and the fix; the CLI prints that line and exits 2 (usage) or 1 (a
     ├── StorageError               the warehouse cannot be read or written
     │   └── CatalogLockedError     another process holds the catalog past the lock timeout
     └── TaskError                  user code failed while materializing one partition
-        └── AssetOutputError       the asset returned something that is not a table (terminal)
+        ├── AssetOutputError       the asset returned something that is not a table (terminal)
+        └── TaskTimeoutError       an attempt ran past the asset's ``timeout`` (retryable)
 """
 
 from __future__ import annotations
@@ -89,3 +90,7 @@ class AssetOutputError(TaskError):
     """An asset returned a value that cannot be stored as a table."""
 
     retryable = False
+
+
+class TaskTimeoutError(TaskError):
+    """An attempt ran longer than its asset's ``timeout`` and was stopped."""

@@ -4,7 +4,7 @@
 imported here so it registers itself.
 """
 
-from assetflow.cli import materialize, observe  # noqa: F401  (register commands)
+from assetflow.cli import materialize, observe, runs  # noqa: F401  (register commands)
 from assetflow.cli.app import cli, main
 
 __all__ = ["cli", "main"]

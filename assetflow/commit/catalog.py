@@ -14,7 +14,7 @@ Two files live in a warehouse (see ``docs/architecture.md`` for why):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +27,7 @@ from assetflow.commit.connect import connect
 from assetflow.commit.faults import fault_point
 from assetflow.commit.files import StagedFile
 from assetflow.commit.publish import publish_snapshot, refresh_views
+from assetflow.commit.runstate import RunStateMixin, RunStateWriter, insert_rows
 from assetflow.commit.schema import DDL, SCHEMA_VERSION
 from assetflow.errors import StorageError
 
@@ -71,6 +72,20 @@ class InputRead:
     upstream: str
     partition: str
     data_version: str
+
+
+@dataclass(frozen=True)
+class PendingCommit:
+    """A staged partition waiting for its catalog transaction (see :meth:`Catalog.commit_many`)."""
+
+    asset: str
+    partition: str
+    staged: StagedFile
+    code_version: str
+    inputs: tuple[InputRead, ...]
+    run_id: str
+    started_at: datetime
+    finished_at: datetime
 
 
 class CatalogReader:
@@ -129,13 +144,13 @@ class CatalogReader:
             [asset, partition],
         )
 
-    def sql(self, query: str) -> pl.DataFrame:
+    def sql(self, query: str, params: list | None = None) -> pl.DataFrame:
         """Run SQL against the catalog (asset views and ``assetflow.*`` state tables)."""
         if self._con is None:
             raise StorageError(
                 f"the warehouse {self.root} has no catalog yet; run `asset materialize` first"
             )
-        return self._con.sql(query).pl()
+        return self._con.sql(query, params=params).pl()
 
     def close(self) -> None:
         if self._con is not None:
@@ -155,7 +170,7 @@ def open_reader(root: Path, *, timeout: float = 10.0) -> Iterator[CatalogReader]
         reader.close()
 
 
-class Catalog(CatalogReader):
+class Catalog(RunStateMixin, CatalogReader):
     """The writer: holds the live catalog for one run and commits partitions one by one."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, root: Path) -> None:
@@ -199,66 +214,40 @@ class Catalog(CatalogReader):
             r[0] for r in self._con.sql("select distinct asset from assetflow.current").fetchall()
         ]
 
-    def interrupt_unfinished_runs(self, finished_at: datetime) -> list[str]:
-        """Mark runs left ``running`` by a dead process as ``interrupted``; return their ids."""
+    def commit_many(
+        self, items: Sequence[PendingCommit], state: RunStateWriter | None = None
+    ) -> list[int]:
+        """Make each staged file the current version of its partition, all in ONE transaction.
+
+        Same protocol as :meth:`commit`, batched: a DuckDB statement costs about a millisecond
+        regardless of its row count, so partitions finished together are committed with one
+        statement per table. Buffered run-state rows (``state``) ride in the same transaction,
+        so a task's "succeeded" record and its data become visible together.
+        """
         assert self._con is not None
-        ids = [
-            r[0]
-            for r in self._con.execute(
-                "select run_id from assetflow.runs where status = 'running'"
-            ).fetchall()
-        ]
-        if ids:
-            self._con.execute(
-                "update assetflow.runs set status = 'interrupted', finished_at = ? "
-                "where status = 'running'",
-                [finished_at],
-            )
-            self._con.execute(
-                "update assetflow.tasks set status = 'interrupted' "
-                "where status in ('running', 'queued')"
-            )
+        con = self._con
+        ids = list(range(self._next_id, self._next_id + len(items)))
+        con.execute("begin")
+        try:
+            if items:
+                _insert_materializations(con, items, ids)
+                con.execute(
+                    "delete from assetflow.current "
+                    "where list_contains(?::varchar[][], [asset, partition])",
+                    [[[i.asset, i.partition] for i in items]],
+                )
+                _insert_current(con, items, ids)
+            if state is not None:
+                state.flush(con)
+            fault_point("before_catalog_commit")
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+        fault_point("after_catalog_commit")
+        self._next_id += len(items)
+        self._dirty.update(i.asset for i in items)
         return ids
-
-    def start_run(self, run_id: str, command: str, started_at: datetime, pid: int) -> None:
-        assert self._con is not None
-        self._con.execute(
-            "insert into assetflow.runs values (?, 'running', ?, ?, null, ?)",
-            [run_id, command, started_at, pid],
-        )
-
-    def finish_run(self, run_id: str, status: str, finished_at: datetime) -> None:
-        assert self._con is not None
-        self._con.execute(
-            "update assetflow.runs set status = ?, finished_at = ? where run_id = ?",
-            [status, finished_at, run_id],
-        )
-
-    def record_task(
-        self,
-        run_id: str,
-        asset: str,
-        partition: str,
-        status: str,
-        *,
-        attempts: int = 0,
-        reason: str | None = None,
-        error: str | None = None,
-        started_at: datetime | None = None,
-        finished_at: datetime | None = None,
-    ) -> None:
-        """Insert or replace the task row for (run, asset, partition)."""
-        assert self._con is not None
-        self._con.execute("begin")
-        self._con.execute(
-            "delete from assetflow.tasks where run_id = ? and asset = ? and partition = ?",
-            [run_id, asset, partition],
-        )
-        self._con.execute(
-            "insert into assetflow.tasks values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [run_id, asset, partition, status, attempts, reason, error, started_at, finished_at],
-        )
-        self._con.execute("commit")
 
     def commit(
         self,
@@ -329,6 +318,43 @@ class Catalog(CatalogReader):
             self.publish()
         finally:
             super().close()
+
+
+def _insert_materializations(
+    con: duckdb.DuckDBPyConnection, items: Sequence[PendingCommit], ids: list[int]
+) -> None:
+    rows = [
+        (
+            mid,
+            i.asset,
+            i.partition,
+            i.run_id,
+            i.staged.data_version,
+            i.code_version,
+            i.staged.path,
+            i.staged.file_checksum,
+            i.staged.row_count,
+            i.staged.bytes,
+            i.staged.schema,
+            i.started_at,
+            i.finished_at,
+        )
+        for mid, i in zip(ids, items, strict=True)
+    ]
+    insert_rows(con, "materializations", rows)
+    reads = [
+        (mid, r.upstream, r.partition, r.data_version)
+        for mid, i in zip(ids, items, strict=True)
+        for r in i.inputs
+    ]
+    insert_rows(con, "inputs", reads)
+
+
+def _insert_current(
+    con: duckdb.DuckDBPyConnection, items: Sequence[PendingCommit], ids: list[int]
+) -> None:
+    rows = [(i.asset, i.partition, mid) for mid, i in zip(ids, items, strict=True)]
+    insert_rows(con, "current", rows)
 
 
 def _check_schema_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:

@@ -16,6 +16,7 @@ from typing import Any, Literal, overload
 
 from assetflow.define.mapping import PartitionMapping
 from assetflow.define.partitions import PartitionsDefinition
+from assetflow.define.policy import TaskPolicy
 from assetflow.errors import DefinitionError
 
 InputKind = Literal["polars", "lazy", "arrow", "duckdb"]
@@ -46,6 +47,12 @@ class AssetDef:
     code_version_declared: bool
     mappings: Mapping[str, PartitionMapping] = field(default_factory=dict)
     description: str | None = None
+    policy: TaskPolicy = field(default_factory=TaskPolicy)
+    """Retries, timeout and max_concurrency; unset fields inherit the project's defaults."""
+    on_failure: Callable[[Any], None] | None = None
+    """Called in the coordinator with the TaskResult of a partition that finally failed."""
+    on_success: Callable[[Any], None] | None = None
+    """Called in the coordinator with the TaskResult of a partition that was committed."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.fn(*args, **kwargs)
@@ -71,6 +78,15 @@ def asset(
     deps: list[str] | tuple[str, ...] = (),
     code_version: str | None = None,
     mappings: Mapping[str, PartitionMapping] | None = None,
+    retries: int | None = None,
+    retry_delay: float | None = None,
+    backoff: float | None = None,
+    jitter: float | None = None,
+    retry_on: type[BaseException] | tuple[type[BaseException], ...] | None = None,
+    timeout: float | None = None,
+    max_concurrency: int | None = None,
+    on_failure: Callable[[Any], None] | None = None,
+    on_success: Callable[[Any], None] | None = None,
 ) -> Callable[[Callable[..., Any]], AssetDef]: ...
 
 
@@ -83,6 +99,15 @@ def asset(
     deps: list[str] | tuple[str, ...] = (),
     code_version: str | None = None,
     mappings: Mapping[str, PartitionMapping] | None = None,
+    retries: int | None = None,
+    retry_delay: float | None = None,
+    backoff: float | None = None,
+    jitter: float | None = None,
+    retry_on: type[BaseException] | tuple[type[BaseException], ...] | None = None,
+    timeout: float | None = None,
+    max_concurrency: int | None = None,
+    on_failure: Callable[[Any], None] | None = None,
+    on_success: Callable[[Any], None] | None = None,
 ) -> AssetDef | Callable[[Callable[..., Any]], AssetDef]:
     """Declare a function as an asset.
 
@@ -92,6 +117,10 @@ def asset(
         deps: upstream assets to wait for whose data is not passed in.
         code_version: bump it to mark every partition stale; derived from the source if omitted.
         mappings: per-upstream partition mapping where the default is not right.
+        retries, retry_delay, backoff, jitter, retry_on, timeout, max_concurrency: how its
+            tasks run; see :class:`assetflow.TaskPolicy`. Unset ones use the project's defaults.
+        on_failure, on_success: hooks called with the :class:`assetflow.TaskResult` of each
+            partition that finally failed / was committed (e.g. to send an alert).
 
     The function may take ``context`` (an :class:`assetflow.Context`) and one parameter per
     upstream asset, annotated ``pl.DataFrame`` (default), ``pl.LazyFrame``, ``pa.Table`` or
@@ -108,6 +137,24 @@ def asset(
                 f"af.DailyPartitions(start=...), got {type(partitions).__name__}"
             )
         declared = code_version is not None
+        try:
+            policy = TaskPolicy(
+                retries=retries,
+                retry_delay=retry_delay,
+                backoff=backoff,
+                jitter=jitter,
+                retry_on=retry_on,  # type: ignore[arg-type]
+                timeout=timeout,
+                max_concurrency=max_concurrency,
+            )
+        except DefinitionError as exc:
+            raise DefinitionError(f"asset {name or f.__name__!r}: {exc}") from None
+        for hook, hook_name in ((on_failure, "on_failure"), (on_success, "on_success")):
+            if hook is not None and not callable(hook):
+                raise DefinitionError(
+                    f"asset {name or f.__name__!r}: {hook_name} must be a callable taking the "
+                    f"task result, got {type(hook).__name__}"
+                )
         return AssetDef(
             name=name or f.__name__,
             fn=f,
@@ -120,6 +167,9 @@ def asset(
             code_version_declared=declared,
             mappings=dict(mappings or {}),
             description=inspect.getdoc(f),
+            policy=policy,
+            on_failure=on_failure,
+            on_success=on_success,
         )
 
     return build(fn) if fn is not None else build

@@ -1,83 +1,93 @@
-"""Walks a plan: runs each step after its upstreams, commits it, and reports events.
+"""The coordinator: runs a plan's tasks on a worker pool, commits them, records every step.
 
-The runner is the coordinator: it alone holds the writable :class:`Catalog`. Each step's output is
-staged by :func:`run_asset` and then committed in its own catalog transaction. Before a non-forced
-step runs, its inputs are compared with what its committed version read (early cutoff): if an
-upstream was rebuilt with identical data, the step is skipped as fresh.
+It alone holds the writable :class:`Catalog` (DESIGN section 4). A task is resolved when all
+upstream tasks it maps to have finished; then it is skipped (early cutoff: its inputs are
+exactly what its committed version read), fails upstream, or goes to the scheduler to wait for
+a worker. Workers stage Parquet files and send back metadata; finished partitions are committed
+in batches, one transaction per batch, with their state rows in the same transaction. Failed
+attempts are retried per the asset's policy; SIGINT/SIGTERM start a graceful cancellation.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
+import os
+import random
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from multiprocessing.connection import wait
 from pathlib import Path
 
-from assetflow.commit.catalog import Catalog, CatalogState, InputRead
+from assetflow.commit.catalog import Catalog, CatalogState, InputRead, PendingCommit
+from assetflow.commit.files import StagedFile
+from assetflow.commit.runstate import RunStateWriter
 from assetflow.define.graph import AssetGraph
-from assetflow.errors import TaskError
-from assetflow.execute.materializer import run_asset
+from assetflow.define.policy import BUILTIN_POLICY, TaskPolicy
+from assetflow.errors import TaskTimeoutError
+from assetflow.execute.cancel import CancelToken
+from assetflow.execute.hooks import Hook, HookRunner
+from assetflow.execute.ledger import Ledger, upstream_keys
+from assetflow.execute.pool import Pool, make_pool
+from assetflow.execute.records import RunResult, TaskEvent, TaskResult
+from assetflow.execute.retry import retry_delay, should_retry
+from assetflow.execute.scheduler import Key, Scheduler
+from assetflow.execute.worker import AttemptError, TaskSpec, WorkerSetup, qualified
 from assetflow.plan.planner import Plan, Step, display_key
+
+# Re-exported: these used to live here.
+__all__ = ["RunOptions", "RunResult", "Runner", "TaskEvent", "TaskResult"]
 
 Clock = Callable[[], datetime]
 PUBLISH_EVERY_SECONDS = 1.0
+FLUSH_EVERY_SECONDS = 0.05
+"""State rows wait at most this long for a commit to ride along with."""
 
 
 @dataclass(frozen=True)
-class TaskEvent:
-    """Something that happened to one task; observers turn these into progress output."""
+class RunOptions:
+    """How a run executes (see ``docs/execution.md``).
 
-    kind: str
-    """``started``, ``succeeded``, ``skipped``, ``failed`` or ``upstream_failed``."""
-    asset: str
-    partition: str
-    detail: str = ""
-    rows: int | None = None
-    seconds: float | None = None
+    Attributes:
+        workers: parallel tasks at most (default: the number of CPU cores).
+        executor: ``processes`` (default) or ``threads``.
+        grace_period: seconds running tasks get to finish after a cancel request.
+        defaults: the project's task policy, under each asset's own.
+        on_failure / on_success: project hooks, called after the asset's own.
+        setup: how worker processes load the assets.
+        seed: seeds retry jitter (for reproducible tests).
+    """
 
-
-@dataclass(frozen=True)
-class TaskResult:
-    asset: str
-    partition: str
-    status: str
-    detail: str = ""
-    rows: int | None = None
-    seconds: float | None = None
-    data_version: str | None = None
+    workers: int | None = None
+    executor: str = "processes"
+    grace_period: float = 10.0
+    defaults: TaskPolicy = field(default_factory=TaskPolicy)
+    on_failure: Hook | None = None
+    on_success: Hook | None = None
+    setup: WorkerSetup | None = None
+    seed: int | None = None
+    publish_every: float = PUBLISH_EVERY_SECONDS
 
 
 @dataclass
-class RunResult:
-    """The outcome of one run."""
-
-    run_id: str
-    status: str = "running"
-    tasks: list[TaskResult] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "succeeded"
-
-    def count(self, status: str) -> int:
-        return sum(1 for t in self.tasks if t.status == status)
-
-    @property
-    def failed(self) -> list[TaskResult]:
-        return [t for t in self.tasks if t.status == "failed"]
-
-    def summary(self) -> str:
-        parts = [
-            f"{self.count(s)} {s}"
-            for s in ("succeeded", "skipped", "failed", "upstream_failed")
-            if self.count(s)
-        ]
-        return f"run {self.run_id} {self.status}: " + (", ".join(parts) or "nothing to do")
+class _Task:
+    key: Key
+    step: Step
+    index: int
+    policy: TaskPolicy
+    attempt: int = 0
+    started_at: datetime | None = None
+    attempt_started: datetime | None = None
+    deadline: float | None = None
+    worker: int | None = None
+    inputs: tuple[InputRead, ...] = ()
+    files: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    done: bool = False
 
 
 class Runner:
-    """Executes a plan against a warehouse, sequentially, committing step by step."""
+    """Executes one plan against a warehouse."""
 
     def __init__(
         self,
@@ -87,172 +97,484 @@ class Runner:
         *,
         clock: Clock,
         on_event: Callable[[TaskEvent], None] | None = None,
+        options: RunOptions | None = None,
+        cancel: CancelToken | None = None,
     ) -> None:
         self.graph = graph
         self.catalog = catalog
-        self.root: Path = catalog.root
+        self.root: Path = Path(catalog.root).resolve()
         self.clock = clock
         self.on_event = on_event or (lambda e: None)
-        # (asset, partition) -> (data_version, file path); updated as steps commit.
-        self._current = {
-            (a, p): (v, f)
-            for a, p, v, f in state.current.select(
-                "asset", "partition", "data_version", "file_path"
-            ).iter_rows()
-        }
-        self._committed: dict[str, set[str]] = {}
-        for a, p in self._current:
-            self._committed.setdefault(a, set()).add(p)
-        self._code = {
-            (a, p): c
-            for a, p, c in state.current.select("asset", "partition", "code_version").iter_rows()
-        }
-        self._recorded: dict[tuple[str, str], set[tuple[str, str, str]]] = {}
-        for a, p, u, q, v in state.inputs.iter_rows():
-            self._recorded.setdefault((a, p), set()).add((u, q, v))
+        self.options = options or RunOptions()
+        self._own_cancel = cancel is None
+        self.cancel = cancel or CancelToken()
+        self.ledger = Ledger(state)
+        self._rng = random.Random(self.options.seed)
+        self._hooks = HookRunner()
+        self._pool: Pool | None = None
+        self._pool_size = 0
+        self._running: dict[int, _Task] = {}
+        self._pending: list[tuple[_Task, StagedFile, datetime]] = []
+        self._cancelling = False
+        self._grace_deadline = 0.0
+        self._unpublished = False
+        self._last_flush = self._last_publish = time.monotonic()
 
-    def run(self, plan: Plan, run_id: str, command: str, pid: int) -> RunResult:
-        result = RunResult(run_id=run_id)
-        self.catalog.start_run(run_id, command, self.clock(), pid)
-        failed: set[tuple[str, str]] = set()
-        last_publish = self.clock()
+    # -- the run --------------------------------------------------------------------------
+
+    def run(
+        self,
+        plan: Plan,
+        run_id: str,
+        command: str,
+        pid: int,
+        *,
+        request: str | None = None,
+        resume_of: str | None = None,
+    ) -> RunResult:
+        """Run every step of ``plan`` that needs running; return when all reached a state."""
+        self.result = RunResult(run_id=run_id, resume_of=resume_of)
+        self.run_id = run_id
+        self._force = plan.force
+        self.state = RunStateWriter(run_id)
+        started = time.perf_counter()
+        now = self.clock()
+        self.catalog.start_run(run_id, command, now, pid, request)
+        steps = plan.to_run
+        self._tasks: dict[Key, _Task] = {}
+        for index, step in enumerate(steps):
+            key = (step.asset, step.partition)
+            policy = self.graph[step.asset].policy.over(self.options.defaults).over(BUILTIN_POLICY)
+            self._tasks[key] = _Task(key, step, index, policy)
+            self.state.event(step.asset, step.partition, "queued", 0, now, step.reason or None)
+        self._by_index = list(self._tasks.values())
+        self._upstream = upstream_keys(self.graph, steps, self.ledger)
+        deps = {
+            k: [(u, q) for u, qs in ups.items() for q in qs] for k, ups in self._upstream.items()
+        }
+        limits = {
+            t.step.asset: t.policy.max_concurrency
+            for t in self._tasks.values()
+            if t.policy.max_concurrency is not None
+        }
+        self._sched = Scheduler(self._tasks, deps, limits)
+        workers = self.options.workers or os.cpu_count() or 1
+        self._pool_size = max(1, min(workers, len(steps)))
+        self._flush(force=True)
+        status = "failed"
         try:
-            for step in plan.to_run:
-                result.tasks.append(self._run_step(step, run_id, plan.force, failed))
-                now = self.clock()
-                if (now - last_publish).total_seconds() >= PUBLISH_EVERY_SECONDS:
-                    self.catalog.publish()
-                    last_publish = now
-            result.status = "failed" if failed else "succeeded"
+            with self.cancel.on_signals():
+                self._loop()
+            if self.cancel.requested:
+                status = "cancelled"
+            elif self.result.count("failed") or self.result.count("upstream_failed"):
+                status = "failed"
+            else:
+                status = "succeeded"
         except BaseException:
-            result.status = "cancelled"
+            self._abort()
             raise
         finally:
-            self.catalog.finish_run(run_id, result.status, self.clock())
-        return result
+            self._close_pool(kill=status != "succeeded")
+            self._hooks.close()
+            self._report_hook_errors()
+            self.result.status = status
+            self.catalog.write_state(self.state)
+            self.catalog.finish_run(run_id, status, self.clock())
+            if self._own_cancel:
+                self.cancel.close()
+            self._tick("total", started)
+        return self.result
 
-    def _inputs(self, step: Step) -> list[InputRead]:
-        asset = self.graph[step.asset]
-        reads: list[InputRead] = []
-        for up in asset.upstreams:
-            committed = self._committed.get(up, set())
-            mapping = self.graph.mappings[(step.asset, up)]
-            for q in mapping.upstream_keys(step.partition, self.graph[up].partitions, committed):
-                version = self._current.get((up, q), (None, None))[0]
-                reads.append(InputRead(up, q, version or ""))
-        return reads
+    def _loop(self) -> None:
+        self._resolve(self._sched.initial())
+        while not self._sched.done:
+            self._check_cancel()
+            self._dispatch()
+            if self._sched.done:
+                break
+            t = time.perf_counter()
+            waitables: list = [self.cancel]
+            if self._pool is not None:
+                waitables += self._pool.waitables()
+            wait(waitables, self._wait_timeout())
+            self.cancel.clear_wakeups()
+            t = self._tick("wait", t)
+            if self._pool is not None:
+                self._handle(self._pool.collect())
+            t = self._tick("collect", t)
+            self._dispatch()  # keep workers busy while this batch commits
+            self._commit_pending()
+            self._check_timeouts()
+            self._report_hook_errors()
+            self._flush()
 
-    def _run_step(
-        self, step: Step, run_id: str, force: bool, failed: set[tuple[str, str]]
-    ) -> TaskResult:
-        key = (step.asset, step.partition)
-        inputs = self._inputs(step)
-        blocked = next(
-            (
-                (i.upstream, i.partition)
-                for i in inputs
-                if (i.upstream, i.partition) in failed or not i.data_version
-            ),
-            None,
-        )
-        if blocked:
-            failed.add(key)
-            detail = f"upstream {blocked[0]} {display_key(blocked[1])} failed or is missing"
-            return self._finish(run_id, step, "upstream_failed", detail)
-        if not force and self._unchanged(step, inputs):
-            return self._finish(run_id, step, "skipped", "upstream rebuilt with identical data")
+    def _wait_timeout(self) -> float:
+        now = time.monotonic()
+        due = [now + 1.0]
+        if self.state.pending:
+            due.append(self._last_flush + FLUSH_EVERY_SECONDS)
+        if self._unpublished:
+            due.append(self._last_publish + self.options.publish_every)
+        if (retry := self._sched.next_due()) is not None:
+            due.append(retry)
+        due += [t.deadline for t in self._running.values() if t.deadline is not None]
+        if self._cancelling:
+            due.append(self._grace_deadline)
+        return max(0.0, min(due) - now)
 
-        self.on_event(TaskEvent("started", step.asset, step.partition))
-        started = self.clock()
-        self.catalog.record_task(
-            run_id,
-            step.asset,
-            step.partition,
-            "running",
-            attempts=1,
-            reason=step.reason,
-            started_at=started,
-        )
-        asset = self.graph[step.asset]
-        files = {
-            up: [
-                self.root / self._current[(i.upstream, i.partition)][1]
-                for i in inputs
-                if i.upstream == up
+    # -- starting tasks -------------------------------------------------------------------
+
+    def _resolve(self, keys: Iterable[Key]) -> None:
+        """Decide what happens to tasks whose upstream tasks have all finished."""
+        work = deque(keys)
+        while work:
+            task = self._tasks[work.popleft()]
+            if task.done:
+                continue
+            asset = task.key[0]
+            if self._cancelling:
+                work.extend(self._finish(task, "cancelled", "the run was cancelled first"))
+                continue
+            failed = self._sched.failed_upstream(task.key)
+            if failed:
+                detail = f"upstream {failed[0]} {display_key(failed[1])} did not succeed"
+                work.extend(self._finish(task, "upstream_failed", detail))
+                continue
+            reads = [
+                InputRead(up, q, self.ledger.version((up, q)) or "")
+                for up, qs in self._upstream[task.key].items()
+                for q in qs
             ]
-            for up in asset.inputs
-        }
-        log = logging.getLogger(f"assetflow.asset.{step.asset}")
-        try:
-            staged = run_asset(asset, step.partition, files, root=self.root, run_id=run_id, log=log)
-        except TaskError as exc:
-            failed.add(key)
-            return self._finish(
-                run_id,
-                step,
-                "failed",
-                str(exc),
-                started=started,
-                error=getattr(exc, "traceback", None) or str(exc),
-            )
-        finished = self.clock()
-        self.catalog.commit(
-            asset=step.asset,
-            partition=step.partition,
-            staged=staged,
-            code_version=asset.code_version,
-            inputs=inputs,
-            run_id=run_id,
-            started_at=started,
-            finished_at=finished,
-        )
-        self._current[key] = (staged.data_version, staged.path)
-        self._committed.setdefault(step.asset, set()).add(step.partition)
-        self._code[key] = asset.code_version
-        self._recorded[key] = {(i.upstream, i.partition, i.data_version) for i in inputs}
-        return self._finish(
-            run_id,
-            step,
-            "succeeded",
-            "",
-            started=started,
-            rows=staged.row_count,
-            data_version=staged.data_version,
-        )
+            missing = next((r for r in reads if not r.data_version), None)
+            if missing:
+                detail = f"upstream {missing.upstream} {display_key(missing.partition)} is missing"
+                work.extend(self._finish(task, "upstream_failed", detail))
+                continue
+            code = self.graph[asset].code_version
+            if not self._force and self.ledger.unchanged(task.key, code, reads):
+                detail = "upstream rebuilt with identical data"
+                work.extend(self._finish(task, "skipped", detail))
+                continue
+            task.inputs = tuple(reads)
+            task.files = {
+                up: tuple(str(self.root / self.ledger.file((up, q))) for q in qs)
+                for up, qs in self._upstream[task.key].items()
+                if up in self.graph[asset].inputs
+            }
+            self._sched.enqueue(task.key)
 
-    def _unchanged(self, step: Step, inputs: list[InputRead]) -> bool:
-        """Early cutoff: committed, same code, and exactly the same upstream versions as before."""
-        key = (step.asset, step.partition)
-        if key not in self._current or self._code.get(key) != self.graph[step.asset].code_version:
-            return False
-        return self._recorded.get(key, set()) == {
-            (i.upstream, i.partition, i.data_version) for i in inputs
-        }
+    def _ensure_pool(self) -> Pool:
+        if self._pool is None:
+            t = time.perf_counter()
+            setup = self.options.setup or WorkerSetup(source=None)
+            self._pool = make_pool(self.options.executor, self._pool_size, self.graph.assets, setup)
+            self._tick("pool_start", t)
+        return self._pool
+
+    def _dispatch(self) -> None:
+        if self._cancelling:
+            return
+        t = time.perf_counter()
+        now = time.monotonic()
+        while self._sched.has_ready or (self._sched.next_due() or now + 1) <= now:
+            pool = self._ensure_pool()
+            idle = pool.idle()
+            if not idle:
+                break
+            key = self._sched.take(now)
+            if key is None:
+                break
+            self._start(self._tasks[key], idle[0])
+        self._tick("dispatch", t)
+
+    def _start(self, task: _Task, wid: int) -> None:
+        assert self._pool is not None
+        asset, partition = task.key
+        task.attempt += 1
+        now = self.clock()
+        task.attempt_started = now
+        task.started_at = task.started_at or now
+        timeout = task.policy.timeout
+        task.deadline = time.monotonic() + timeout if timeout else None
+        task.worker = wid
+        spec = TaskSpec(
+            task_id=task.index,
+            asset=asset,
+            partition=partition,
+            input_files=task.files,
+            root=str(self.root),
+            run_id=self.run_id,
+            attempt=task.attempt,
+            code_version=self.graph[asset].code_version,
+        )
+        self._pool.submit(wid, spec)
+        self._running[task.index] = task
+        self.state.event(asset, partition, "running", task.attempt, now)
+        self.on_event(TaskEvent("started", asset, partition, attempt=task.attempt))
+
+    # -- results --------------------------------------------------------------------------
+
+    def _handle(self, messages: list) -> None:
+        for message in messages:
+            kind = message[0]
+            if kind == "log":
+                task = self._by_index[message[1]]
+                self.state.logs(*task.key, task.attempt, message[2])
+            elif kind == "done":
+                outcome = message[2]
+                task = self._by_index[outcome.task_id]
+                if task.done or task.worker != message[1]:
+                    continue  # a late answer from an attempt that was already given up on
+                self.state.logs(*task.key, task.attempt, outcome.logs)
+                self._running.pop(task.index, None)
+                task.worker = task.deadline = None
+                if outcome.error is None:
+                    self._pending.append((task, outcome.staged, self.clock()))
+                else:
+                    self._attempt_failed(task, outcome.error)
+            elif kind == "died":
+                _, wid, index, code = message
+                task = self._by_index[index] if index is not None else None
+                if task is None or task.done or task.worker != wid:
+                    continue
+                self._running.pop(task.index, None)
+                task.worker = task.deadline = None
+                asset, partition = task.key
+                error = AttemptError(
+                    type="WorkerDied",
+                    message=f"asset {asset!r} partition {partition}: its worker process died "
+                    f"(exit code {code})",
+                    traceback=None,
+                    retryable=True,
+                    summary=f"worker process died (exit code {code})",
+                )
+                self._attempt_failed(task, error)
+
+    def _attempt_failed(self, task: _Task, error: AttemptError, status: str = "failed") -> None:
+        asset, partition = task.key
+        now = self.clock()
+        assert task.attempt_started is not None
+        self.state.attempt(
+            asset,
+            partition,
+            task.attempt,
+            status,
+            task.attempt_started,
+            now,
+            (error.type, error.message, error.traceback),
+        )
+        if not self._cancelling and should_retry(task.policy, task.attempt, error):
+            delay = retry_delay(task.policy, task.attempt, self._rng)
+            detail = f"attempt {task.attempt} failed: {error.summary}; retrying in {delay:.1f}s"
+            self.state.event(asset, partition, "retrying", task.attempt, now, detail)
+            self.on_event(TaskEvent("retrying", asset, partition, detail, attempt=task.attempt))
+            self._sched.defer(task.key, time.monotonic() + delay)
+            return
+        self._resolve(self._finish(task, "failed", error.message, error=error))
+
+    def _commit_pending(self) -> None:
+        if not self._pending:
+            return
+        t = time.perf_counter()
+        batch, self._pending = self._pending, []
+        items = []
+        for task, staged, finished in batch:
+            asset, partition = task.key
+            code = self.graph[asset].code_version
+            assert task.attempt_started is not None
+            items.append(
+                PendingCommit(
+                    asset,
+                    partition,
+                    staged,
+                    code,
+                    task.inputs,
+                    self.run_id,
+                    task.attempt_started,
+                    finished,
+                )
+            )
+            self.ledger.record(task.key, staged, code, task.inputs)
+            self.state.attempt(
+                asset, partition, task.attempt, "succeeded", task.attempt_started, finished
+            )
+            self._record_final(task, "succeeded", "", finished)
+        self.catalog.commit_many(items, self.state)
+        self._unpublished = True
+        self._last_flush = time.monotonic()
+        t = self._tick("commit", t)
+        for (task, staged, finished), _ in zip(batch, items, strict=True):
+            resolved = self._conclude(
+                task, "succeeded", "", finished, rows=staged.row_count, version=staged.data_version
+            )
+            self._resolve(resolved)
+        self._tick("resolve", t)
+
+    def _check_timeouts(self) -> None:
+        now = time.monotonic()
+        expired = [
+            t for t in self._running.values() if t.deadline is not None and t.deadline <= now
+        ]
+        for task in expired:
+            assert self._pool is not None and task.worker is not None
+            self._pool.stop(task.worker)
+            self._running.pop(task.index, None)
+            task.worker = task.deadline = None
+            asset, partition = task.key
+            limit = f"{task.policy.timeout:g}s"
+            error = AttemptError(
+                type=TaskTimeoutError.__name__,
+                message=f"asset {asset!r} partition {partition} ran past its timeout of {limit} "
+                "and was stopped",
+                traceback=None,
+                retryable=True,
+                lineage=tuple(qualified(c) for c in TaskTimeoutError.__mro__),
+                summary=f"timed out after {limit}",
+            )
+            self._attempt_failed(task, error)
+
+    # -- finishing tasks ------------------------------------------------------------------
 
     def _finish(
+        self, task: _Task, status: str, detail: str, *, error: AttemptError | None = None
+    ) -> list[Key]:
+        """Move ``task`` to a final state; return dependents that became resolved."""
+        now = self.clock()
+        self._record_final(task, status, detail, now, error)
+        return self._conclude(task, status, detail, now, error=error)
+
+    def _record_final(
         self,
-        run_id: str,
-        step: Step,
+        task: _Task,
         status: str,
         detail: str,
+        now: datetime,
+        error: AttemptError | None = None,
+    ) -> None:
+        asset, partition = task.key
+        task.done = True
+        self.state.event(asset, partition, status, task.attempt, now, detail or None)
+        trace = (error.traceback or error.message) if error else None
+        reason = detail or task.step.reason
+        self.state.task(asset, partition, status, task.attempt, reason, trace, task.started_at, now)
+
+    def _conclude(
+        self,
+        task: _Task,
+        status: str,
+        detail: str,
+        now: datetime,
         *,
-        started: datetime | None = None,
+        error: AttemptError | None = None,
         rows: int | None = None,
-        data_version: str | None = None,
-        error: str | None = None,
-    ) -> TaskResult:
-        finished = self.clock()
-        seconds = (finished - started).total_seconds() if started else None
-        self.catalog.record_task(
-            run_id,
-            step.asset,
-            step.partition,
+        version: str | None = None,
+    ) -> list[Key]:
+        asset, partition = task.key
+        seconds = (now - task.started_at).total_seconds() if task.started_at else None
+        result = TaskResult(
+            asset,
+            partition,
             status,
-            attempts=1 if started else 0,
-            reason=detail or step.reason,
-            error=error,
-            started_at=started,
-            finished_at=finished,
+            detail,
+            rows,
+            seconds,
+            version,
+            attempts=task.attempt,
+            error_type=error.type if error else None,
+            traceback=error.traceback if error else None,
+            run_id=self.run_id,
+            started_at=task.started_at,
+            finished_at=now,
         )
-        self.on_event(TaskEvent(status, step.asset, step.partition, detail, rows, seconds))
-        return TaskResult(step.asset, step.partition, status, detail, rows, seconds, data_version)
+        self.result.tasks.append(result)
+        self.on_event(TaskEvent(status, asset, partition, detail, rows, seconds, task.attempt))
+        definition = self.graph[asset]
+        if status == "failed":
+            hooks = (definition.on_failure, self.options.on_failure)
+        elif status == "succeeded":
+            hooks = (definition.on_success, self.options.on_success)
+        else:
+            hooks = ()
+        for hook in hooks:
+            if hook is not None:
+                self._hooks.submit(hook, result, result.label)
+        return self._sched.finish(task.key, ok=status in ("succeeded", "skipped"))
+
+    # -- cancellation, shutdown, bookkeeping ----------------------------------------------
+
+    def _check_cancel(self) -> None:
+        if not self.cancel.requested:
+            return
+        if not self._cancelling:
+            self._cancelling = True
+            self._grace_deadline = time.monotonic() + self.options.grace_period
+            for key in self._sched.drain():
+                self._finish(self._tasks[key], "cancelled", "the run was cancelled first")
+            if self._running:
+                grace = f"{self.options.grace_period:g}s"
+                self._notice(
+                    f"{self.cancel.reason}: cancelling; waiting up to {grace} for "
+                    f"{len(self._running)} running task(s) (signal again to stop them now)"
+                )
+        if self._running and (
+            time.monotonic() >= self._grace_deadline or self.cancel.requests >= 2
+        ):
+            self._stop_running("stopped: the run was cancelled")
+
+    def _stop_running(self, detail: str) -> None:
+        for task in list(self._running.values()):
+            if self._pool is not None and task.worker is not None:
+                self._pool.stop(task.worker)
+            self._running.pop(task.index, None)
+            task.worker = task.deadline = None
+            asset, partition = task.key
+            if task.attempt_started is not None:
+                self.state.attempt(
+                    asset, partition, task.attempt, "cancelled", task.attempt_started, self.clock()
+                )
+            self._finish(task, "cancelled", detail)
+
+    def _abort(self) -> None:
+        """The coordinator itself failed: stop everything and close the books on the run."""
+        self._cancelling = True
+        self._close_pool(kill=True)
+        self._running.clear()
+        for key in self._sched.drain():
+            if not self._tasks[key].done:
+                self._record_final(self._tasks[key], "cancelled", "the coordinator failed")
+        for task in self._tasks.values():
+            if not task.done:
+                self._record_final(task, "cancelled", "the coordinator failed")
+
+    def _close_pool(self, *, kill: bool) -> None:
+        if self._pool is not None:
+            self._pool.close(kill=kill)
+            self._pool = None
+
+    def _notice(self, text: str) -> None:
+        self.on_event(TaskEvent("notice", "", "", text))
+
+    def _report_hook_errors(self) -> None:
+        for text in self._hooks.errors():
+            self._notice(text)
+
+    def _flush(self, *, force: bool = False) -> None:
+        """Write buffered state if it waited long enough; republish the snapshot each second."""
+        now = time.monotonic()
+        t = time.perf_counter()
+        if self.state.pending and (force or now - self._last_flush >= FLUSH_EVERY_SECONDS):
+            self.catalog.write_state(self.state)
+            self._last_flush = now
+            self._unpublished = True
+            t = self._tick("state", t)
+        if self._unpublished and (force or now - self._last_publish >= self.options.publish_every):
+            self.catalog.publish()
+            self._last_publish = now
+            self._unpublished = False
+            self._tick("publish", t)
+
+    def _tick(self, name: str, since: float) -> float:
+        now = time.perf_counter()
+        self.result.timings[name] = self.result.timings.get(name, 0.0) + now - since
+        return now
