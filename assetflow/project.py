@@ -266,6 +266,12 @@ class Project:
         )
 
     def _pickled_assets(self) -> WorkerSetup:
+        local = [a.name for a in self.graph if a.fn.__module__ == "__main__"]
+        if local:
+            raise ConfigError(
+                f"asset {local[0]!r} is defined in __main__ (a notebook or script), which worker "
+                "processes cannot import; use executor='threads' or move the assets to a module"
+            )
         try:
             return WorkerSetup(source=None, assets=pickle.dumps(list(self.graph)))
         except (pickle.PicklingError, AttributeError, TypeError) as exc:

@@ -31,19 +31,19 @@ def view_counts(warehouse: Path) -> dict[str, int]:
 def test_seed_scenario_rerun_is_a_no_op_and_force_never_duplicates(warehouse):
     first = sales(warehouse, "materialize", "--partition", "2026-04-08")
     assert first.returncode == 0, first.stderr
-    assert first.stdout.count("succeeded  ") == 3  # one event line per task
-    assert "3 succeeded" in first.stdout
+    assert first.stdout.count("succeeded  ") == 5  # one event line per task
+    assert "5 succeeded" in first.stdout
     counts = view_counts(warehouse)
     assert counts["daily_report"] == 4 and counts["sales_clean"] > 100
 
     again = sales(warehouse, "materialize", "--partition", "2026-04-08")
     assert again.returncode == 0, again.stderr
-    assert "plan: 0 to run, 3 fresh" in again.stdout
+    assert "plan: 0 to run, 5 fresh" in again.stdout
     assert "nothing to do" in again.stdout
 
     forced = sales(warehouse, "materialize", "--partition", "2026-04-08", "--force")
     assert forced.returncode == 0, forced.stderr
-    assert "3 succeeded" in forced.stdout
+    assert "5 succeeded" in forced.stdout
     assert view_counts(warehouse) == counts
 
 
@@ -59,7 +59,13 @@ def test_partial_rerun_with_only_runs_just_the_report(warehouse):
     runs = con.sql(
         "select asset, count(*) from assetflow.materializations group by asset order by asset"
     ).fetchall()
-    assert runs == [("daily_report", 2), ("sales_clean", 1), ("sales_raw", 1)]
+    assert runs == [
+        ("by_sku_report", 1),
+        ("by_store_report", 1),
+        ("daily_report", 2),
+        ("sales_clean", 1),
+        ("sales_raw", 1),
+    ]
 
 
 def test_only_refuses_when_upstream_is_not_fresh(warehouse):
@@ -102,6 +108,8 @@ def test_list_and_query_formats(warehouse):
         "sales_raw",
         "sales_clean",
         "daily_report",
+        "by_store_report",
+        "by_sku_report",
     ]
     csv = sales(
         warehouse,

@@ -99,7 +99,7 @@ def materialize(
         grace_period=grace_period,
         plain=plain,
         as_json=as_json,
-        command=" ".join(["materialize", *sys.argv[2:]])[:500],
+        command=shlex.join(["asset", *sys.argv[1:]])[:500],
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 import time
 
@@ -97,7 +98,7 @@ def resume(state: CliState, run_id, workers, executor, grace_period, plain, as_j
         grace_period=grace_period,
         plain=plain,
         as_json=as_json,
-        command=f"runs resume {run_id}",
+        command=shlex.join(["asset", *sys.argv[1:]])[:500],
     )
 
 

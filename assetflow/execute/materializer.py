@@ -91,6 +91,9 @@ def run_asset(
         error = TaskError(
             f"asset {asset.name!r} partition {partition} raised {type(exc).__name__}: {exc}"
         )
-        error.traceback = traceback.format_exc()  # type: ignore[attr-defined]
+        # Start at the asset function's frame: this module's frame is noise to the user.
+        frames = exc.__traceback__.tb_next if exc.__traceback__ else None
+        trace = "".join(traceback.format_exception(type(exc), exc, frames))
+        error.traceback = trace  # type: ignore[attr-defined]
         raise error from exc
     return stage_table(table, root, asset.name, partition)

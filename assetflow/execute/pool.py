@@ -31,9 +31,12 @@ EXECUTORS = ("processes", "threads")
 
 class Pool(Protocol):
     kind: str
+    grow_after: float
+    """Seconds ready tasks must wait for a worker before the pool grows (0: at once)."""
 
     @property
     def size(self) -> int: ...
+    def want(self, ready: int) -> None: ...
     def idle(self) -> list[int]: ...
     def submit(self, wid: int, spec: TaskSpec) -> None: ...
     def waitables(self) -> list[Any]: ...
@@ -52,11 +55,13 @@ class _Thread:
 
 
 class ThreadPool:
-    """``size`` worker threads in the coordinator's process."""
+    """Up to ``limit`` worker threads in the coordinator's process, started on demand."""
 
     kind = "threads"
+    grow_after = 0.0
 
-    def __init__(self, size: int, assets: Mapping[str, AssetDef]) -> None:
+    def __init__(self, limit: int, assets: Mapping[str, AssetDef]) -> None:
+        self._limit = limit
         self._assets = assets
         self._threads: dict[int, _Thread] = {}
         self._results: deque[Message] = deque()
@@ -68,7 +73,9 @@ class ThreadPool:
         os.set_blocking(self._wake_w, False)
         install()
         self._pump = LogPump()
-        for _ in range(size):
+
+    def want(self, ready: int) -> None:
+        for _ in range(min(ready, self._limit - len(self._threads))):
             self._spawn()
 
     def _spawn(self) -> None:
@@ -144,7 +151,6 @@ class ThreadPool:
         slot.abandoned = True
         slot.inbox.put(None)
         _raise_in_thread(slot.thread, TaskInterrupt)
-        self._spawn()
 
     def close(self, *, kill: bool = False) -> None:
         for slot in self._threads.values():
@@ -171,13 +177,13 @@ def _raise_in_thread(thread: threading.Thread, exc: type[BaseException]) -> None
 
 def make_pool(
     executor: str,
-    size: int,
+    limit: int,
     assets: Mapping[str, AssetDef],
     setup: WorkerSetup,
 ) -> Pool:
-    """A pool of ``size`` workers of the given kind."""
+    """An empty pool of up to ``limit`` workers of the given kind (see ``Pool.want``)."""
     if executor == "threads":
-        return ThreadPool(size, assets)
+        return ThreadPool(limit, assets)
     if executor == "processes":
-        return ProcessPool(size, setup)
+        return ProcessPool(limit, setup)
     raise ConfigError(f"unknown executor {executor!r}; use one of: {', '.join(EXECUTORS)}")

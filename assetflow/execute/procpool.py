@@ -1,25 +1,35 @@
 """A pool of reused worker processes, one task at a time each, that can stop a single task.
 
 ``concurrent.futures`` cannot kill one running task (needed for ``timeout=`` and for
-cancellation after the grace period), so each worker has its own pipe: the coordinator knows
+cancellation after the grace period), so each worker has its own socket: the coordinator knows
 which process runs which task, kills exactly that one, and starts a replacement.
 
-Workers are started with ``spawn``: forking a coordinator that holds a DuckDB connection and
-polars' thread pool can deadlock the child. Each worker imports the project once and then
-serves many tasks, so the ~1 s start-up is paid once per worker, not per task.
+Workers are fresh interpreters (``python -c``), not forks: forking a coordinator that holds a
+DuckDB connection and polars' threads can deadlock the child. Unlike multiprocessing's
+``spawn`` they do not re-run the caller's ``__main__`` script either; they import the project
+(or unpickle the assets) once and then serve many tasks, so the ~1 s start-up is paid once per
+worker, not per task.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import pickle
+import os
+import socket
+import subprocess
+import sys
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
+from pathlib import Path
 from typing import Any
 
+import assetflow
 from assetflow.errors import ConfigError
-from assetflow.execute.worker import TaskSpec, WorkerSetup, process_main
+from assetflow.execute.worker import TaskSpec, WorkerSetup
+
+_BOOT = (
+    "import sys; sys.path.insert(0, {root!r}); "
+    "from assetflow.execute.worker import child_main; child_main({fd})"
+)
 
 Message = tuple[Any, ...]
 
@@ -27,45 +37,47 @@ Message = tuple[Any, ...]
 @dataclass
 class _Worker:
     wid: int
-    process: BaseProcess
+    process: subprocess.Popen
     conn: Connection
     ready: bool = False
     task: int | None = None
+    exitcode: int | None = None
 
 
 class ProcessPool:
-    """``size`` worker processes (started at once, in the background)."""
+    """Up to ``limit`` worker processes, started when there is work for them."""
 
     kind = "processes"
+    grow_after = 0.2
 
-    def __init__(self, size: int, setup: WorkerSetup) -> None:
-        self._ctx = multiprocessing.get_context("spawn")
+    def __init__(self, limit: int, setup: WorkerSetup) -> None:
+        self._limit = limit
         self._setup = setup
         self._workers: dict[int, _Worker] = {}
         self._next_id = 0
         self._closing = False
-        for _ in range(size):
+
+    def want(self, ready: int) -> None:
+        """``ready`` tasks wait for a worker: start workers for those no booting one will take."""
+        booting = sum(1 for w in self._workers.values() if not w.ready)
+        for _ in range(min(ready - booting, self._limit - len(self._workers))):
             self._spawn()
 
     def _spawn(self) -> None:
         wid, self._next_id = self._next_id, self._next_id + 1
-        parent, child = self._ctx.Pipe()
-        process = self._ctx.Process(
-            target=process_main,
-            args=(child, self._setup),
-            name=f"assetflow-worker-{wid}",
-            daemon=True,
-        )
+        ours, theirs = socket.socketpair()
+        root = str(Path(assetflow.__file__).resolve().parents[1])
         try:
-            process.start()
-        except (pickle.PicklingError, AttributeError, TypeError) as exc:
-            raise ConfigError(
-                f"cannot send the assets to worker processes ({exc}); define them in a module "
-                "or .py file, or use executor='threads' (--executor threads)"
-            ) from None
+            process = subprocess.Popen(
+                [sys.executable, "-c", _BOOT.format(root=root, fd=theirs.fileno())],
+                pass_fds=[theirs.fileno()],
+                stdin=subprocess.DEVNULL,
+            )
         finally:
-            child.close()
-        self._workers[wid] = _Worker(wid, process, parent)
+            theirs.close()
+        conn = Connection(ours.detach())
+        conn.send((self._setup, list(sys.path), os.getcwd()))
+        self._workers[wid] = _Worker(wid, process, conn)
 
     @property
     def size(self) -> int:
@@ -81,11 +93,8 @@ class ProcessPool:
         worker.task = spec.task_id
 
     def waitables(self) -> list[Any]:
-        """Objects for ``multiprocessing.connection.wait``: pipes and process sentinels."""
-        out: list[Any] = []
-        for w in self._workers.values():
-            out += [w.conn, w.process.sentinel]
-        return out
+        """Objects for ``multiprocessing.connection.wait`` (a dead worker's socket reads EOF)."""
+        return [w.conn for w in self._workers.values()]
 
     def collect(self) -> list[Message]:
         """Every message available now: ("done", wid, outcome), ("log", task, lines) and
@@ -95,16 +104,17 @@ class ProcessPool:
             try:
                 while worker.conn.poll():
                     self._receive(worker, worker.conn.recv(), messages)
+                continue
             except (EOFError, OSError):
                 pass
-            if worker.process.exitcode is not None or not worker.process.is_alive():
-                if not worker.ready:
-                    raise ConfigError(
-                        f"a worker process exited while starting (exit code "
-                        f"{worker.process.exitcode}); run with --executor threads to see why"
-                    )
-                self._bury(worker)
-                messages.append(("died", worker.wid, worker.task, worker.process.exitcode))
+            worker.exitcode = worker.process.wait(timeout=5)
+            if not worker.ready:
+                raise ConfigError(
+                    f"a worker process exited while starting (exit code {worker.exitcode}); "
+                    "run with --executor threads to see why"
+                )
+            self._bury(worker)
+            messages.append(("died", worker.wid, worker.task, worker.exitcode))
         return messages
 
     def _receive(self, worker: _Worker, message: Message, out: list[Message]) -> None:
@@ -122,12 +132,12 @@ class ProcessPool:
     def _bury(self, worker: _Worker) -> None:
         self._workers.pop(worker.wid, None)
         worker.conn.close()
-        worker.process.join(timeout=1)
-        if not self._closing:
-            self._spawn()
+        if worker.process.poll() is None:
+            worker.process.kill()
+        worker.process.wait()
 
     def stop(self, wid: int) -> None:
-        """Kill the worker running a task (timeout, cancellation) and start a replacement."""
+        """Kill the worker running a task (timeout, cancellation); ``want`` starts another."""
         worker = self._workers.get(wid)
         if worker is None:
             return
@@ -138,7 +148,7 @@ class ProcessPool:
         """Stop every worker: politely (finish nothing new, exit) or by killing them."""
         self._closing = True
         for worker in self._workers.values():
-            if kill or worker.task is not None:
+            if kill or worker.task is not None or not worker.ready:
                 worker.process.kill()
             else:
                 try:
@@ -146,9 +156,10 @@ class ProcessPool:
                 except OSError:
                     worker.process.kill()
         for worker in self._workers.values():
-            worker.process.join(timeout=2)
-            if worker.process.exitcode is None:
+            try:
+                worker.process.wait(timeout=2)
+            except subprocess.TimeoutExpired:
                 worker.process.kill()
-                worker.process.join(timeout=1)
+                worker.process.wait()
             worker.conn.close()
         self._workers.clear()

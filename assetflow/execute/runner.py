@@ -116,6 +116,7 @@ class Runner:
         self._running: dict[int, _Task] = {}
         self._pending: list[tuple[_Task, StagedFile, datetime]] = []
         self._cancelling = False
+        self._starved_since: float | None = None
         self._grace_deadline = 0.0
         self._unpublished = False
         self._last_flush = self._last_publish = time.monotonic()
@@ -221,6 +222,8 @@ class Runner:
         due += [t.deadline for t in self._running.values() if t.deadline is not None]
         if self._cancelling:
             due.append(self._grace_deadline)
+        if self._starved_since is not None and self._pool is not None:
+            due.append(self._starved_since + self._pool.grow_after)
         return max(0.0, min(due) - now)
 
     # -- starting tasks -------------------------------------------------------------------
@@ -281,12 +284,24 @@ class Runner:
             pool = self._ensure_pool()
             idle = pool.idle()
             if not idle:
-                break
+                self._grow(pool, now)
+                self._tick("dispatch", t)
+                return
             key = self._sched.take(now)
             if key is None:
                 break
             self._start(self._tasks[key], idle[0])
+        self._starved_since = None
         self._tick("dispatch", t)
+
+    def _grow(self, pool: Pool, now: float) -> None:
+        """Ready tasks wait for a worker: start more, at once when there are none yet, else
+        only if the wait lasts (booting a process costs ~1 s, more than many small tasks)."""
+        if self._starved_since is None:
+            self._starved_since = now
+        if pool.size == 0 or now - self._starved_since >= pool.grow_after:
+            pool.want(self._sched.ready_count(now))
+            self._starved_since = now
 
     def _start(self, task: _Task, wid: int) -> None:
         assert self._pool is not None
@@ -540,12 +555,10 @@ class Runner:
         self._cancelling = True
         self._close_pool(kill=True)
         self._running.clear()
-        for key in self._sched.drain():
-            if not self._tasks[key].done:
-                self._record_final(self._tasks[key], "cancelled", "the coordinator failed")
+        now = self.clock()
         for task in self._tasks.values():
             if not task.done:
-                self._record_final(task, "cancelled", "the coordinator failed")
+                self._record_final(task, "cancelled", "the coordinator failed", now)
 
     def _close_pool(self, *, kill: bool) -> None:
         if self._pool is not None:

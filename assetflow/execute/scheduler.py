@@ -88,6 +88,10 @@ class Scheduler:
     def has_ready(self) -> bool:
         return bool(self._ready)
 
+    def ready_count(self, now: float) -> int:
+        """Tasks that could start now if workers were free (limits aside)."""
+        return len(self._ready) + sum(1 for due, _, _ in self._delayed if due <= now)
+
     def next_due(self) -> float | None:
         """When the earliest retry is due (monotonic), if any is waiting."""
         return self._delayed[0][0] if self._delayed else None

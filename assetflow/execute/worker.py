@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import pickle
 import signal
+import sys
 import threading
 import time
 import traceback
@@ -118,6 +119,9 @@ def run_attempt(
 ) -> AttemptOutcome:
     """Run one attempt with its output captured; never raises for errors of the task."""
     log = AttemptLog(f"assetflow.asset.{spec.asset}")
+    # Forget which warnings were already shown, so a reused worker captures them again for
+    # this attempt (same effect as any change to the warning filters).
+    getattr(warnings, "_filters_mutated", lambda: None)()
     if pump is not None and sink is not None:
         pump.watch(log, sink)
     started = time.perf_counter()
@@ -182,7 +186,6 @@ def process_main(conn: Connection, setup: WorkerSetup) -> None:
         conn.send(("failed", f"{type(exc).__name__}: {exc}"))
         return
     install()
-    warnings.simplefilter("always")  # a reused worker must capture a repeated warning again
     lock = threading.Lock()
 
     def send(message: Any) -> None:
@@ -204,6 +207,18 @@ def process_main(conn: Connection, setup: WorkerSetup) -> None:
             spec, assets[spec.asset], pump, lambda e, t=task_id: send(("log", t, e))
         )
         send(("done", outcome))
+
+
+def child_main(fd: int) -> None:
+    """Entry point of a worker process started by :class:`ProcessPool` (``python -c``)."""
+    conn = Connection(fd)
+    try:
+        setup, path, cwd = conn.recv()
+    except (EOFError, OSError):
+        return
+    sys.path[:] = path  # the coordinator's path: find the project the way it did
+    os.chdir(cwd)
+    process_main(conn, setup)
 
 
 def _exit_with_parent() -> None:
