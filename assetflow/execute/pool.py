@@ -33,6 +33,8 @@ class Pool(Protocol):
     kind: str
     grow_after: float
     """Seconds ready tasks must wait for a worker before the pool grows (0: at once)."""
+    limit: int
+    """Workers at most."""
 
     @property
     def size(self) -> int: ...
@@ -61,7 +63,7 @@ class ThreadPool:
     grow_after = 0.0
 
     def __init__(self, limit: int, assets: Mapping[str, AssetDef]) -> None:
-        self._limit = limit
+        self.limit = limit
         self._assets = assets
         self._threads: dict[int, _Thread] = {}
         self._results: deque[Message] = deque()
@@ -75,7 +77,7 @@ class ThreadPool:
         self._pump = LogPump()
 
     def want(self, ready: int) -> None:
-        for _ in range(min(ready, self._limit - len(self._threads))):
+        for _ in range(min(ready, self.limit - len(self._threads))):
             self._spawn()
 
     def _spawn(self) -> None:

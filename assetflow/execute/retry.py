@@ -1,10 +1,12 @@
-"""Retry decisions: may a failed attempt run again, and after how long."""
+"""Retry decisions (may a failed attempt run again, after how long), and the errors the
+coordinator itself assigns to an attempt (a timeout, a worker that died)."""
 
 from __future__ import annotations
 
 import random
 
 from assetflow.define.policy import TaskPolicy
+from assetflow.errors import TaskTimeoutError
 from assetflow.execute.worker import AttemptError, qualified
 
 
@@ -30,3 +32,28 @@ def retry_delay(policy: TaskPolicy, attempt: int, rng: random.Random) -> float:
     base = (policy.retry_delay or 0.0) * (policy.backoff or 1.0) ** (attempt - 1)
     jitter = policy.jitter or 0.0
     return max(0.0, base * (1 + rng.uniform(-jitter, jitter)))
+
+
+def timeout_error(asset: str, partition: str, timeout: float) -> AttemptError:
+    """The attempt ran past ``timeout`` seconds and was stopped (retryable)."""
+    return AttemptError(
+        type=TaskTimeoutError.__name__,
+        message=f"asset {asset!r} partition {partition} ran past its timeout of {timeout:g}s "
+        "and was stopped",
+        traceback=None,
+        retryable=True,
+        lineage=tuple(qualified(c) for c in TaskTimeoutError.__mro__),
+        summary=f"timed out after {timeout:g}s",
+    )
+
+
+def worker_died_error(asset: str, partition: str, exit_code: int | None) -> AttemptError:
+    """The worker process running the attempt died (a crash, the OOM killer; retryable)."""
+    return AttemptError(
+        type="WorkerDied",
+        message=f"asset {asset!r} partition {partition}: its worker process died "
+        f"(exit code {exit_code})",
+        traceback=None,
+        retryable=True,
+        summary=f"worker process died (exit code {exit_code})",
+    )
