@@ -99,6 +99,7 @@ def engine_run(n: int, scratch: Path, executor: str, workers: int) -> dict:
         "startup_s": min(marks) - begun,
         "steady_s": steady,
         "per_task_ms": steady / n * 1000,
+        "tasks_per_commit": n / max(1, result.commit_batches),
         "coordinator_ms_per_task": coordinator / n * 1000,
         "commit_ms_per_task": timings.get("commit", 0.0) / n * 1000,
         "state_ms_per_task": timings.get("state", 0.0) / n * 1000,
@@ -113,6 +114,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--partitions", type=int, default=2000)
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--executors", nargs="+", default=["processes", "threads"])
     args = parser.parse_args(argv)
     n = args.partitions
     scratch = Path(tempfile.mkdtemp(prefix="assetflow-bench-"))
@@ -120,8 +123,8 @@ def main(argv: list[str] | None = None) -> None:
         fn_only, raw = raw_work(n, scratch)
         runs = [
             engine_run(n, scratch, executor, workers)
-            for executor in ("processes", "threads")
-            for workers in (1, 2)
+            for executor in args.executors
+            for workers in args.workers
         ]
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -130,15 +133,16 @@ def main(argv: list[str] | None = None) -> None:
     print(f"raw work per task: {fn_only * 1000:.2f} ms function, {raw * 1000:.2f} ms with staging")
     print()
     print("| executor | workers | wall s | start-up s | ms/task | overhead ms/task | "
-          "coordinator ms/task (commit / state / publish / dispatch+collect) |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|")
+          "coordinator ms/task (commit / state / publish / dispatch+collect) | tasks/commit |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|")
     for r in runs:
         overhead = r["per_task_ms"] - raw * 1000 if r["workers"] == 1 else float("nan")
         print(
             f"| {r['executor']} | {r['workers']} | {r['wall_s']:.1f} | {r['startup_s']:.2f} | "
             f"{r['per_task_ms']:.2f} | {overhead:.2f} | {r['coordinator_ms_per_task']:.2f} "
             f"({r['commit_ms_per_task']:.2f} / {r['state_ms_per_task']:.2f} / "
-            f"{r['publish_ms_per_task']:.2f} / {r['dispatch_collect_ms_per_task']:.2f}) |"
+            f"{r['publish_ms_per_task']:.2f} / {r['dispatch_collect_ms_per_task']:.2f}) | "
+            f"{r['tasks_per_commit']:.1f} |"
         )
     print()
     for executor in ("processes", "threads"):

@@ -303,11 +303,16 @@ class Catalog(RunStateMixin, CatalogReader):
         self._dirty.add(asset)
         return mid
 
-    def publish(self) -> None:
-        """Rebuild the views of assets changed since the last publish and publish a snapshot."""
+    def publish(self, *, views: bool = True) -> None:
+        """Rebuild the views of assets changed since the last publish and publish a snapshot.
+
+        ``views=False`` publishes the state tables only and leaves the views for a later
+        publish: a view over thousands of files costs hundreds of milliseconds to rebuild.
+        """
         assert self._con is not None
-        refresh_views(self._con, self.root, sorted(self._dirty))
-        self._dirty.clear()
+        if views:
+            refresh_views(self._con, self.root, sorted(self._dirty))
+            self._dirty.clear()
         publish_snapshot(self._con, self.root / LIVE_CATALOG, self.root / PUBLISHED_CATALOG)
 
     def close(self) -> None:

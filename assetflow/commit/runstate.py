@@ -73,7 +73,7 @@ _SCHEMAS = {
     ),
 }
 # Below this many rows a parameterised VALUES list is cheaper than building an Arrow table.
-_SMALL = 8
+_SMALL = 4
 
 
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[tuple]) -> None:
@@ -202,6 +202,12 @@ class RunStateWriter:
         for when, stream, text in entries:
             at = datetime.fromtimestamp(when, UTC)
             rows.append((self.run_id, self._next(), asset, partition, attempt, at, stream, text))
+
+    def take(self) -> RunStateWriter:
+        """A writer holding the rows buffered so far; this one starts empty again."""
+        taken = RunStateWriter(self.run_id, self.seq, self.rows)
+        self.rows = {name: [] for name in self.rows}
+        return taken
 
     def flush(self, con: duckdb.DuckDBPyConnection) -> None:
         """Write every buffered row; call inside an open transaction."""

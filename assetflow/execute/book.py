@@ -17,6 +17,7 @@ from assetflow.commit.catalog import Catalog, InputRead
 from assetflow.commit.runstate import RunStateWriter
 from assetflow.define.graph import AssetGraph
 from assetflow.define.policy import BUILTIN_POLICY, TaskPolicy
+from assetflow.execute.committer import Committer
 from assetflow.execute.hooks import Hook, HookRunner
 from assetflow.execute.records import RunResult, TaskEvent, TaskResult
 from assetflow.execute.scheduler import Key
@@ -24,6 +25,8 @@ from assetflow.execute.worker import AttemptError, WorkerSetup
 from assetflow.plan.planner import Step
 
 PUBLISH_EVERY_SECONDS = 1.0
+VIEW_REFRESH_SHARE = 0.1
+"""Asset views are rebuilt at most this share of the time (state is published every second)."""
 FLUSH_EVERY_SECONDS = 0.05
 """State rows wait at most this long for a commit to ride along with."""
 
@@ -105,9 +108,11 @@ class RunBook:
         catalog: Catalog,
         options: RunOptions,
         on_event: Callable[[TaskEvent], None],
+        committer: Committer,
         resume_of: str | None = None,
     ) -> None:
         self.run_id = run_id
+        self.committer = committer
         self.graph = graph
         self.catalog = catalog
         self.options = options
@@ -116,7 +121,8 @@ class RunBook:
         self.result = RunResult(run_id=run_id, resume_of=resume_of)
         self._hooks = HookRunner()
         self._unpublished = False
-        self._last_flush = self._last_publish = time.monotonic()
+        self._last_flush = self._last_publish = self._last_views = time.monotonic()
+        self._views_cost = 0.0
 
     # -- tasks ----------------------------------------------------------------------------
 
@@ -198,19 +204,33 @@ class RunBook:
         self._last_flush = time.monotonic()
 
     def flush(self, *, force: bool = False) -> None:
-        """Write buffered state if it waited long enough; republish the snapshot each second."""
+        """Hand buffered state rows to the committer if they waited long enough, and republish
+        the snapshot each second. While the committer is busy, rows wait for the next commit
+        (``force`` queues them anyway)."""
+        if self.committer.busy and not force:
+            return
         now = time.monotonic()
-        t = time.perf_counter()
         if self.state.pending and (force or now - self._last_flush >= FLUSH_EVERY_SECONDS):
-            self.catalog.write_state(self.state)
+            self.committer.submit("state", self.catalog.write_state, self.state.take())
             self._last_flush = now
             self._unpublished = True
-            t = self.tick("state", t)
-        if self._unpublished and (force or now - self._last_publish >= self.options.publish_every):
-            self.catalog.publish()
+        every = self.options.publish_every
+        if self._unpublished and (force or now - self._last_publish >= every):
+            # Views over many files are slow to rebuild: refresh them only as often as keeps
+            # that below VIEW_REFRESH_SHARE of the time (the run's end refreshes them all).
+            views = now - self._last_views >= max(every, self._views_cost / VIEW_REFRESH_SHARE)
+            self.committer.submit("publish", self._publish, views)
+            if views:
+                self._last_views = now
             self._last_publish = now
             self._unpublished = False
-            self.tick("publish", t)
+
+    def _publish(self, views: bool) -> None:
+        """On the committer thread."""
+        started = time.perf_counter()
+        self.catalog.publish(views=views)
+        if views:
+            self._views_cost = time.perf_counter() - started
 
     def next_write(self) -> float | None:
         """When :meth:`flush` has something to do next (monotonic), if ever."""

@@ -76,6 +76,8 @@ class RunResult:
     """The run this one resumed, if any."""
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds the coordinator spent per activity (dispatch, commit, state, publish, wait)."""
+    commit_batches: int = 0
+    """Catalog transactions that committed partitions (group commit: fewer than partitions)."""
 
     @property
     def ok(self) -> bool:

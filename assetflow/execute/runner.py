@@ -10,11 +10,13 @@ attempts are retried per the asset's policy; SIGINT/SIGTERM start a graceful can
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from datetime import datetime
 from multiprocessing.connection import wait
 from pathlib import Path
@@ -30,6 +32,7 @@ from assetflow.execute.book import (
     concurrency_limits,
 )
 from assetflow.execute.cancel import CancelToken
+from assetflow.execute.committer import Committer, Waker
 from assetflow.execute.dispatch import Dispatcher
 from assetflow.execute.ledger import Ledger, upstream_keys
 from assetflow.execute.records import RunResult, TaskEvent, TaskResult
@@ -41,10 +44,11 @@ from assetflow.plan.planner import Plan, display_key
 __all__ = ["RunOptions", "RunResult", "Runner", "TaskEvent", "TaskResult"]
 
 Clock = Callable[[], datetime]
-COMMIT_EVERY_SECONDS = 0.05
-"""Finished partitions wait at most this long to share a commit (group commit), unless nothing
-else can run, then they commit at once."""
-MAX_BATCH = 256
+MAX_BATCH = 1000
+"""Partitions per commit at most."""
+BATCH_WINDOW_SECONDS = 0.1
+"""Finished partitions wait up to this long for others to share their commit (group commit),
+but not at all when nothing else could run meanwhile (their dependents may be waiting)."""
 
 
 class Runner:
@@ -72,6 +76,7 @@ class Runner:
         self.ledger = Ledger(state)
         self._rng = random.Random(self.options.seed)
         self._pending: list[tuple[TaskState, StagedFile, datetime]] = []
+        self._committing: tuple[Future, list[tuple[TaskState, StagedFile, datetime]]] | None = None
         self._pending_since = 0.0
         self._cancelling = False
         self._grace_deadline = 0.0
@@ -91,9 +96,12 @@ class Runner:
         """Run every step of ``plan`` that needs running; return when all reached a state."""
         self.run_id = run_id
         self._force = plan.force
+        self._waker = Waker()
+        self._committer = Committer(self._waker)
         book = self.book = RunBook(
-            run_id, self.graph, self.catalog, self.options, self.on_event, resume_of
-        )
+            run_id, self.graph, self.catalog, self.options, self.on_event, self._committer,
+            resume_of,
+        )  # fmt: skip
         started = time.perf_counter()
         now = self.clock()
         self.catalog.start_run(run_id, command, now, pid, request)
@@ -130,10 +138,16 @@ class Runner:
             self._crew.close(kill=status != "succeeded")
             book.close_hooks()
             book.result.status = status
+            try:
+                self._committer.drain()
+            finally:
+                self._committer.close()
+                self._waker.close()
+                if self._own_cancel:
+                    self.cancel.close()
             self.catalog.write_state(book.state)
             self.catalog.finish_run(run_id, status, self.clock())
-            if self._own_cancel:
-                self.cancel.close()
+            book.result.timings.update(self._committer.seconds)
             book.tick("total", started)
         return book.result
 
@@ -145,12 +159,15 @@ class Runner:
             if self._sched.done:
                 break
             t = time.perf_counter()
-            wait([self.cancel, *self._crew.waitables()], self._wait_timeout())
+            wait([self.cancel, self._waker, *self._crew.waitables()], self._wait_timeout())
             self.cancel.clear_wakeups()
+            self._waker.clear()
             t = self.book.tick("wait", t)
             self._handle(self._crew.collect())
             self.book.tick("collect", t)
-            self._dispatch()  # keep workers busy while this batch commits
+            self._finish_commits()
+            self._committer.check()
+            self._dispatch()
             self._commit_pending()
             self._check_timeouts()
             self.book.report_hook_errors()
@@ -163,12 +180,12 @@ class Runner:
             due.append(write)
         if (retry := self._sched.next_due()) is not None:
             due.append(retry)
+        if self._pending and self._committing is None:
+            due.append(self._pending_since + BATCH_WINDOW_SECONDS)
         if (crew := self._crew.next_due()) is not None:
             due.append(crew)
         if self._cancelling:
             due.append(self._grace_deadline)
-        if self._pending:
-            due.append(self._pending_since + COMMIT_EVERY_SECONDS)
         return max(0.0, min(due) - now)
 
     # -- starting tasks -------------------------------------------------------------------
@@ -275,50 +292,52 @@ class Runner:
             return
         self._resolve(self._finish(task, "failed", error.message, error=error))
 
-    def _commit_due(self) -> bool:
-        """Commit now, or let more finished partitions join the batch?"""
-        if not self._pending:
-            return False
-        if (
-            self._cancelling
-            or len(self._pending) >= MAX_BATCH
-            or time.monotonic() - self._pending_since >= COMMIT_EVERY_SECONDS
-        ):
-            return True
-        # Nothing is ready to run: the pending commits may be what the next tasks wait for.
-        return not self._sched.has_ready or self._crew.has_idle()
-
     def _commit_pending(self) -> None:
-        if not self._commit_due():
+        """Hand finished partitions to the committer, unless it is still busy with a batch."""
+        if not self._pending or self._committing is not None or self._committer.busy:
+            return  # one batch at a time, and only once the previous one is concluded
+        waited = time.monotonic() - self._pending_since
+        busy_elsewhere = self._sched.has_ready and not self._crew.has_idle()
+        if busy_elsewhere and waited < BATCH_WINDOW_SECONDS and not self._cancelling:
             return
-        t = time.perf_counter()
-        batch, self._pending = self._pending, []
+        batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
         items = []
         for task, staged, finished in batch:
             asset, partition = task.key
-            code = self.graph[asset].code_version
             assert task.attempt_started is not None
             items.append(
                 PendingCommit(
                     asset,
                     partition,
                     staged,
-                    code,
+                    self.graph[asset].code_version,
                     task.inputs,
                     self.run_id,
                     task.attempt_started,
                     finished,
                 )
             )
-            self.ledger.record(task.key, staged, code, task.inputs)
             self.book.state.attempt(
                 asset, partition, task.attempt, "succeeded", task.attempt_started, finished
             )
             self.book.record_final(task, "succeeded", "", finished)
-        self.catalog.commit_many(items, self.book.state)
+        rows = self.book.state.take()  # the batch's state rows share its transaction
+        future = self._committer.submit("commit", self.catalog.commit_many, items, rows)
+        self._committing = (future, batch)
+
+    def _finish_commits(self) -> None:
+        """Conclude the batch whose commit completed: its dependents may start now."""
+        if self._committing is None or not self._committing[0].done():
+            return
+        future, batch = self._committing
+        self._committing = None
+        future.result()  # a failed commit stops the run (the coordinator cannot go on)
+        t = time.perf_counter()
         self.book.committed()
-        t = self.book.tick("commit", t)
+        self.book.result.commit_batches += 1
         for task, staged, finished in batch:
+            code = self.graph[task.key[0]].code_version
+            self.ledger.record(task.key, staged, code, task.inputs)
             self.book.conclude(
                 task, "succeeded", "", finished, rows=staged.row_count, version=staged.data_version
             )
@@ -375,6 +394,11 @@ class Runner:
         """The coordinator itself failed: stop everything and close the books on the run."""
         self._cancelling = True
         self._crew.close(kill=True)
+        with contextlib.suppress(BaseException):
+            self._committer.drain()
+        if self._committing is not None and self._committing[0].exception() is not None:
+            for task, _, _ in self._committing[1]:
+                task.done = False  # its commit, final state rows included, was rolled back
         now = self.clock()
         for task in self._tasks.values():
             if not task.done:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.execute.conftest import load, rows, statuses
 
 
@@ -64,3 +66,13 @@ def test_retries_exhausted_fail_the_task_after_all_attempts(warehouse, monkeypat
     assert rows(warehouse, "select count(*) from assetflow.attempts where asset = 'flaky'") == [
         (8,)
     ]
+
+
+@pytest.mark.slow
+def test_a_worker_process_that_dies_fails_only_that_attempt(warehouse):
+    result = load("crashy", warehouse).materialize(executor="processes")
+    assert result.ok, result.tasks
+    assert rows(
+        warehouse, "select attempt, status, error_type from assetflow.attempts order by attempt"
+    ) == [(1, "failed", "WorkerDied"), (2, "succeeded", None)]
+    assert rows(warehouse, "select attempt from crashy") == [(2,)]
