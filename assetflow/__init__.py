@@ -34,6 +34,7 @@ from assetflow.define.partitions import (
     StaticPartitions,
     WeeklyPartitions,
 )
+from assetflow.define.policy import TaskPolicy
 from assetflow.define.schedule import Schedule
 from assetflow.define.source import source
 from assetflow.errors import (
@@ -51,10 +52,12 @@ from assetflow.errors import (
     SelectionError,
     StorageError,
     TaskError,
+    TaskTimeoutError,
     UnknownUpstreamError,
 )
+from assetflow.execute.cancel import CancelToken
 from assetflow.execute.context import Context
-from assetflow.execute.runner import RunResult, TaskEvent, TaskResult
+from assetflow.execute.records import RunResult, TaskEvent, TaskResult
 from assetflow.observe.status_report import StatusReport
 from assetflow.plan.planner import Plan, Step
 from assetflow.project import Project
@@ -65,6 +68,7 @@ __all__ = [
     "AssetGraph",
     "AssetOutputError",
     "AssetflowError",
+    "CancelToken",
     "CatalogLockedError",
     "ConfigError",
     "Context",
@@ -95,7 +99,9 @@ __all__ = [
     "StorageError",
     "TaskError",
     "TaskEvent",
+    "TaskPolicy",
     "TaskResult",
+    "TaskTimeoutError",
     "UNPARTITIONED",
     "UnknownUpstreamError",
     "VacuumReport",

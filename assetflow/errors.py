@@ -19,8 +19,9 @@ thing at fault and the fix; the CLI prints that line and exits 2 (usage) or 1 (a
     ├── StorageError               the warehouse cannot be read or written
     │   └── CatalogLockedError     another process holds the catalog past the lock timeout
     └── TaskError                  user code failed while materializing one partition
-        └── AssetOutputError       the asset returned something that is not a table (terminal)
-            └── SchemaMismatchError  its columns conflict with the asset's other partitions
+        ├── AssetOutputError       the asset returned something that is not a table (terminal)
+        │   └── SchemaMismatchError  its columns conflict with the asset's other partitions
+        └── TaskTimeoutError       an attempt ran past the asset's ``timeout`` (retryable)
 """
 
 from __future__ import annotations
@@ -94,3 +95,7 @@ class AssetOutputError(TaskError):
 
 class SchemaMismatchError(AssetOutputError):
     """A partition's columns conflict with the asset's other partitions (checked at commit)."""
+
+
+class TaskTimeoutError(TaskError):
+    """An attempt ran longer than its asset's ``timeout`` and was stopped."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import pickle
 import sys
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -27,9 +28,15 @@ from assetflow.commit.verify import VerifyReport, verify_warehouse
 from assetflow.define.asset import AssetDef
 from assetflow.define.graph import AssetGraph
 from assetflow.define.partitions import UNPARTITIONED
+from assetflow.define.policy import TaskPolicy
 from assetflow.define.schedule import Schedule
 from assetflow.errors import AssetflowError, ConfigError, PartitionKeyError, StorageError
-from assetflow.execute.runner import Runner, RunResult, TaskEvent
+from assetflow.execute.cancel import CancelToken
+from assetflow.execute.hooks import Hook
+from assetflow.execute.pool import EXECUTORS
+from assetflow.execute.resume import RunRequest, find_run, load_request, resume_plan
+from assetflow.execute.runner import Runner, RunOptions, RunResult, TaskEvent
+from assetflow.execute.worker import WorkerSetup
 from assetflow.observe.status_report import StatusReport
 from assetflow.plan.planner import Plan, build_plan
 from assetflow.plan.staleness import compute_status
@@ -49,6 +56,13 @@ class Project:
         lock_timeout: seconds to wait for another writer before giving up.
         schedules: group-level :class:`Schedule` objects (asset-level ``schedule=`` are added
             automatically); ``asset tick`` runs them.
+        defaults: retry/timeout policy for every asset that does not set its own.
+        on_failure: called with the :class:`TaskResult` of every task that finally failed.
+        on_success: called with the :class:`TaskResult` of every committed task.
+        workers: parallel tasks at most (default: the number of CPU cores).
+        executor: ``"processes"`` or ``"threads"`` (see ``docs/execution.md``). By default
+            processes, or threads when the assets cannot be sent to worker processes (defined
+            in a notebook, ``__main__`` or inside a function).
     """
 
     def __init__(
@@ -59,12 +73,24 @@ class Project:
         lock_timeout: float = 60.0,
         clock: Callable[[], datetime] = _utcnow,
         schedules: Iterable[Schedule] = (),
+        defaults: TaskPolicy | None = None,
+        on_failure: Hook | None = None,
+        on_success: Hook | None = None,
+        workers: int | None = None,
+        executor: str | None = None,
     ) -> None:
         self.graph = AssetGraph.build(assets)
         self.schedules = _check_schedules(self.graph, schedules)
         self.warehouse = Path(warehouse)
         self.lock_timeout = lock_timeout
         self.clock = clock
+        self.defaults = defaults or TaskPolicy()
+        self.on_failure = on_failure
+        self.on_success = on_success
+        self.workers = workers
+        self.executor = _check_executor(executor) if executor is not None else None
+        self.source: str | None = None
+        """Where :meth:`load` found the project; worker processes load it from there too."""
 
     @classmethod
     def load(
@@ -80,12 +106,17 @@ class Project:
             project = found[0]
             if warehouse is not None:
                 project.warehouse = Path(warehouse)
-            return project
-        assets = [v for v in vars(module).values() if isinstance(v, AssetDef)]
-        if not assets:
-            raise ConfigError(f"{target} defines no assets; decorate functions with @af.asset")
-        schedules = [v for v in vars(module).values() if isinstance(v, Schedule)]
-        return cls(assets, warehouse if warehouse is not None else "warehouse", schedules=schedules)
+        else:
+            assets = [v for v in vars(module).values() if isinstance(v, AssetDef)]
+            if not assets:
+                raise ConfigError(f"{target} defines no assets; decorate functions with @af.asset")
+            schedules = [v for v in vars(module).values() if isinstance(v, Schedule)]
+            project = cls(
+                assets, warehouse if warehouse is not None else "warehouse", schedules=schedules
+            )
+        path = Path(str(target))
+        project.source = str(path.resolve()) if path.exists() else str(target)
+        return project
 
     # -- planning -------------------------------------------------------------------------
 
@@ -127,7 +158,12 @@ class Project:
         on_plan: Callable[[Plan], None] | None = None,
         on_event: Callable[[TaskEvent], None] | None = None,
         on_wait: Callable[[str], None] | None = None,
+        on_notice: Callable[[str], None] | None = None,
         command: str = "materialize",
+        workers: int | None = None,
+        executor: str | None = None,
+        grace_period: float = 10.0,
+        cancel: CancelToken | None = None,
     ) -> RunResult:
         """Plan and run: the selected partitions plus missing/stale upstreams they need.
 
@@ -137,18 +173,31 @@ class Project:
             partition_range: ``(first, last)``: every due key in between, both inclusive.
             force: re-materialize even fresh partitions.
             only: run only the selection; fail if an upstream is not fresh.
+            workers: parallel tasks at most (default: the project's, else the CPU count).
+            executor: ``"processes"`` or ``"threads"`` (default: the project's).
+            grace_period: seconds running tasks may finish after Ctrl-C / SIGTERM.
+            cancel: a :class:`CancelToken` to stop the run from another thread.
+
+        The run's status is ``succeeded``, ``failed`` (a task failed; others went on) or
+        ``cancelled``; :meth:`resume` finishes a failed or cancelled run.
         """
         as_of = as_of or self.clock()
         keys = _keys(partition, partitions)
-        catalog = Catalog.open(self.warehouse, timeout=self.lock_timeout, on_wait=on_wait)
-        try:
-            catalog.interrupt_unfinished_runs(self.clock())
+        request = RunRequest(
+            selection=_as_list(selection),
+            partitions=keys,
+            partition_range=partition_range,
+            force=force,
+            only=only,
+            as_of=as_of,
+        )
+        with self._writer(on_wait, on_notice) as catalog:
             state = catalog.state()
             plan = build_plan(
                 self.graph,
                 state,
                 as_of,
-                selection=_as_list(selection),
+                selection=request.selection,
                 partitions=keys,
                 partition_range=partition_range,
                 force=force,
@@ -156,11 +205,113 @@ class Project:
             )
             if on_plan:
                 on_plan(plan)
-            run_id = f"{self.clock():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-            runner = Runner(self.graph, catalog, state, clock=self.clock, on_event=on_event)
-            return runner.run(plan, run_id, command, os.getpid())
+            options = self._options(workers, executor, grace_period)
+            runner = Runner(
+                self.graph, catalog, state, clock=self.clock, on_event=on_event,
+                options=options, cancel=cancel,
+            )  # fmt: skip
+            return runner.run(
+                plan, self._new_run_id(), command, os.getpid(), request=request.model_dump_json()
+            )
+
+    def resume(
+        self,
+        run_id: str,
+        *,
+        on_plan: Callable[[Plan], None] | None = None,
+        on_event: Callable[[TaskEvent], None] | None = None,
+        on_wait: Callable[[str], None] | None = None,
+        on_notice: Callable[[str], None] | None = None,
+        command: str | None = None,
+        workers: int | None = None,
+        executor: str | None = None,
+        grace_period: float = 10.0,
+        cancel: CancelToken | None = None,
+    ) -> RunResult:
+        """Finish a failed, cancelled or interrupted run as a new run.
+
+        Re-plans the original request as of its original time: partitions it committed are
+        fresh and not redone; failed, cancelled and never-started tasks run. ``run_id`` may be
+        a unique prefix.
+        """
+        with self._writer(on_wait, on_notice) as catalog:
+            found = find_run(catalog, run_id)
+            request = load_request(catalog, found)
+            root = request.resume_of or found
+            state = catalog.state()
+            plan = resume_plan(self.graph, catalog, state, request, root)
+            if on_plan:
+                on_plan(plan)
+            options = self._options(workers, executor, grace_period)
+            runner = Runner(
+                self.graph, catalog, state, clock=self.clock, on_event=on_event,
+                options=options, cancel=cancel,
+            )  # fmt: skip
+            resumed = request.model_copy(update={"resume_of": root})
+            return runner.run(
+                plan,
+                self._new_run_id(),
+                command or f"runs resume {found}",
+                os.getpid(),
+                request=resumed.model_dump_json(),
+                resume_of=found,
+            )
+
+    @contextmanager
+    def _writer(
+        self, on_wait: Callable[[str], None] | None, on_notice: Callable[[str], None] | None
+    ) -> Iterator[Catalog]:
+        """The writable catalog; runs left ``running`` by a dead process are closed first."""
+        catalog = Catalog.open(self.warehouse, timeout=self.lock_timeout, on_wait=on_wait)
+        try:
+            for dead in catalog.interrupt_unfinished_runs(self.clock()):
+                if on_notice:
+                    on_notice(
+                        f"run {dead} was interrupted (its process died); "
+                        f"`asset runs resume {dead}` finishes it"
+                    )
+            yield catalog
         finally:
             catalog.close()
+
+    def _options(self, workers: int | None, executor: str | None, grace: float) -> RunOptions:
+        requested = executor or self.executor
+        kind = _check_executor(requested or "processes")
+        setup = None
+        if kind == "processes":
+            try:
+                setup = WorkerSetup(source=self.source) if self.source else self._pickled_assets()
+            except ConfigError:
+                if requested:
+                    raise
+                kind = "threads"  # notebook or function-local assets: workers could not import them
+        return RunOptions(
+            workers=workers or self.workers,
+            executor=kind,
+            grace_period=grace,
+            defaults=self.defaults,
+            on_failure=self.on_failure,
+            on_success=self.on_success,
+            setup=setup,
+        )
+
+    def _pickled_assets(self) -> WorkerSetup:
+        local = [a.name for a in self.graph if a.fn.__module__ == "__main__"]
+        if local:
+            raise ConfigError(
+                f"asset {local[0]!r} is defined in __main__ (a notebook or script), which worker "
+                "processes cannot import; use executor='threads' or move the assets to a module"
+            )
+        try:
+            return WorkerSetup(source=None, assets=pickle.dumps(list(self.graph)))
+        except (pickle.PicklingError, AttributeError, TypeError) as exc:
+            raise ConfigError(
+                f"cannot send the assets to worker processes ({exc}); define them in a module "
+                "or .py file, or use executor='threads'"
+            ) from None
+
+    def _new_run_id(self) -> str:
+        return f"{self.clock():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
 
     # -- observing ------------------------------------------------------------------------
 
@@ -257,13 +408,13 @@ class Project:
 
         Files a current partition references are never removed.
         """
-        with self._writer(on_wait) as catalog:
+        with self._existing_writer(on_wait) as catalog:
             return vacuum(catalog, now=self.clock(), older_than=older_than, dry_run=dry_run)
 
     def versions(self, asset: str, partition: str | None = None) -> pl.DataFrame:
         """Every recorded version of one partition, newest first (``current``, ``retained``)."""
         key = self._partition_of(asset, partition)
-        with self._writer(None) as catalog:
+        with self._existing_writer(None) as catalog:
             return versions(catalog, asset, key)
 
     def rollback(
@@ -281,7 +432,7 @@ class Project:
                 whose data differs from the current one.
         """
         key = self._partition_of(asset, partition)
-        with self._writer(on_wait) as catalog:
+        with self._existing_writer(on_wait) as catalog:
             now = self.clock()
             run_id = f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
             result = rollback(catalog, asset, key, to=to, run_id=run_id, now=now)
@@ -311,7 +462,7 @@ class Project:
         return definition.parse_key(partition)
 
     @contextmanager
-    def _writer(self, on_wait: Callable[[str], None] | None) -> Iterator[Catalog]:
+    def _existing_writer(self, on_wait: Callable[[str], None] | None) -> Iterator[Catalog]:
         """The writer of an existing warehouse; an error inside wins over one from closing."""
         if not (self.warehouse / LIVE_CATALOG).exists():
             raise StorageError(
@@ -338,6 +489,12 @@ def _check_schedules(graph: AssetGraph, schedules: Iterable[Schedule]) -> tuple[
     for s in found:
         graph.select(list(s.assets))  # raises SelectionError naming an unknown asset
     return tuple(found)
+
+
+def _check_executor(executor: str) -> str:
+    if executor not in EXECUTORS:
+        raise ConfigError(f"unknown executor {executor!r}; use one of: {', '.join(EXECUTORS)}")
+    return executor
 
 
 def _as_list(selection: str | Sequence[str] | None) -> list[str] | None:

@@ -31,21 +31,21 @@ def view_counts(warehouse: Path) -> dict[str, int]:
 def test_seed_scenario_rerun_is_a_no_op_and_force_never_duplicates(warehouse):
     first = sales(warehouse, "materialize", "--partition", "2026-04-08")
     assert first.returncode == 0, first.stderr
-    # 4 daily assets for the day (the monthly one has other keys), plus the 6 earlier days of
+    # 6 daily assets for the day (the monthly one has other keys), plus the 6 earlier days of
     # daily_report (and their sales) that the 7-day rolling window reads.
-    assert first.stdout.count("succeeded  ") == 22  # one event line per task
-    assert "22 succeeded" in first.stdout
+    assert first.stdout.count("succeeded  ") == 24  # one event line per task
+    assert "24 succeeded" in first.stdout
     counts = view_counts(warehouse)
     assert counts["daily_report"] == 7 * 4 and counts["sales_clean"] > 700
 
     again = sales(warehouse, "materialize", "--partition", "2026-04-08")
     assert again.returncode == 0, again.stderr
-    assert "plan: 0 to run, 4 fresh" in again.stdout
+    assert "plan: 0 to run, 6 fresh" in again.stdout
     assert "nothing to do" in again.stdout
 
     forced = sales(warehouse, "materialize", "--partition", "2026-04-08", "--force")
     assert forced.returncode == 0, forced.stderr
-    assert "4 succeeded" in forced.stdout
+    assert "6 succeeded" in forced.stdout
     assert view_counts(warehouse) == counts
 
 
@@ -62,6 +62,8 @@ def test_partial_rerun_with_only_runs_just_the_report(warehouse):
         "select asset, count(*) from assetflow.materializations group by asset order by asset"
     ).fetchall()
     assert runs == [
+        ("by_sku_report", 1),
+        ("by_store_report", 1),
         ("daily_report", 8),
         ("rolling_revenue_7d", 1),
         ("sales_clean", 7),
@@ -109,6 +111,8 @@ def test_list_and_query_formats(warehouse):
         "sales_raw",
         "sales_clean",
         "daily_report",
+        "by_store_report",
+        "by_sku_report",
         "rolling_revenue_7d",
         "monthly_revenue",
     ]

@@ -100,6 +100,10 @@ def test_injected_crash_in_the_commit_protocol_is_survivable(tmp_path, point):
         "--partition",
         KEY,
         "--force",
+        # Threads, so that a point reached while staging (in a worker) kills the whole run, as
+        # a power cut would; with processes only the worker dies and the task is retried.
+        "--executor",
+        "threads",
         env={"LINEAR_FACTOR": "2", "ASSETFLOW_FAULT": point},
     )
     assert out.returncode == -signal.SIGKILL

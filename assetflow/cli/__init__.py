@@ -9,6 +9,7 @@ from assetflow.cli import (  # noqa: F401  (each module registers its commands)
     integrity,
     materialize,
     observe,
+    runs,
     schedule,
 )
 from assetflow.cli.app import cli, main

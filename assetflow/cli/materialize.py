@@ -1,9 +1,13 @@
-"""`asset materialize`: plan and run."""
+"""`asset materialize`: plan and run (options shared with `asset runs resume`)."""
 
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import asdict
 
 import click
@@ -16,9 +20,42 @@ from assetflow.cli.app import (
     partition_range_options,
     pass_state,
 )
-from assetflow.execute.runner import RunResult, TaskEvent
-from assetflow.plan.planner import Plan, display_key
+from assetflow.execute.pool import EXECUTORS
+from assetflow.execute.records import RunResult
+from assetflow.observe.progress import LiveProgress, PlainProgress
+from assetflow.plan.planner import display_key
 from assetflow.plan.targets import partition_range
+
+
+def run_options(fn: Callable) -> Callable:
+    """--workers, --executor, --grace-period, --plain: how a run executes."""
+    fn = click.option(
+        "--plain",
+        is_flag=True,
+        help="One line per task event even on a terminal (no live display).",
+    )(fn)
+    fn = click.option(
+        "--grace-period",
+        type=click.FloatRange(min=0),
+        default=10.0,
+        show_default=True,
+        metavar="SECONDS",
+        help="On Ctrl-C/SIGTERM, how long running tasks may finish before they are stopped.",
+    )(fn)
+    fn = click.option(
+        "--executor",
+        type=click.Choice(EXECUTORS),
+        default=None,
+        help="Run tasks in worker processes (default) or threads (I/O-bound assets).",
+    )(fn)
+    fn = click.option(
+        "--workers",
+        type=click.IntRange(min=1),
+        default=None,
+        metavar="N",
+        help=f"Tasks run in parallel at most (default: CPU cores, here {os.cpu_count()}).",
+    )(fn)
+    return fn
 
 
 @cli.command()
@@ -32,17 +69,32 @@ from assetflow.plan.targets import partition_range
     help="Run only the named assets; fail if an upstream is missing or stale.",
 )
 @click.option("--dry-run", is_flag=True, help="Print the plan and stop.")
+@run_options
 @json_option
 @pass_state
 def materialize(
-    state: CliState, assets, partition, from_key, to_key, force, only, dry_run, as_json
+    state: CliState,
+    assets,
+    partition,
+    from_key,
+    to_key,
+    force,
+    only,
+    dry_run,
+    workers,
+    executor,
+    grace_period,
+    plain,
+    as_json,
 ) -> None:
     """Materialize ASSETS (all when none given) for a partition, plus the missing or stale
     upstream partitions they need. Fresh partitions are skipped unless --force.
 
     Without --partition (or --from/--to), every due partition that is missing or stale is
     materialized. Keys of another grain leave an asset out unless it is named.
-    Exit code 0 when all tasks succeed, 1 when a task failed, 2 for a usage error.
+    Independent tasks run in parallel; a failed task's downstream is skipped, other branches
+    go on. Exit code 0 when all tasks succeed, 1 when a task failed (the run can be resumed
+    with `asset runs resume RUN_ID`), 2 for a usage error, 130 when cancelled (Ctrl-C).
     """
     project = state.project
     selection = list(assets) or None
@@ -53,48 +105,92 @@ def materialize(
         )
         click.echo(json.dumps(plan.to_dict(), indent=2) if as_json else plan.explain())
         return
-    result = project.materialize(
-        selection,
-        partition=partition,
-        partition_range=key_range,
-        force=force,
-        only=only,
-        on_plan=None if as_json else _print_plan,
-        on_event=None if as_json else _print_event,
-        on_wait=lambda msg: click.echo(f"note: {msg}", err=True),
-        command=" ".join(["materialize", *sys.argv[2:]])[:500],
+    execute_and_report(
+        lambda **kw: project.materialize(
+            selection,
+            partition=partition,
+            partition_range=key_range,
+            force=force,
+            only=only,
+            **kw,
+        ),
+        workers=workers,
+        executor=executor,
+        grace_period=grace_period,
+        plain=plain,
+        as_json=as_json,
+        command=shlex.join(["asset", *sys.argv[1:]])[:500],
     )
+
+
+def execute_and_report(
+    start: Callable[..., RunResult],
+    *,
+    workers: int | None,
+    executor: str | None,
+    grace_period: float,
+    plain: bool,
+    as_json: bool,
+    command: str,
+) -> None:
+    """Run with progress output, print the summary, exit 0 / 1 (failed) / 130 (cancelled)."""
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "run_id": result.run_id,
-                    "status": result.status,
-                    "tasks": [asdict(t) for t in result.tasks],
-                },
-                indent=2,
-            )
-        )
+        progress = None
+    elif sys.stdout.isatty() and not plain:
+        progress = LiveProgress(sys.stdout, time.monotonic)
     else:
-        _print_summary(result)
-    sys.exit(0 if result.ok else 1)
+        progress = PlainProgress(lambda line, err: click.echo(line, err=err))
+    try:
+        result = start(
+            workers=workers,
+            executor=executor,
+            grace_period=grace_period,
+            on_plan=progress.plan if progress else None,
+            on_event=progress.event if progress else None,
+            on_wait=lambda msg: click.echo(f"note: {msg}", err=True),
+            on_notice=lambda msg: click.echo(f"note: {msg}", err=True),
+            command=command,
+        )
+    finally:
+        if progress:
+            progress.close()
+    if as_json:
+        doc = {
+            "run_id": result.run_id,
+            "status": result.status,
+            "tasks": [_task_json(t) for t in result.tasks],
+        }
+        click.echo(json.dumps(doc, indent=2, default=str))
+    else:
+        print_summary(result)
+    sys.exit({"succeeded": 0, "cancelled": 130}.get(result.status, 1))
 
 
-def _print_plan(plan: Plan) -> None:
-    click.echo(plan.explain())
+def _task_json(task) -> dict:
+    doc = asdict(task)
+    doc.pop("traceback", None)
+    return doc
 
 
-def _print_event(event: TaskEvent) -> None:
-    if event.kind == "started":
-        return
-    rows = f"  {event.rows:,} rows" if event.rows is not None else ""
-    took = f"  {event.seconds:.2f}s" if event.seconds is not None else ""
-    detail = f"  {event.detail}" if event.detail else ""
-    line = f"  {event.kind:<15} {event.asset} {display_key(event.partition)}{rows}{took}{detail}"
-    click.echo(line, err=event.kind in ("failed", "upstream_failed"))
-
-
-def _print_summary(result: RunResult) -> None:
+def print_summary(result: RunResult) -> None:
     click.echo(result.summary())
     for t in result.failed:
         click.echo(f"failed: {t.asset} {display_key(t.partition)}: {t.detail}", err=True)
+    if result.unfinished:
+        click.echo(
+            f"resume with: {_asset_command()} runs resume {result.run_id}"
+            f"   (logs: {_asset_command()} logs {result.run_id})",
+            err=True,
+        )
+
+
+def _asset_command() -> str:
+    """``asset`` plus the global options this invocation was given (-p, -w, ...)."""
+    args = sys.argv[1:]
+    known = {"materialize", "runs", "logs"}
+    head = []
+    for arg in args:
+        if arg in known:
+            break
+        head.append(arg)
+    return shlex.join(["asset", *head])

@@ -16,6 +16,7 @@ from typing import Any, Literal, overload
 
 from assetflow.define.mapping import PartitionMapping
 from assetflow.define.partitions import PartitionsDefinition
+from assetflow.define.policy import TaskPolicy
 from assetflow.define.schedule import Schedule
 from assetflow.errors import DefinitionError
 
@@ -63,6 +64,12 @@ class AssetDef:
     schema: SchemaPolicy = "strict"
     """How a partition's columns may differ from the asset's other partitions (checked at
     commit): ``strict`` = not at all, ``evolve`` = columns may be added."""
+    policy: TaskPolicy = field(default_factory=TaskPolicy)
+    """Retries, timeout and max_concurrency; unset fields inherit the project's defaults."""
+    on_failure: Callable[[Any], None] | None = None
+    """Called in the coordinator with the TaskResult of a partition that finally failed."""
+    on_success: Callable[[Any], None] | None = None
+    """Called in the coordinator with the TaskResult of a partition that was committed."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.fn(*args, **kwargs)
@@ -94,6 +101,15 @@ def asset(
     start: str | None = None,
     automation: Automation | None = None,
     schema: SchemaPolicy = "strict",
+    retries: int | None = None,
+    retry_delay: float | None = None,
+    backoff: float | None = None,
+    jitter: float | None = None,
+    retry_on: type[BaseException] | tuple[type[BaseException], ...] | None = None,
+    timeout: float | None = None,
+    max_concurrency: int | None = None,
+    on_failure: Callable[[Any], None] | None = None,
+    on_success: Callable[[Any], None] | None = None,
 ) -> Callable[[Callable[..., Any]], AssetDef]: ...
 
 
@@ -112,6 +128,15 @@ def asset(
     start: str | None = None,
     automation: Automation | None = None,
     schema: SchemaPolicy = "strict",
+    retries: int | None = None,
+    retry_delay: float | None = None,
+    backoff: float | None = None,
+    jitter: float | None = None,
+    retry_on: type[BaseException] | tuple[type[BaseException], ...] | None = None,
+    timeout: float | None = None,
+    max_concurrency: int | None = None,
+    on_failure: Callable[[Any], None] | None = None,
+    on_success: Callable[[Any], None] | None = None,
 ) -> AssetDef | Callable[[Callable[..., Any]], AssetDef]:
     """Declare a function as an asset.
 
@@ -130,6 +155,10 @@ def asset(
         automation: ``"eager"`` materializes every due missing or stale partition at each tick.
         schema: ``"strict"`` (default): every partition built by the same code version must have
             the same columns and types; ``"evolve"``: later partitions may add columns.
+        retries, retry_delay, backoff, jitter, retry_on, timeout, max_concurrency: how its
+            tasks run; see :class:`assetflow.TaskPolicy`. Unset ones use the project's defaults.
+        on_failure, on_success: hooks called with the :class:`assetflow.TaskResult` of each
+            partition that finally failed / was committed (e.g. to send an alert).
 
     The function may take ``context`` (an :class:`assetflow.Context`) and one parameter per
     upstream asset, annotated ``pl.DataFrame`` (default), ``pl.LazyFrame``, ``pa.Table`` or
@@ -151,6 +180,24 @@ def asset(
                 'use "strict" or "evolve"'
             )
         declared = code_version is not None
+        try:
+            policy = TaskPolicy(
+                retries=retries,
+                retry_delay=retry_delay,
+                backoff=backoff,
+                jitter=jitter,
+                retry_on=retry_on,  # type: ignore[arg-type]
+                timeout=timeout,
+                max_concurrency=max_concurrency,
+            )
+        except DefinitionError as exc:
+            raise DefinitionError(f"asset {name or f.__name__!r}: {exc}") from None
+        for hook, hook_name in ((on_failure, "on_failure"), (on_success, "on_success")):
+            if hook is not None and not callable(hook):
+                raise DefinitionError(
+                    f"asset {name or f.__name__!r}: {hook_name} must be a callable taking the "
+                    f"task result, got {type(hook).__name__}"
+                )
         return AssetDef(
             name=name or f.__name__,
             fn=f,
@@ -166,6 +213,9 @@ def asset(
             schedule=_schedule(name or f.__name__, partitions, schedule, timezone, catchup, start),
             automation=_automation(name or f.__name__, automation),
             schema=schema,
+            policy=policy,
+            on_failure=on_failure,
+            on_success=on_success,
         )
 
     return build(fn) if fn is not None else build

@@ -17,7 +17,9 @@ class Context:
         start: UTC start of the partition's time window (None for non-time partitions).
         end: UTC end of the window, exclusive.
         run_id: the run this task belongs to.
-        log: a logger whose records are attributed to this task.
+        log: a logger whose records are attributed to this task (stored per attempt,
+            shown by ``asset logs``).
+        attempt: 1 for the first attempt, 2 for the first retry, ...
     """
 
     asset: str
@@ -26,3 +28,4 @@ class Context:
     end: datetime | None
     run_id: str
     log: logging.Logger
+    attempt: int = 1

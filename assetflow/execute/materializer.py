@@ -1,12 +1,13 @@
 """Materialize one (asset, partition): load inputs, call user code at one error boundary, stage.
 
-This runs wherever the work runs (in-process today, a worker process tomorrow): it only reads
-committed Parquet files and writes a new staged file. It never touches the catalog.
+This runs wherever the work runs (a worker process or a worker thread): it only reads committed
+Parquet files and writes a new staged file. It never touches the catalog.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import traceback
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -24,6 +25,16 @@ from assetflow.errors import AssetflowError, TaskError
 from assetflow.execute.context import Context
 from assetflow.execute.outputs import to_arrow
 
+_local = threading.local()
+
+
+def _duckdb() -> duckdb.DuckDBPyConnection:
+    """An in-memory connection per thread: one connection must not serve two threads at once."""
+    con = getattr(_local, "con", None)
+    if con is None:
+        con = _local.con = duckdb.connect()
+    return con
+
 
 def load_input(files: Sequence[Path], kind: InputKind) -> Any:
     """Read committed partition files as the type the asset's parameter asks for."""
@@ -31,10 +42,11 @@ def load_input(files: Sequence[Path], kind: InputKind) -> Any:
     if kind == "lazy":
         return pl.scan_parquet(paths) if paths else pl.LazyFrame()
     if kind == "duckdb":
+        con = _duckdb()
         return (
-            duckdb.read_parquet(paths, union_by_name=True)
+            con.read_parquet(paths, union_by_name=True)
             if paths
-            else duckdb.sql("select 1 where false")
+            else con.sql("select 1 where false")
         )
     if kind == "arrow":
         tables = [pq.read_table(p) for p in paths]
@@ -53,6 +65,7 @@ def run_asset(
     root: Path,
     run_id: str,
     log: logging.Logger,
+    attempt: int = 1,
 ) -> StagedFile:
     """Compute one partition and stage its Parquet file. User errors become TaskError."""
     key = None if partition == UNPARTITIONED else partition
@@ -77,6 +90,7 @@ def run_asset(
             end=window[1] if window else None,
             run_id=run_id,
             log=log,
+            attempt=attempt,
         )
     try:
         value = asset.fn(**kwargs)
@@ -87,6 +101,9 @@ def run_asset(
         error = TaskError(
             f"asset {asset.name!r} partition {partition} raised {type(exc).__name__}: {exc}"
         )
-        error.traceback = traceback.format_exc()  # type: ignore[attr-defined]
+        # Start at the asset function's frame: this module's frame is noise to the user.
+        frames = exc.__traceback__.tb_next if exc.__traceback__ else None
+        trace = "".join(traceback.format_exception(type(exc), exc, frames))
+        error.traceback = trace  # type: ignore[attr-defined]
         raise error from exc
     return stage_table(table, root, asset.name, partition)

@@ -47,7 +47,12 @@ def _run_sql(sql: str, *, asset: str, partition: str, inputs: Mapping[str, Any])
     con = duckdb.connect()
     try:
         for name, data in inputs.items():
-            con.register(name, data.collect() if isinstance(data, pl.LazyFrame) else data)
+            if isinstance(data, pl.LazyFrame):
+                data = data.collect()
+            elif isinstance(data, duckdb.DuckDBPyRelation):
+                # A relation belongs to the connection that made it; another cannot scan it.
+                data = data.to_arrow_table()
+            con.register(name, data)
         return con.sql(sql).to_arrow_table()
     except duckdb.Error as exc:
         raise AssetOutputError(

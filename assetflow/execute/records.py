@@ -1,0 +1,103 @@
+"""What a run reports: events while it runs, a result per task, and the run's outcome.
+
+Task states: ``queued`` -> ``running`` -> (``retrying`` -> ``running``)* -> one of
+``succeeded``, ``failed``, ``upstream_failed``, ``skipped`` (fresh after all, early cutoff) or
+``cancelled``. Run states: ``running`` -> ``succeeded``, ``failed`` or ``cancelled`` (a run
+whose process died is marked ``interrupted`` by the next writer).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from assetflow.plan.planner import display_key
+
+TASK_OUTCOMES = ("succeeded", "skipped", "failed", "upstream_failed", "cancelled")
+
+
+@dataclass(frozen=True)
+class TaskEvent:
+    """Something that happened to one task; observers turn these into progress output."""
+
+    kind: str
+    """``started``, ``retrying``, ``succeeded``, ``skipped``, ``failed``, ``upstream_failed``,
+    ``cancelled``, or ``notice`` (a message about the run, e.g. a hook that raised)."""
+    asset: str
+    partition: str
+    detail: str = ""
+    rows: int | None = None
+    seconds: float | None = None
+    attempt: int = 0
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """The final record of one task; hooks (``on_failure``/``on_success``) receive it.
+
+    Attributes:
+        status: one of ``succeeded``, ``skipped``, ``failed``, ``upstream_failed``,
+            ``cancelled``.
+        detail: the error message of a failed task, else why it ended as it did.
+        seconds: wall time from the first attempt's start to the end.
+        attempts: how many attempts ran (0 when it never started).
+        error_type: the exception type of the last failed attempt (e.g. ``HTTPError``).
+        traceback: the traceback of the last failed attempt.
+    """
+
+    asset: str
+    partition: str
+    status: str
+    detail: str = ""
+    rows: int | None = None
+    seconds: float | None = None
+    data_version: str | None = None
+    attempts: int = 0
+    error_type: str | None = None
+    traceback: str | None = None
+    run_id: str = ""
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+    @property
+    def label(self) -> str:
+        """``asset partition`` as people read it."""
+        return f"{self.asset} {display_key(self.partition)}"
+
+
+@dataclass
+class RunResult:
+    """The outcome of one run."""
+
+    run_id: str
+    status: str = "running"
+    tasks: list[TaskResult] = field(default_factory=list)
+    resume_of: str | None = None
+    """The run this one resumed, if any."""
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds the coordinator spent per activity (dispatch, commit, state, publish, wait)."""
+    commit_batches: int = 0
+    """Catalog transactions that committed partitions (group commit: fewer than partitions)."""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "succeeded"
+
+    def count(self, status: str) -> int:
+        return sum(1 for t in self.tasks if t.status == status)
+
+    @property
+    def failed(self) -> list[TaskResult]:
+        return [t for t in self.tasks if t.status == "failed"]
+
+    @property
+    def unfinished(self) -> list[TaskResult]:
+        """Tasks a resume would run again: failed, upstream_failed or cancelled."""
+        return [t for t in self.tasks if t.status not in ("succeeded", "skipped")]
+
+    def summary(self) -> str:
+        parts = [f"{self.count(s)} {s}" for s in TASK_OUTCOMES if self.count(s)]
+        retried = sum(1 for t in self.tasks if t.attempts > 1)
+        if retried:
+            parts.append(f"{retried} needed retries")
+        return f"run {self.run_id} {self.status}: " + (", ".join(parts) or "nothing to do")

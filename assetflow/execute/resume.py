@@ -1,0 +1,125 @@
+"""Resuming a run: re-plan what it asked for; committed work is fresh, so it is not redone.
+
+Every run stores its request (selection, partitions, force, only, as_of) as JSON next to its
+row in ``assetflow.runs``. Resuming plans that request again as of the same instant. A forced
+run additionally forces the tasks it (and earlier resumes of it) did not finish, since forcing
+everything again would redo committed work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from pydantic import BaseModel, ValidationError
+
+from assetflow.commit.catalog import CatalogReader, CatalogState
+from assetflow.define.graph import AssetGraph
+from assetflow.errors import SelectionError, StorageError
+from assetflow.plan.planner import Plan, Step, build_plan
+
+
+class RunRequest(BaseModel):
+    """What a run was asked to do, stored with it so it can be resumed."""
+
+    selection: list[str] | None = None
+    partitions: list[str] | None = None
+    partition_range: tuple[str, str] | None = None
+    force: bool = False
+    only: bool = False
+    as_of: datetime
+    resume_of: str | None = None
+    """The original run when this run is a resume (the root of the chain)."""
+
+
+def find_run(reader: CatalogReader, run_id: str) -> str:
+    """The full id of the run ``run_id`` names (a unique prefix is enough)."""
+    try:
+        rows = reader.sql(
+            "select run_id from assetflow.runs where starts_with(run_id, ?) order by run_id",
+            [run_id],
+        )["run_id"].to_list()
+    except StorageError:
+        rows = []
+    if run_id in rows:
+        return run_id
+    if len(rows) == 1:
+        return rows[0]
+    if not rows:
+        raise SelectionError(f"unknown run {run_id!r}; `asset runs` lists the recent runs")
+    raise SelectionError(
+        f"run id {run_id!r} is ambiguous ({', '.join(rows[:3])}, ...); give more characters"
+    )
+
+
+def load_request(reader: CatalogReader, run_id: str) -> RunRequest:
+    """The stored request of run ``run_id``."""
+    rows = reader.sql("select request from assetflow.run_requests where run_id = ?", [run_id])[
+        "request"
+    ].to_list()
+    if not rows:
+        raise SelectionError(
+            f"run {run_id} has no stored request (an older assetflow made it); "
+            "run `asset materialize` with the same arguments instead"
+        )
+    try:
+        return RunRequest.model_validate_json(rows[0])
+    except ValidationError as exc:
+        raise StorageError(f"run {run_id}: stored request is unreadable: {exc}") from None
+
+
+def resume_plan(
+    graph: AssetGraph,
+    reader: CatalogReader,
+    state: CatalogState,
+    request: RunRequest,
+    root: str,
+) -> Plan:
+    """The plan that finishes run ``root``'s request."""
+    plan = build_plan(
+        graph,
+        state,
+        request.as_of,
+        selection=request.selection,
+        partitions=request.partitions,
+        partition_range=request.partition_range,
+        force=False,
+        only=request.only,
+    )
+    if not request.force:
+        return plan
+    remaining = _unfinished(reader, root)
+    steps = {(s.asset, s.partition): s for s in plan.steps}
+    for asset, partition in remaining:
+        reason = f"forced by run {root}, not finished yet"
+        step = steps.get((asset, partition))
+        if step is None:
+            steps[(asset, partition)] = Step(asset, partition, "fresh", reason, True, True)
+        elif not step.run:
+            steps[(asset, partition)] = replace(step, run=True, reason=reason)
+    rank = {name: i for i, name in enumerate(graph.order)}
+    position = {key: i for i, key in enumerate(steps)}
+    ordered = sorted(
+        steps.values(), key=lambda s: (rank[s.asset], position[(s.asset, s.partition)])
+    )
+    return Plan(steps=tuple(ordered), as_of=request.as_of, force=True)
+
+
+def _unfinished(reader: CatalogReader, root: str) -> list[tuple[str, str]]:
+    """Tasks of run ``root`` that neither it nor any resume of it finished."""
+    frame = reader.sql(
+        """with chain as (
+               select run_id from assetflow.run_requests
+               where run_id = ? or json_extract_string(request, '$.resume_of') = ?
+           ),
+           done as (
+               select distinct asset, partition from assetflow.task_states
+               where run_id in (select run_id from chain) and status in ('succeeded', 'skipped')
+           )
+           select distinct e.asset, e.partition from assetflow.task_events e
+           left join done d on d.asset = e.asset and d.partition = e.partition
+           where e.run_id = ? and e.status = 'queued' and d.asset is null
+           order by e.asset, e.partition""",
+        [root, root, root],
+    )
+    return list(frame.iter_rows())

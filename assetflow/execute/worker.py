@@ -1,0 +1,234 @@
+"""The worker side: run one attempt of one task and describe what happened, picklably.
+
+Workers (processes or threads) never touch the catalog: they read committed Parquet files,
+stage the new one (:func:`assetflow.commit.files.stage_table`) and return a
+:class:`AttemptOutcome` with the :class:`StagedFile` metadata or an :class:`AttemptError`; the
+coordinator commits. :func:`process_main` is the loop of a worker process.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import sys
+import threading
+import time
+import traceback
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from assetflow.commit.files import StagedFile
+from assetflow.define.asset import AssetDef
+from assetflow.errors import AssetflowError, TaskError
+from assetflow.execute.capture import AttemptLog, LogEntry, LogPump, install
+from assetflow.execute.materializer import run_asset
+
+
+class TaskInterrupt(BaseException):
+    """Raised inside a worker thread to stop an attempt (timeout or cancellation)."""
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """Everything a worker needs for one attempt (small and picklable: paths, not data)."""
+
+    task_id: int
+    asset: str
+    partition: str
+    input_files: Mapping[str, tuple[str, ...]]
+    root: str
+    run_id: str
+    attempt: int
+    code_version: str
+
+
+@dataclass(frozen=True)
+class AttemptError:
+    """Why an attempt failed.
+
+    Attributes:
+        type: the exception's class name, e.g. ``HTTPError``.
+        message: one line naming the asset, partition and error.
+        retryable: False for errors another attempt cannot fix (bad return value, schema).
+        lineage: qualified names of the exception's classes, to match ``retry_on``.
+        summary: ``Type: message`` of the error itself, without the asset and partition.
+    """
+
+    type: str
+    message: str
+    traceback: str | None
+    retryable: bool
+    lineage: tuple[str, ...] = ()
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class AttemptOutcome:
+    task_id: int
+    staged: StagedFile | None
+    error: AttemptError | None
+    logs: tuple[LogEntry, ...]
+    seconds: float
+
+
+def qualified(cls: type) -> str:
+    return (
+        cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+    )
+
+
+def describe_error(exc: BaseException, where: str = "") -> AttemptError:
+    """An :class:`AttemptError` for ``exc``.
+
+    A TaskError wrapping user code reports its cause; the cause may opt out of retries with a
+    class attribute ``retryable = False``. Assetflow errors carry their own ``retryable``.
+    Anything else (SystemExit from user code, an unexpected error reading inputs) is terminal.
+    """
+    if type(exc) is TaskError and exc.__cause__ is not None:
+        cause: BaseException = exc.__cause__
+        retryable = bool(getattr(cause, "retryable", True))
+        message = str(exc)
+    elif isinstance(exc, AssetflowError):
+        cause, retryable, message = exc, exc.retryable, str(exc)
+    else:
+        cause, retryable = exc, False
+        message = f"{where}{type(exc).__name__}: {exc}".rstrip(": ")
+    trace = getattr(exc, "traceback", None)
+    if trace is None and not isinstance(exc, AssetflowError | TaskInterrupt):
+        trace = "".join(traceback.format_exception(exc))
+    return AttemptError(
+        type=type(cause).__name__,
+        message=message,
+        traceback=trace,
+        retryable=retryable,
+        lineage=tuple(qualified(c) for c in type(cause).__mro__),
+        summary=f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__,
+    )
+
+
+def run_attempt(
+    spec: TaskSpec,
+    asset: AssetDef,
+    pump: LogPump | None = None,
+    sink: Callable[[list[LogEntry]], None] | None = None,
+) -> AttemptOutcome:
+    """Run one attempt with its output captured; never raises for errors of the task."""
+    log = AttemptLog(f"assetflow.asset.{spec.asset}")
+    # Forget which warnings were already shown, so a reused worker captures them again for
+    # this attempt (same effect as any change to the warning filters).
+    getattr(warnings, "_filters_mutated", lambda: None)()
+    if pump is not None and sink is not None:
+        pump.watch(log, sink)
+    started = time.perf_counter()
+    staged = error = None
+    try:
+        with log.active():
+            try:
+                if asset.code_version != spec.code_version:
+                    raise AssetflowError(
+                        f"asset {spec.asset!r} changed while the run was going (code version "
+                        f"{spec.code_version} -> {asset.code_version}); run again"
+                    )
+                files = {k: [Path(p) for p in v] for k, v in spec.input_files.items()}
+                staged = run_asset(
+                    asset,
+                    spec.partition,
+                    files,
+                    root=Path(spec.root),
+                    run_id=spec.run_id,
+                    log=log.logger,
+                    attempt=spec.attempt,
+                )
+            except BaseException as exc:
+                error = describe_error(
+                    exc, f"asset {spec.asset!r} partition {spec.partition} raised "
+                )
+                if error.traceback:
+                    log.record("traceback", error.traceback)
+                elif not isinstance(exc, TaskInterrupt):
+                    log.record("ERROR", error.message)
+    finally:
+        if pump is not None:
+            pump.unwatch(log)
+    return AttemptOutcome(
+        spec.task_id, staged, error, tuple(log.finish()), time.perf_counter() - started
+    )
+
+
+@dataclass(frozen=True)
+class WorkerSetup:
+    """How a worker process finds the assets: import the project, or unpickle them."""
+
+    source: str | None
+    assets: bytes | None = None
+
+    def load(self) -> dict[str, AssetDef]:
+        if self.source is not None:
+            from assetflow.project import Project  # the worker's own copy of the project
+
+            return {a.name: a for a in Project.load(self.source).graph}
+        assert self.assets is not None
+        return {a.name: a for a in pickle.loads(self.assets)}
+
+
+def process_main(conn: Connection, setup: WorkerSetup) -> None:
+    """A worker process: load the assets, then run the attempts the coordinator sends."""
+    # Ctrl-C reaches the whole process group; the coordinator decides what stops and when.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        assets = setup.load()
+    except BaseException as exc:
+        conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+        return
+    install()
+    lock = threading.Lock()
+
+    def send(message: Any) -> None:
+        with lock:
+            conn.send(message)
+
+    _exit_with_parent()
+    pump = LogPump()
+    send(("ready",))
+    while True:
+        try:
+            spec = conn.recv()
+        except (EOFError, OSError):
+            return
+        if spec is None:
+            return
+        task_id = spec.task_id
+        outcome = run_attempt(
+            spec, assets[spec.asset], pump, lambda e, t=task_id: send(("log", t, e))
+        )
+        send(("done", outcome))
+
+
+def child_main(fd: int) -> None:
+    """Entry point of a worker process started by :class:`ProcessPool` (``python -c``)."""
+    conn = Connection(fd)
+    try:
+        setup, path, cwd = conn.recv()
+    except (EOFError, OSError):
+        return
+    sys.path[:] = path  # the coordinator's path: find the project the way it did
+    os.chdir(cwd)
+    process_main(conn, setup)
+
+
+def _exit_with_parent() -> None:
+    """Exit if the coordinator dies (even by SIGKILL), instead of running on as an orphan."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="assetflow-parent-watch", daemon=True).start()
