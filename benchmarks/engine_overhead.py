@@ -132,8 +132,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{n} tiny partitions, {os.cpu_count()} CPU cores, Python {sys.version.split()[0]}")
     print(f"raw work per task: {fn_only * 1000:.2f} ms function, {raw * 1000:.2f} ms with staging")
     print()
-    print("| executor | workers | wall s | start-up s | ms/task | overhead ms/task | "
-          "coordinator ms/task (commit / state / publish / dispatch+collect) | tasks/commit |")  # fmt: skip
+    print(
+        "| executor | workers | wall s | start-up s | ms/task | overhead ms/task | coordinator "
+        "ms/task (commit / state / publish / dispatch+collect) | tasks/commit |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for r in runs:
         overhead = r["per_task_ms"] - raw * 1000 if r["workers"] == 1 else float("nan")

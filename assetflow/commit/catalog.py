@@ -28,7 +28,7 @@ from assetflow.commit.faults import fault_point
 from assetflow.commit.files import StagedFile
 from assetflow.commit.publish import publish_snapshot, refresh_views
 from assetflow.commit.runstate import RunStateMixin, RunStateWriter, insert_rows
-from assetflow.commit.schema import DDL, SCHEMA_VERSION
+from assetflow.commit.schema import DDL, RUN_STATE_DDL, SCHEMA_VERSION
 from assetflow.errors import StorageError
 
 LIVE_CATALOG = Path(".assetflow") / "catalog.duckdb"
@@ -195,6 +195,7 @@ class Catalog(RunStateMixin, CatalogReader):
         con = connect(live, read_only=False, timeout=timeout, on_wait=on_wait)
         try:
             con.execute(DDL)
+            con.execute(RUN_STATE_DDL)
             _check_schema_version(con, live)
             con.execute(
                 "insert or replace into assetflow.meta values ('root', ?)", [str(root.resolve())]
