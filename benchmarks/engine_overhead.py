@@ -133,8 +133,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"raw work per task: {fn_only * 1000:.2f} ms function, {raw * 1000:.2f} ms with staging")
     print()
     print(
-        "| executor | workers | wall s | start-up s | ms/task | overhead ms/task | "
-        "coordinator ms/task (commit / state / publish / dispatch+collect) | tasks/commit |"
+        "| executor | workers | wall s | start-up s | ms/task | overhead ms/task | coordinator "
+        "ms/task (commit / state / publish / dispatch+collect) | tasks/commit |"
     )
     print("|---|---|---|---|---|---|---|---|")
     for r in runs:

@@ -44,16 +44,11 @@ def test_failed_branch_exits_1_names_the_task_and_the_resume_command(warehouse):
     assert resumed.returncode == 0, resumed.stderr
     assert "plan: 2 to run, 3 fresh" in resumed.stdout
     assert "2 succeeded" in resumed.stdout
-    listing = json.loads(branches(warehouse, "runs", "--json").stdout)
-    assert [r["status"] for r in listing] == ["succeeded", "failed"]
-    assert listing[0]["command"].endswith(f"runs resume {run_id} --executor threads")
 
 
 def test_run_options_are_validated(warehouse):
     bad = branches(warehouse, "materialize", "--workers", "0")
     assert bad.returncode == 2 and "--workers" in bad.stderr
-    bad = branches(warehouse, "materialize", "--executor", "dask")
-    assert bad.returncode == 2 and "'dask' is not one of" in bad.stderr
     assert branches(warehouse, "runs").stdout.strip() == "no runs yet"
     unknown = branches(warehouse, "runs", "resume", "nope")
     assert unknown.returncode == 2 and "unknown run 'nope'" in unknown.stderr

@@ -34,7 +34,7 @@ from assetflow.commit.faults import fault_point
 from assetflow.commit.files import StagedFile, discard_staged
 from assetflow.commit.publish import publish_snapshot, refresh_views
 from assetflow.commit.runstate import RunStateMixin, RunStateWriter, insert_rows
-from assetflow.commit.schema import DDL, SCHEMA_VERSION
+from assetflow.commit.schema import DDL, RUN_STATE_DDL, SCHEMA_VERSION
 from assetflow.commit.schema_check import SchemaIndex, check_schema
 from assetflow.errors import SchemaMismatchError, StorageError
 
@@ -270,6 +270,7 @@ class Catalog(RunStateMixin, CatalogReader):
         try:
             con.execute(DDL)
             con.execute(AUTOMATION_DDL)
+            con.execute(RUN_STATE_DDL)
             _check_schema_version(con, live)
             con.execute(
                 "insert or replace into assetflow.meta values ('root', ?)", [str(root.resolve())]

@@ -259,13 +259,17 @@ class RunStateMixin:
         ]
         if ids:
             self._con.execute("begin")
-            self._con.execute(
-                "update assetflow.runs set status = 'interrupted', finished_at = ? "
-                "where status = 'running'",
-                [finished_at],
-            )
-            interrupt_tasks(self._con, ids, finished_at)
-            self._con.execute("commit")
+            try:
+                self._con.execute(
+                    "update assetflow.runs set status = 'interrupted', finished_at = ? "
+                    "where status = 'running'",
+                    [finished_at],
+                )
+                interrupt_tasks(self._con, ids, finished_at)
+                self._con.execute("commit")
+            except BaseException:
+                self._con.execute("rollback")
+                raise
         return ids
 
     def start_run(
@@ -279,13 +283,19 @@ class RunStateMixin:
         """Record a new ``running`` run; ``request`` (JSON) is what ``resume`` re-plans from."""
         assert self._con is not None
         self._con.execute("begin")
-        self._con.execute(
-            "insert into assetflow.runs values (?, 'running', ?, ?, null, ?)",
-            [run_id, command, started_at, pid],
-        )
-        if request is not None:
-            self._con.execute("insert into assetflow.run_requests values (?, ?)", [run_id, request])
-        self._con.execute("commit")
+        try:
+            self._con.execute(
+                "insert into assetflow.runs values (?, 'running', ?, ?, null, ?)",
+                [run_id, command, started_at, pid],
+            )
+            if request is not None:
+                self._con.execute(
+                    "insert into assetflow.run_requests values (?, ?)", [run_id, request]
+                )
+            self._con.execute("commit")
+        except BaseException:
+            self._con.execute("rollback")
+            raise
 
     def write_state(self, state: RunStateWriter) -> None:
         """Write buffered run-state rows in one transaction."""

@@ -4,56 +4,9 @@ from __future__ import annotations
 
 SCHEMA_VERSION = "1"
 
-# Run state (execution engine): append-only, so the writer never scans to update a row.
-# task_events holds every task state transition in order (seq per run); a task's state is its
-# latest event. attempts gets one row when an attempt ends; logs one row per captured line.
-RUN_STATE_DDL = """
-create table if not exists assetflow.run_requests (
-    run_id varchar not null,
-    request varchar not null
-);
-create table if not exists assetflow.task_events (
-    run_id varchar not null,
-    seq bigint not null,
-    asset varchar not null,
-    partition varchar not null,
-    status varchar not null,
-    attempt integer not null,
-    event_at timestamptz not null,
-    detail varchar
-);
-create table if not exists assetflow.attempts (
-    run_id varchar not null,
-    asset varchar not null,
-    partition varchar not null,
-    attempt integer not null,
-    status varchar not null,
-    started_at timestamptz not null,
-    finished_at timestamptz not null,
-    error_type varchar,
-    error_message varchar,
-    traceback varchar
-);
-create table if not exists assetflow.logs (
-    run_id varchar not null,
-    seq bigint not null,
-    asset varchar not null,
-    partition varchar not null,
-    attempt integer not null,
-    logged_at timestamptz not null,
-    stream varchar not null,
-    message varchar not null
-);
-create or replace view assetflow.task_states as
-    select run_id, asset, partition, arg_max(status, seq) as status,
-           max(attempt) as attempts, max(event_at) as updated_at
-    from assetflow.task_events group by run_id, asset, partition;
-"""
-
 # No indexes or keys beyond meta's: DuckDB scans these columnar tables fast, and unindexed
 # tables avoid its update-on-indexed-row restrictions. Ids are assigned by the single writer.
-DDL = (
-    """
+DDL = """
 create schema if not exists assetflow;
 create table if not exists assetflow.meta (key varchar primary key, value varchar);
 create table if not exists assetflow.materializations (
@@ -105,5 +58,49 @@ create or replace view assetflow.partitions as
     select c.asset, c.partition, m.*exclude (asset, partition)
     from assetflow.current c join assetflow.materializations m on m.id = c.materialization_id;
 """
-    + RUN_STATE_DDL
-)
+
+# Run state (execution engine): append-only, so the writer never scans to update a row.
+# task_events holds every task state transition in order (seq per run); a task's state is its
+# latest event. attempts gets one row when an attempt ends; logs one row per captured line.
+RUN_STATE_DDL = """
+create table if not exists assetflow.run_requests (
+    run_id varchar not null,
+    request varchar not null
+);
+create table if not exists assetflow.task_events (
+    run_id varchar not null,
+    seq bigint not null,
+    asset varchar not null,
+    partition varchar not null,
+    status varchar not null,
+    attempt integer not null,
+    event_at timestamptz not null,
+    detail varchar
+);
+create table if not exists assetflow.attempts (
+    run_id varchar not null,
+    asset varchar not null,
+    partition varchar not null,
+    attempt integer not null,
+    status varchar not null,
+    started_at timestamptz not null,
+    finished_at timestamptz not null,
+    error_type varchar,
+    error_message varchar,
+    traceback varchar
+);
+create table if not exists assetflow.logs (
+    run_id varchar not null,
+    seq bigint not null,
+    asset varchar not null,
+    partition varchar not null,
+    attempt integer not null,
+    logged_at timestamptz not null,
+    stream varchar not null,
+    message varchar not null
+);
+create or replace view assetflow.task_states as
+    select run_id, asset, partition, arg_max(status, seq) as status,
+           max(attempt) as attempts, max(event_at) as updated_at
+    from assetflow.task_events group by run_id, asset, partition;
+"""
