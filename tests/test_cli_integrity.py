@@ -55,4 +55,3 @@ def test_integrity_commands_are_in_the_help():
     out = run_cli("--help")
     for command in ("verify", "vacuum", "rollback"):
         assert command in out.stdout
-    assert "--older-than" in run_cli("vacuum", "--help").stdout
