@@ -32,11 +32,18 @@ ORPHANS = {
 }
 # The 25th time lands mid-run (61 tasks), after 24 partitions committed; the snapshot is
 # published about once a second, so the second publish is the mid-run one for that point.
-CASES = [(p, 1) for p in POINTS] + [(p, 2 if p == "during_publish" else 25) for p in POINTS]
+# Catalog transactions group the partitions that finish together, so there are fewer of them
+# than tasks: their mid-run case is the third transaction.
+MID_RUN = {"during_publish": 2, "before_catalog_commit": 3, "after_catalog_commit": 3}
+CASES = [(p, 1) for p in POINTS] + [(p, MID_RUN.get(p, 25)) for p in POINTS]
 
 
 def gen_cli(warehouse, *args, gen="2", **env):
-    return run_cli("-p", GEN, "-w", str(warehouse), *args, env={"GEN": gen, **env})
+    # Threads: a fault point reached while staging kills the whole run, as a power cut would
+    # (with worker processes only the worker dies, and the task is retried).
+    # One worker, so the orphans a kill leaves are exactly the killed task's.
+    env = {"GEN": gen, "ASSETFLOW_EXECUTOR": "threads", "ASSETFLOW_WORKERS": "1", **env}
+    return run_cli("-p", GEN, "-w", str(warehouse), *args, env=env)
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +86,10 @@ def test_sigkill_at_a_commit_point_leaves_old_or_new_and_rerun_converges(
     assert checked.returncode == 0, checked.stdout
     report = json.loads(checked.stdout)
     assert report["ok"] and report["problems"] == []
-    assert [o["kind"] for o in report["orphans"]] == ORPHANS[point]
+    # The killed step's orphan is there; the engine's committer and worker threads may have
+    # left others of the known kinds at the same instant (all of them vacuum's to remove).
+    kinds = {o["kind"] for o in report["orphans"]}
+    assert set(ORPHANS[point]) <= kinds <= {"temp", "unreferenced", "publish_temp"}
 
     rerun = gen_cli(warehouse, "materialize")
     assert rerun.returncode == 0, rerun.stderr
@@ -88,9 +98,7 @@ def test_sigkill_at_a_commit_point_leaves_old_or_new_and_rerun_converges(
     assert snapshot_problems(warehouse) == []
 
     swept = project.vacuum(older_than=timedelta(0))
-    assert sorted(f.kind for f in swept.removed if f.kind != "superseded") == sorted(
-        "unreferenced" if k == "unreferenced" else k for k in ORPHANS[point]
-    )
+    assert {f.kind for f in swept.removed if f.kind != "superseded"} == kinds
     after = project.verify()
     assert after.ok and after.orphans == []
     assert versions(warehouse) == new

@@ -46,12 +46,14 @@ def run_options(fn: Callable) -> Callable:
         "--executor",
         type=click.Choice(EXECUTORS),
         default=None,
+        envvar="ASSETFLOW_EXECUTOR",
         help="Run tasks in worker processes (default) or threads (I/O-bound assets).",
     )(fn)
     fn = click.option(
         "--workers",
         type=click.IntRange(min=1),
         default=None,
+        envvar="ASSETFLOW_WORKERS",
         metavar="N",
         help=f"Tasks run in parallel at most (default: CPU cores, here {os.cpu_count()}).",
     )(fn)

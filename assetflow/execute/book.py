@@ -121,6 +121,7 @@ class RunBook:
         self.result = RunResult(run_id=run_id, resume_of=resume_of)
         self._hooks = HookRunner()
         self._unpublished = False
+        self._new_data = False
         self._last_flush = self._last_publish = self._last_views = time.monotonic()
         self._views_cost = 0.0
 
@@ -201,6 +202,7 @@ class RunBook:
     def committed(self) -> None:
         """A commit just wrote the buffered state rows along with data."""
         self._unpublished = True
+        self._new_data = True
         self._last_flush = time.monotonic()
 
     def flush(self, *, force: bool = False) -> None:
@@ -216,12 +218,18 @@ class RunBook:
             self._unpublished = True
         every = self.options.publish_every
         if self._unpublished and (force or now - self._last_publish >= every):
-            # Views over many files are slow to rebuild: refresh them only as often as keeps
-            # that below VIEW_REFRESH_SHARE of the time (the run's end refreshes them all).
-            views = now - self._last_views >= max(every, self._views_cost / VIEW_REFRESH_SHARE)
+            # A snapshot must agree with itself: new data is published only with its views.
+            # Views over many files are slow to rebuild, so while data keeps arriving, publish
+            # only as often as keeps that below VIEW_REFRESH_SHARE of the time (the run's end
+            # publishes everything). State-only changes publish every second.
+            views = self._new_data
+            wait = max(every, self._views_cost / VIEW_REFRESH_SHARE)
+            if views and not force and now - self._last_views < wait:
+                return
             self.committer.submit("publish", self._publish, views)
             if views:
                 self._last_views = now
+                self._new_data = False
             self._last_publish = now
             self._unpublished = False
 
