@@ -381,12 +381,65 @@ class Catalog(RunStateMixin, CatalogReader):
             SchemaMismatchError: the staged file's columns conflict with the asset's other
                 partitions; the file is removed and nothing is committed.
         """
+        assert self._con is not None
+        con, mid = self._con, self._next_id
         if schema_policy is not None:
-            self.check_output(asset, partition, staged, code_version, schema_policy)
-        item = PendingCommit(
-            asset, partition, staged, code_version, tuple(inputs), run_id, started_at, finished_at
-        )
-        return self.commit_many([item])[0]
+            try:
+                others = self._schemas.others(asset, partition, code_version)
+                check_schema(asset, partition, staged.schema, others, schema_policy)
+            except SchemaMismatchError:
+                discard_staged(self.root, staged)
+                raise
+            except duckdb.Error as exc:
+                raise self.damaged(exc) from None
+        con.execute("begin")
+        try:
+            con.execute(
+                "insert into assetflow.materializations values "
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    mid,
+                    asset,
+                    partition,
+                    run_id,
+                    staged.data_version,
+                    code_version,
+                    staged.path,
+                    staged.file_checksum,
+                    staged.row_count,
+                    staged.bytes,
+                    staged.schema,
+                    started_at,
+                    finished_at,
+                ],
+            )
+            rows = [(mid, i.upstream, i.partition, i.data_version) for i in inputs]
+            if rows:
+                con.executemany("insert into assetflow.inputs values (?, ?, ?, ?)", rows)
+            con.execute(
+                "delete from assetflow.current where asset = ? and partition = ?",
+                [asset, partition],
+            )
+            con.execute("insert into assetflow.current values (?, ?, ?)", [asset, partition, mid])
+            fault_point("before_catalog_commit")
+            con.execute("commit")
+        except BaseException as exc:
+            # A failed COMMIT (e.g. the disk is full) already ended the transaction, and a
+            # second error from ROLLBACK would hide the one that says what happened.
+            with suppress(duckdb.Error):
+                con.execute("rollback")
+            if isinstance(exc, duckdb.Error):
+                raise StorageError(
+                    f"could not commit {asset} {partition} to the catalog: "
+                    f"{str(exc).splitlines()[0]}; the previous version stays current "
+                    "(check free space, then re-run)"
+                ) from None
+            raise
+        fault_point("after_catalog_commit")
+        self._schemas.record(asset, partition, code_version, staged.schema)
+        self._next_id += 1
+        self._dirty.add(asset)
+        return mid
 
     def uncommit(self, asset: str, partition: str) -> None:
         """Make a partition missing again (its history stays); the next run rebuilds it."""
