@@ -1,4 +1,9 @@
-"""Shared fixtures: a fixed clock, temp warehouses, and the CLI run as a real subprocess."""
+"""Shared fixtures: a fixed clock, temp warehouses, and the CLI run in-process or as a subprocess.
+
+Use :func:`invoke_cli` (in-process, ~50x cheaper) for output and behaviour checks; keep
+:func:`run_cli` / :func:`start_cli` for what needs a real process boundary (kills, locks,
+signals, interpreter start-up).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 REPO = Path(__file__).resolve().parents[1]
 RESOURCES = Path(__file__).parent / "resources"
@@ -60,3 +66,34 @@ def start_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen
         env=cli_env(env),
         cwd=RESOURCES,
     )
+
+
+def invoke_cli(
+    *args: str,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    input: str | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``asset ARGS`` in this process through :func:`assetflow.cli.main`.
+
+    Same exit code and separate stdout/stderr as :func:`run_cli`. Tasks run on threads unless
+    ``env`` sets ``ASSETFLOW_EXECUTOR`` (worker processes would pay interpreter start-up).
+    """
+    from assetflow.cli import main
+
+    unset: dict[str, str | None] = {k: None for k in os.environ if k.startswith("ASSETFLOW_")}
+    merged = {**unset, "ASSETFLOW_EXECUTOR": "threads", **(env or {})}
+    runner = CliRunner()
+    previous = Path.cwd()
+    os.chdir(cwd or RESOURCES)
+    try:
+        with runner.isolation(input=input, env=merged) as (out, err, *_):
+            try:
+                main(list(args))
+                code = 0
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            stdout, stderr = out.getvalue().decode(), err.getvalue().decode()
+    finally:
+        os.chdir(previous)
+    return subprocess.CompletedProcess(["asset", *args], code, stdout, stderr)
