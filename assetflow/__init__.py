@@ -48,12 +48,14 @@ from assetflow.errors import (
     InvalidNameError,
     PartitionKeyError,
     PlanError,
+    QueryRefusedError,
     SchemaMismatchError,
     SelectionError,
     StorageError,
     TaskError,
     TaskTimeoutError,
     UnknownUpstreamError,
+    WorkerStartError,
 )
 from assetflow.execute.cancel import CancelToken
 from assetflow.execute.context import Context
@@ -88,6 +90,7 @@ __all__ = [
     "Plan",
     "PlanError",
     "Project",
+    "QueryRefusedError",
     "RollbackResult",
     "RunResult",
     "Schedule",
@@ -108,6 +111,7 @@ __all__ = [
     "VerifyReport",
     "WeeklyPartitions",
     "Window",
+    "WorkerStartError",
     "asset",
     "source",
 ]

@@ -23,6 +23,7 @@ import polars as pl
 from assetflow.commit.catalog import LIVE_CATALOG, Catalog, open_reader
 from assetflow.commit.repair import repair_warehouse
 from assetflow.commit.rollback import RollbackResult, rollback, versions
+from assetflow.commit.sandbox import run_query
 from assetflow.commit.vacuum import VacuumReport, vacuum
 from assetflow.commit.verify import VerifyReport, verify_warehouse
 from assetflow.define.asset import AssetDef
@@ -369,14 +370,10 @@ class Project:
             ) from None
 
     def query(self, sql: str) -> pl.DataFrame:
-        """Run SQL over the warehouse (asset names are tables) and return a polars DataFrame."""
-        import duckdb
-
-        with open_reader(self.warehouse, timeout=self.lock_timeout) as reader:
-            try:
-                return reader.sql(sql)
-            except duckdb.Error as exc:
-                raise AssetflowError(f"query failed: {str(exc).splitlines()[0]}") from None
+        """Run read-only SQL over the warehouse (asset names are tables) in the sandbox of
+        ``commit/sandbox.py``; a statement that would write or read outside it raises
+        :class:`QueryRefusedError`."""
+        return run_query(self.warehouse, sql, timeout=self.lock_timeout)
 
     # -- integrity ------------------------------------------------------------------------
 

@@ -3,7 +3,11 @@
 Views are derived from ``assetflow.current`` and rebuilt only for assets that changed since the
 last publish: rebuilding a view per commit would make a backfill quadratic in its partitions.
 Paths in views are absolute because DuckDB resolves relative ones against the *reader's* working
-directory; a moved warehouse gets its views rebuilt by the next writer (see Catalog.open).
+directory; a moved warehouse gets its views rebuilt by the next writer (see Catalog.open) or by
+the first query there (``commit/location.py``).
+
+The snapshot is a byte copy of the checkpointed live catalog, so it is in the live catalog's
+storage format (``commit/storage.py``: readable by DuckDB 1.1 and later).
 """
 
 from __future__ import annotations
@@ -20,6 +24,10 @@ from assetflow.commit.files import fsync_dir
 from assetflow.errors import StorageError
 
 _CHUNK = 1 << 20
+SIDECARS = (".wal", ".wal.checkpoint", ".wal.recovery")
+"""Files DuckDB keeps beside a database file. Beside the snapshot they can only come from a
+program that opened it read-write (assetflow never does); after a publish they belong to the
+replaced file, and DuckDB would replay a stray WAL onto the new one and refuse to open it."""
 
 
 def _quote_literal(text: str) -> str:
@@ -94,7 +102,10 @@ def publish_snapshot(
     try:
         _copy_from(live_fd, temp)
         fault_point("during_publish")
+        remove_sidecars(published)
         os.replace(temp, published)
+        # Again: a program still writing the old file may have made a new one meanwhile.
+        remove_sidecars(published)
     except OSError as exc:
         temp.unlink(missing_ok=True)
         raise StorageError(
@@ -105,6 +116,16 @@ def publish_snapshot(
         temp.unlink(missing_ok=True)
         raise
     fsync_dir(published.parent)
+
+
+def sidecars(published: Path) -> list[Path]:
+    """The DuckDB sidecar files that exist beside ``published``."""
+    return [p for p in (published.with_name(published.name + s) for s in SIDECARS) if p.exists()]
+
+
+def remove_sidecars(published: Path) -> None:
+    for path in sidecars(published):
+        path.unlink(missing_ok=True)
 
 
 def _copy_from(source_fd: int, dest: Path) -> None:
