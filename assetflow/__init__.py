@@ -12,6 +12,7 @@ The data flows through five stages, each a subpackage::
 
 from __future__ import annotations
 
+from assetflow import _startup  # noqa: F401  (first: Ctrl-C while the CLI starts up)
 from assetflow.commit.rollback import RollbackResult
 from assetflow.commit.vacuum import VacuumReport
 from assetflow.commit.verify import VerifyReport

@@ -6,12 +6,17 @@ exits with its code (2 usage, 1 a task failed). ``--debug`` adds the traceback.
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 import duckdb
 
+from assetflow import _startup
 from assetflow.config import resolve_settings
 from assetflow.errors import AssetflowError
 from assetflow.project import Project
@@ -101,6 +106,30 @@ def cli(ctx: click.Context, project, warehouse, lock_timeout, debug) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``asset`` console script."""
     args = sys.argv[1:] if argv is None else argv
+    with _terminate_as_interrupt():
+        _run(args)
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops the command like Ctrl-C: one line, exit 130 (a run records itself
+    cancelled; the runner turns both signals into a graceful cancellation while it runs)."""
+    _startup.restore()
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args: list[str]) -> None:
     try:
         cli.main(args=args, prog_name="asset", standalone_mode=False)
     except click.exceptions.Abort:

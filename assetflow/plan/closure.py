@@ -4,7 +4,8 @@
 but costs a mapping call per step. A backfill over years of partitions only needs to *count*
 what will run before it starts, so this computes the same closure per (asset, upstream) edge:
 assets in reverse topological order, each one's running partitions mapped to its upstreams in
-one edge frame, non-fresh upstream partitions pulled in. No loop over partition keys.
+one edge frame, non-fresh upstream partitions pulled in; then requested partitions that read
+what the run builds (``plan/downstream.py``), as the planner does. No loop over partition keys.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Mapping, Sequence
 import polars as pl
 
 from assetflow.define.graph import AssetGraph
+from assetflow.plan.downstream import BUILT_BY_RUN, include_downstream
 
 SUMMARY_SCHEMA = {
     "asset": pl.String,
@@ -68,6 +70,15 @@ def run_closure(
                 # a requested-but-fresh upstream that a running partition needs still stays fresh
             pulled = needed.with_columns(requested=pl.lit(False), run=pl.lit(True))
             frames[up] = pulled if have is None else pl.concat([have, pulled])
+
+    def committed(asset: str) -> list[str]:
+        mine = statuses.filter((pl.col("asset") == asset) & (pl.col("status") != "missing"))
+        return mine["partition"].to_list()
+
+    frames = {
+        name: frame.drop(BUILT_BY_RUN)
+        for name, frame in include_downstream(graph, frames, committed).items()
+    }
     if not frames:
         return pl.DataFrame(
             schema={

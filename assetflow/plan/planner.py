@@ -8,6 +8,8 @@ partitions an asset runs are pushed through each upstream mapping's edge frame t
 upstream partitions they need, so a backfill of hundreds of thousands of partitions is a few
 joins, not a loop over keys. Steps are kept in a frame and turned into :class:`Step` records only
 when iterated (a frozen dataclass costs microseconds to build, which adds up at that scale).
+Then, in topological order, requested partitions that read what the run builds are made to run
+too (``plan/downstream.py``), so one run converges.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from assetflow.commit.catalog import CatalogState
 from assetflow.define.graph import AssetGraph
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.errors import PlanError
+from assetflow.plan.downstream import BUILT_BY_RUN, include_downstream
 from assetflow.plan.staleness import status_by_asset
 from assetflow.plan.targets import resolve_targets
 
@@ -202,6 +205,7 @@ def build_plan(
                     pl.col("partition").alias("_down_partition"),
                 )
             )
+    planned = _with_downstream(graph, planned, by_asset)
     ordered = [planned[n] for n in graph.order if n in planned]
     frame = (
         pl.concat(ordered)
@@ -211,6 +215,24 @@ def build_plan(
         )
     )
     return Plan(steps=StepFrame(frame), as_of=as_of, force=force)
+
+
+def _with_downstream(
+    graph: AssetGraph, planned: dict[str, pl.DataFrame], by_asset: dict[str, pl.DataFrame]
+) -> dict[str, pl.DataFrame]:
+    """Requested steps that read what this run builds run too (``plan/downstream.py``)."""
+
+    def committed(asset: str) -> list[str]:
+        return by_asset[asset].filter(pl.col("status") != "missing")["partition"].to_list()
+
+    why = pl.col(BUILT_BY_RUN)
+    return {
+        name: steps.with_columns(
+            status=pl.when(why.is_not_null()).then(pl.lit("stale")).otherwise(pl.col("status")),
+            reason=pl.coalesce(why, pl.col("reason")),
+        ).drop(BUILT_BY_RUN)
+        for name, steps in include_downstream(graph, planned, committed).items()
+    }
 
 
 def _pulled(
