@@ -125,7 +125,7 @@ def test_a_python_variable_is_not_a_table(built):
 
 
 def test_query_functions_cannot_run_other_statements(built):
-    project, warehouse, outside = built
+    project, _, outside = built
     with pytest.raises(af.AssetflowError, match="query failed"):
         project.query(f"select * from query('copy (select 1) to ''{outside}/q.csv''')")
     assert not (outside / "q.csv").exists()
