@@ -2,6 +2,7 @@
 
 What it can repair, in order:
 
+0. A DuckDB sidecar beside the snapshot (a stray ``warehouse.duckdb.wal``) is removed.
 1. A live catalog that is missing or unreadable is restored from the published snapshot (a
    checkpointed copy of it as of the last publish); the damaged file is kept beside it. Commits
    made after that publish are forgotten: their files become orphans and the next run rebuilds
@@ -32,6 +33,7 @@ from assetflow.commit.catalog import LIVE_CATALOG, PUBLISHED_CATALOG, Catalog
 from assetflow.commit.connect import connect, open_snapshot
 from assetflow.commit.files import fsync_dir
 from assetflow.commit.inventory import catalog_files, scan_tables
+from assetflow.commit.publish import sidecars
 from assetflow.commit.verify import NO_COLUMNS, check_file
 from assetflow.errors import CatalogLockedError, StorageError
 
@@ -44,6 +46,9 @@ def repair_warehouse(
     actions: list[str] = []
     if not live.exists() and not published.exists():
         raise StorageError(f"{root} has no catalog yet; run `asset materialize` first")
+    for stray in sidecars(published):  # first: DuckDB would replay it onto the snapshot
+        stray.unlink(missing_ok=True)
+        actions.append(f"removed {stray.name} (left by a program that opened the snapshot)")
     if not _readable(live, timeout, on_wait):
         if not _readable(published, timeout, None):
             raise StorageError(
