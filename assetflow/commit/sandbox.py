@@ -69,7 +69,7 @@ def run_query(root: Path, sql: str, *, timeout: float) -> pl.DataFrame:
 def check_statements(sql: str) -> None:
     """Refuse ``sql`` unless every statement in it is a read-only query."""
     try:
-        statements = duckdb.connect().extract_statements(sql)
+        statements = _parse(sql)
     except duckdb.Error as exc:
         raise AssetflowError(f"query failed: {str(exc).splitlines()[0]}") from None
     if not statements:
@@ -83,6 +83,15 @@ def check_statements(sql: str) -> None:
             raise QueryRefusedError(f"query refused: {name} is not allowed{where}; {_WHAT}")
 
 
+def _parse(sql: str) -> list[duckdb.Statement]:
+    """DuckDB's own parse of ``sql`` (nothing runs)."""
+    con = duckdb.connect()
+    try:
+        return con.extract_statements(sql)
+    finally:
+        con.close()
+
+
 def _read_only(statement: duckdb.Statement) -> bool:
     if statement.type == duckdb.StatementType.SELECT:
         return True
@@ -94,7 +103,7 @@ def _read_only(statement: duckdb.Statement) -> bool:
     if not found:
         return False
     try:
-        inner = duckdb.connect().extract_statements(text[found.end() :])
+        inner = _parse(text[found.end() :])
     except duckdb.Error:
         return False
     return bool(inner) and all(s.type == duckdb.StatementType.SELECT for s in inner)
