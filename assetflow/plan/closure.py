@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 import polars as pl
 
 from assetflow.define.graph import AssetGraph
-from assetflow.plan.downstream import BUILT_BY_RUN, include_downstream
+from assetflow.plan.downstream import must_also_run
 
 SUMMARY_SCHEMA = {
     "asset": pl.String,
@@ -71,14 +71,7 @@ def run_closure(
             pulled = needed.with_columns(requested=pl.lit(False), run=pl.lit(True))
             frames[up] = pulled if have is None else pl.concat([have, pulled])
 
-    def committed(asset: str) -> list[str]:
-        mine = statuses.filter((pl.col("asset") == asset) & (pl.col("status") != "missing"))
-        return mine["partition"].to_list()
-
-    frames = {
-        name: frame.drop(BUILT_BY_RUN)
-        for name, frame in include_downstream(graph, frames, committed).items()
-    }
+    frames = _with_downstream(graph, statuses, frames)
     if not frames:
         return pl.DataFrame(
             schema={
@@ -90,6 +83,39 @@ def run_closure(
             }
         )
     return pl.concat([f.select(pl.lit(a).alias("asset"), pl.all()) for a, f in frames.items()])
+
+
+def _with_downstream(
+    graph: AssetGraph, statuses: pl.DataFrame, frames: dict[str, pl.DataFrame]
+) -> dict[str, pl.DataFrame]:
+    """What must also run for the run to converge, as the planner adds it."""
+    by_asset = statuses.partition_by("asset", as_dict=True) if statuses.height else {}
+
+    def committed(asset: str) -> pl.Series:
+        found = by_asset.get((asset,))
+        if found is None:
+            return pl.Series("partition", [], dtype=pl.String)
+        return found.filter(pl.col("status") != "missing")["partition"]
+
+    out = dict(frames)
+    for name, why in must_also_run(graph, frames, committed=committed).items():
+        have = frames.get(name)
+        added = why.select("partition").with_columns(
+            status=pl.lit("stale"), requested=pl.lit(False), run=pl.lit(True)
+        )
+        if have is None:
+            out[name] = added
+            continue
+        out[name] = pl.concat(
+            [
+                have.with_columns(
+                    run=pl.col("run") | pl.col("partition").is_in(added["partition"])
+                ),
+                added.join(have.select("partition"), on="partition", how="anti"),
+            ],
+            how="vertical_relaxed",
+        )
+    return out
 
 
 def summarize(closure: pl.DataFrame, order: Sequence[str]) -> pl.DataFrame:

@@ -25,7 +25,7 @@ from assetflow.commit.catalog import CatalogState
 from assetflow.define.graph import AssetGraph
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.errors import PlanError
-from assetflow.plan.downstream import BUILT_BY_RUN, include_downstream
+from assetflow.plan.downstream import must_also_run
 from assetflow.plan.staleness import status_by_asset
 from assetflow.plan.targets import resolve_targets
 
@@ -205,7 +205,7 @@ def build_plan(
                     pl.col("partition").alias("_down_partition"),
                 )
             )
-    planned = _with_downstream(graph, planned, by_asset)
+    planned = _with_downstream(graph, planned, by_asset, only)
     ordered = [planned[n] for n in graph.order if n in planned]
     frame = (
         pl.concat(ordered)
@@ -218,21 +218,45 @@ def build_plan(
 
 
 def _with_downstream(
-    graph: AssetGraph, planned: dict[str, pl.DataFrame], by_asset: dict[str, pl.DataFrame]
+    graph: AssetGraph,
+    planned: dict[str, pl.DataFrame],
+    by_asset: dict[str, pl.DataFrame],
+    only: bool,
 ) -> dict[str, pl.DataFrame]:
-    """Requested steps that read what this run builds run too (``plan/downstream.py``)."""
+    """Add what must also run for the run to converge (``plan/downstream.py``)."""
 
-    def committed(asset: str) -> list[str]:
-        return by_asset[asset].filter(pl.col("status") != "missing")["partition"].to_list()
+    def committed(asset: str) -> pl.Series:
+        return by_asset[asset].filter(pl.col("status") != "missing")["partition"]
 
-    why = pl.col(BUILT_BY_RUN)
-    return {
-        name: steps.with_columns(
-            status=pl.when(why.is_not_null()).then(pl.lit("stale")).otherwise(pl.col("status")),
-            reason=pl.coalesce(why, pl.col("reason")),
-        ).drop(BUILT_BY_RUN)
-        for name, steps in include_downstream(graph, planned, committed).items()
-    }
+    extra = must_also_run(graph, planned, committed=committed, pull_upstream=not only)
+    out = dict(planned)
+    for name, why in extra.items():
+        steps = planned.get(name)
+        have = [] if steps is None else steps["partition"].to_list()
+        if steps is not None:
+            found = steps.join(why, on="partition", how="left", suffix="_new")
+            steps = found.with_columns(
+                run=pl.col("run") | pl.col("reason_new").is_not_null(),
+                status=pl.when(pl.col("reason_new").is_not_null())
+                .then(pl.lit("stale"))
+                .otherwise(pl.col("status")),
+                reason=pl.coalesce("reason_new", "reason"),
+            ).drop("reason_new")
+        new = why.filter(~pl.col("partition").is_in(have)).join(
+            by_asset[name].select("partition", "_order"), on="partition"
+        )
+        new = new.select(
+            pl.lit(name).alias("asset"),
+            "partition",
+            pl.lit("stale").alias("status"),
+            "reason",
+            pl.lit(True).alias("run"),
+            pl.lit(False).alias("requested"),
+            "_order",
+        )
+        frames = [f for f in (steps, new) if f is not None and f.height]
+        out[name] = pl.concat(frames, how="vertical_relaxed").sort("_order")
+    return out
 
 
 def _pulled(

@@ -31,7 +31,7 @@ def test_a_range_that_adds_days_rebuilds_the_summary_that_reads_all_of_them(ware
     plan = gen.plan(partition_range=("2026-03-01", "2026-03-10"))
     summary = [s for s in plan.to_run if s.asset == "summary"]
     assert [(s.status, s.reason) for s in summary] == [
-        ("stale", "upstream totals 2026-03-04 is built by this run (+6 more)")
+        ("stale", "upstream totals 2026-03-04 changes in this run (+6 more)")
     ]
     assert [s.asset for s in plan.to_run][-1] == "summary"  # after what it reads
 
@@ -75,6 +75,27 @@ def test_every_mapping_kind_converges_from_a_partial_warehouse(warehouse, reques
     assert result.ok
     status_args = {k: v for k, v in request_kwargs.items() if k != "force"}
     assert not_fresh(cv.status(**status_args)) == []
+
+
+def test_a_forced_range_with_changed_data_rebuilds_the_window_days_after_it(warehouse, monkeypatch):
+    """Found by the random test below: ``--force`` over 02-24..25 with new source data changes
+    ``rolling`` 02-26 and 02-27 (their 3-day windows read the rebuilt days), which the requested
+    unpartitioned ``total`` reads, and the month ``grand`` reads. They run too, as upstream
+    steps, before what reads them."""
+    cv = project("converge", warehouse)
+    assert cv.materialize(executor="threads").ok
+    monkeypatch.setenv("CONVERGE_GEN", "2")
+    plan = cv.plan(partition_range=("2026-02-24", "2026-02-25"), force=True)
+    pulled = [(s.asset, s.partition, s.reason) for s in plan.to_run if not s.requested]
+    assert pulled == [
+        ("rolling", "2026-02-26", "upstream raw 2026-02-24 changes in this run (+1 more)"),
+        ("rolling", "2026-02-27", "upstream raw 2026-02-25 changes in this run"),
+        ("monthly", "2026-02", "upstream rolling 2026-02-24 changes in this run (+3 more)"),
+    ]
+    order = [(s.asset, s.partition) for s in plan.to_run]
+    assert order.index(("rolling", "2026-02-27")) < order.index(("total", "__all__"))
+    assert cv.materialize(partition_range=("2026-02-24", "2026-02-25"), force=True).ok
+    assert not_fresh(cv.status(partition_range=("2026-02-24", "2026-02-25"))) == []
 
 
 @pytest.mark.slow
