@@ -131,7 +131,8 @@ def _asset_status(
             keys = base["partition"]
     problems = [
         base.filter(
-            pl.col("recorded_code").is_not_null() & (pl.col("recorded_code") != asset.code_version)
+            pl.col("recorded_code").is_not_null()
+            & ~pl.col("recorded_code").is_in(list(asset.code_versions))
         ).select(
             "partition",
             pl.lit(0, pl.Int32).alias("_rank"),
