@@ -6,8 +6,6 @@ It delegates: planning to ``plan``, running to ``execute``, storage to ``commit`
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import os
 import pickle
 import sys
@@ -16,7 +14,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import ModuleType
 
 import polars as pl
 
@@ -25,6 +22,7 @@ from assetflow.commit.repair import repair_warehouse
 from assetflow.commit.rollback import RollbackResult, rollback, versions
 from assetflow.commit.vacuum import VacuumReport, vacuum
 from assetflow.commit.verify import VerifyReport, verify_warehouse
+from assetflow.config import check_lock_timeout
 from assetflow.define.asset import AssetDef
 from assetflow.define.graph import AssetGraph
 from assetflow.define.partitions import UNPARTITIONED
@@ -37,6 +35,7 @@ from assetflow.execute.pool import EXECUTORS
 from assetflow.execute.resume import RunRequest, find_run, load_request, resume_plan
 from assetflow.execute.runner import Runner, RunOptions, RunResult, TaskEvent
 from assetflow.execute.worker import WorkerSetup
+from assetflow.loader import import_target, module_folder
 from assetflow.observe.status_report import StatusReport
 from assetflow.plan.planner import Plan, build_plan
 from assetflow.plan.staleness import compute_status
@@ -52,8 +51,11 @@ class Project:
 
     Args:
         assets: the asset definitions (``@af.asset`` functions).
-        warehouse: the data directory; created on first materialization.
-        lock_timeout: seconds to wait for another writer before giving up.
+        warehouse: the data directory; created on first materialization. A relative path is
+            resolved against the folder of the ``.py`` file that creates the Project (the
+            current directory in a notebook or REPL), so every command finds the same
+            warehouse wherever it is run from.
+        lock_timeout: seconds to wait for another writer before giving up (positive).
         schedules: group-level :class:`Schedule` objects (asset-level ``schedule=`` are added
             automatically); ``asset tick`` runs them.
         defaults: retry/timeout policy for every asset that does not set its own.
@@ -80,9 +82,9 @@ class Project:
         executor: str | None = None,
     ) -> None:
         self.graph = AssetGraph.build(assets)
-        self.schedules = _check_schedules(self.graph, schedules)
-        self.warehouse = Path(warehouse)
-        self.lock_timeout = lock_timeout
+        self.schedules = _with_schedules(self.graph, (), schedules)
+        self.warehouse = _resolve(Path(warehouse), _calling_folder())
+        self.lock_timeout = check_lock_timeout(lock_timeout)
         self.clock = clock
         self.defaults = defaults or TaskPolicy()
         self.on_failure = on_failure
@@ -98,22 +100,25 @@ class Project:
     ) -> Project:
         """Load a project from a ``.py`` file or a module path such as ``pkg.pipeline``.
 
-        Uses the module's ``Project`` instance if it defines one, else every asset it defines.
+        Uses the module's ``Project`` instance if it defines one, else every asset it defines;
+        module-level :class:`Schedule` objects are added either way. Without ``warehouse``,
+        the project's own (relative to the module's folder) is used.
         """
-        module = _import(str(target))
+        module = import_target(str(target))
         found = [v for v in vars(module).values() if isinstance(v, Project)]
+        schedules = [v for v in vars(module).values() if isinstance(v, Schedule)]
         if found:
             project = found[0]
-            if warehouse is not None:
-                project.warehouse = Path(warehouse)
+            extra = [s for s in schedules if s not in project.schedules]
+            project.schedules = _with_schedules(project.graph, project.schedules, extra)
         else:
             assets = [v for v in vars(module).values() if isinstance(v, AssetDef)]
             if not assets:
                 raise ConfigError(f"{target} defines no assets; decorate functions with @af.asset")
-            schedules = [v for v in vars(module).values() if isinstance(v, Schedule)]
-            project = cls(
-                assets, warehouse if warehouse is not None else "warehouse", schedules=schedules
-            )
+            default = _resolve(Path("warehouse"), module_folder(module))
+            project = cls(assets, default, schedules=schedules)
+        if warehouse is not None:
+            project.warehouse = Path(warehouse)
         path = Path(str(target))
         project.source = str(path.resolve()) if path.exists() else str(target)
         return project
@@ -479,9 +484,14 @@ class Project:
         catalog.close()
 
 
-def _check_schedules(graph: AssetGraph, schedules: Iterable[Schedule]) -> tuple[Schedule, ...]:
-    """Group schedules plus one per asset declared with ``schedule=``; names must be unique."""
-    found = list(schedules) + [a.schedule for a in graph if a.schedule is not None]
+def _with_schedules(
+    graph: AssetGraph, current: tuple[Schedule, ...], added: Iterable[Schedule]
+) -> tuple[Schedule, ...]:
+    """``current`` plus ``added`` (first time: plus one per asset declared with ``schedule=``);
+    names must be unique and every asset must exist."""
+    found = [*current, *added]
+    if not current:
+        found += [a.schedule for a in graph if a.schedule is not None]
     names = [s.name for s in found]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -489,6 +499,19 @@ def _check_schedules(graph: AssetGraph, schedules: Iterable[Schedule]) -> tuple[
     for s in found:
         graph.select(list(s.assets))  # raises SelectionError naming an unknown asset
     return tuple(found)
+
+
+def _calling_folder() -> Path | None:
+    """The folder of the ``.py`` file whose code is constructing a Project (the caller of
+    ``Project.__init__``), or None in a notebook or REPL, which have no file."""
+    file = sys._getframe(2).f_globals.get("__file__")
+    if not isinstance(file, str) or file.startswith("<"):
+        return None
+    return Path(file).resolve().parent
+
+
+def _resolve(path: Path, folder: Path | None) -> Path:
+    return path if path.is_absolute() or folder is None else folder / path
 
 
 def _check_executor(executor: str) -> str:
@@ -509,36 +532,3 @@ def _keys(partition: str | None, partitions: Iterable[str] | None) -> list[str] 
     if partition is not None:
         return [partition]
     return None if partitions is None else list(partitions)
-
-
-def _import(target: str) -> ModuleType:
-    path = Path(target)
-    try:
-        if target.endswith(".py") or path.exists():
-            if not path.is_file():
-                raise ConfigError(
-                    f"project file {target} not found; pass -p/--project PATH to a pipeline .py"
-                )
-            name = f"assetflow_project_{abs(hash(str(path.resolve())))}"
-            if name in sys.modules:
-                return sys.modules[name]
-            spec = importlib.util.spec_from_file_location(name, path)
-            assert spec and spec.loader
-            module = importlib.util.module_from_spec(spec)
-            sys.path.insert(0, str(path.resolve().parent))
-            sys.modules[name] = module
-            try:
-                spec.loader.exec_module(module)
-            except BaseException:
-                del sys.modules[name]
-                raise
-            return module
-        return importlib.import_module(target)
-    except AssetflowError:
-        raise
-    except ModuleNotFoundError as exc:
-        raise ConfigError(f"cannot import project {target!r}: {exc}") from exc
-    except Exception as exc:
-        raise ConfigError(
-            f"cannot load project {target}: {type(exc).__name__}: {exc} (--debug shows where)"
-        ) from exc

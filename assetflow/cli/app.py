@@ -12,7 +12,8 @@ import traceback
 import click
 import duckdb
 
-from assetflow.config import resolve_settings
+from assetflow.commit.catalog import LIVE_CATALOG
+from assetflow.config import check_lock_timeout, resolve_settings
 from assetflow.errors import AssetflowError
 from assetflow.project import Project
 
@@ -32,6 +33,24 @@ class CliState:
             self._project = Project.load(settings.project, warehouse=settings.warehouse)
             self._project.lock_timeout = self._lock_timeout or settings.lock_timeout
         return self._project
+
+    def note_new_warehouse(self, *, writes: bool = True) -> None:
+        """Say so in one line (stderr) when the warehouse does not exist yet: usually a command
+        run from an unexpected directory or with a mistyped -w, about to start from scratch."""
+        warehouse = self.project.warehouse
+        if (warehouse / LIVE_CATALOG).exists():
+            return
+        where = warehouse.resolve()
+        text = (
+            f"creating a new warehouse at {where}"
+            if writes
+            else f"no warehouse at {where} yet: nothing has been materialized there"
+        )
+        click.echo(f"note: {text}", err=True)
+
+
+def _lock_timeout(ctx: click.Context, param: click.Parameter, value: float | None):
+    return None if value is None else check_lock_timeout(value)
 
 
 pass_state = click.make_pass_decorator(CliState)
@@ -77,6 +96,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Machine-read
 @click.option(
     "--lock-timeout",
     type=float,
+    callback=_lock_timeout,
     metavar="SECONDS",
     help="How long to wait for another process writing the warehouse (default 60).",
 )

@@ -67,6 +67,7 @@ def backfill(
         return
     if not from_key or not to_key:
         raise SelectionError("asset backfill needs --from KEY and --to KEY (inclusive range)")
+    state.note_new_warehouse(writes=not dry_run)
     spec = BackfillSpec(tuple(assets) or None, from_key, to_key, force)
     targets = requested_keys(project, spec, as_of)
     total, summary = plan_backfill(project, targets, as_of, force=force)

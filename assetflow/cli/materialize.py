@@ -101,6 +101,7 @@ def materialize(
     project = state.project
     selection = list(assets) or None
     key_range = partition_range(from_key, to_key)
+    state.note_new_warehouse(writes=not dry_run)
     if dry_run:
         plan = project.plan(
             selection, partition=partition, partition_range=key_range, force=force, only=only

@@ -54,6 +54,7 @@ def status(state: CliState, assets, details, partition, from_key, to_key, as_jso
     """Show fresh / stale / missing partition counts per asset (over due and committed
     partitions), and with --details the reason for each partition. --partition or --from/--to
     narrow it to those partitions."""
+    state.note_new_warehouse(writes=False)
     report = state.project.status(
         list(assets) or None,
         partition=partition,

@@ -48,7 +48,10 @@ def parse_now(text: str | None) -> datetime:
 def observe(state: CliState, sources, now_text, as_json) -> None:
     """Run the observe functions of SOURCES (all sources when none), record what changed,
     and print it. Changed sources make their committed partitions (and downstream) stale."""
-    report = observe_sources(state.project, parse_now(now_text), selection=list(sources) or None)
+    now = parse_now(now_text)
+    if any(a.is_source for a in state.project.graph):
+        state.note_new_warehouse()
+    report = observe_sources(state.project, now, selection=list(sources) or None)
     if as_json:
         click.echo(
             json.dumps(
