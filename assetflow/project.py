@@ -329,10 +329,12 @@ class Project:
         partitions: Iterable[str] | None = None,
         partition_range: tuple[str, str] | None = None,
     ) -> StatusReport:
-        """Every due or committed partition with its status (fresh/stale/missing) and reason.
+        """Every due or committed partition with its status and reason: ``fresh``,
+        ``stale``, ``failed`` (the latest attempt failed) or ``missing``.
 
-        ``partition``/``partitions``/``partition_range`` narrow it to those keys, chosen as
-        :meth:`materialize` would.
+        Only the selected assets are shown; ``partition``/``partitions``/``partition_range``
+        narrow it to those keys (and the assets they apply to), chosen as :meth:`materialize`
+        would.
         """
         with open_reader(self.warehouse, timeout=self.lock_timeout) as reader:
             state = reader.state()
@@ -351,7 +353,8 @@ class Project:
         )
         if targets is not None:
             frame = frame.join(targets, on=["asset", "partition"], how="semi")
-        return StatusReport(frame, self.graph, as_of)
+            chosen = [n for n in chosen if n in set(targets["asset"])]
+        return StatusReport(frame, self.graph, as_of, shown=chosen)
 
     def read(self, asset: str, partition: str | None = None) -> pl.DataFrame:
         """The committed data of an asset (one partition, or all of them when None)."""

@@ -59,6 +59,7 @@ class AssetSummary:
     requested: int
     missing: int
     stale: int
+    failed: int
     fresh: int
     will_run: int
     upstream: int

@@ -23,7 +23,7 @@ from assetflow.commit.catalog import CatalogState
 from assetflow.define.graph import AssetGraph
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.errors import PlanError
-from assetflow.plan.staleness import status_by_asset
+from assetflow.plan.staleness import committed_keys, status_by_asset
 from assetflow.plan.targets import resolve_targets
 
 
@@ -191,7 +191,7 @@ def build_plan(
             continue
         keys = running.to_list()
         for up in graph[name].upstreams:
-            committed = by_asset[up].filter(pl.col("status") != "missing")["partition"]
+            committed = committed_keys(by_asset[up])
             edges = graph.mappings[(name, up)].edges(
                 keys, graph[up].partitions, committed.to_list()
             )

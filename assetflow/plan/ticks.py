@@ -23,6 +23,7 @@ from assetflow.commit.catalog import CatalogState
 from assetflow.define.graph import AssetGraph
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.define.schedule import Schedule, local_midnight
+from assetflow.plan.staleness import committed_keys
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def unavailable(
         asset = graph[name]
         mine = statuses.filter(pl.col("asset") == name)
         if asset.is_source:
-            missing = mine.filter(pl.col("status") == "missing").select("partition")
+            missing = mine.filter(pl.col("data_version").is_null()).select("partition")
             seen = present.filter(pl.col("asset") == name).select("partition")
             bad = missing.join(seen, on="partition", how="anti")["partition"].to_list()
             if bad:
@@ -101,9 +102,7 @@ def unavailable(
         for up in asset.upstreams:
             if not blocked.get(up) or not keys:
                 continue
-            committed = statuses.filter((pl.col("asset") == up) & (pl.col("status") != "missing"))[
-                "partition"
-            ].to_list()
+            committed = committed_keys(statuses.filter(pl.col("asset") == up)).to_list()
             edges = graph.mappings[(name, up)].edges(keys, graph[up].partitions, committed)
             hit = edges.filter(pl.col("up_partition").is_in(list(blocked[up])))
             if hit.height:
