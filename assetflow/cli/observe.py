@@ -54,7 +54,6 @@ def status(state: CliState, assets, details, partition, from_key, to_key, as_jso
     """Show fresh / stale / missing partition counts per asset (over due and committed
     partitions), and with --details the reason for each partition. --partition or --from/--to
     narrow it to those partitions."""
-    state.note_new_warehouse(writes=False)
     report = state.project.status(
         list(assets) or None,
         partition=partition,
@@ -64,6 +63,7 @@ def status(state: CliState, assets, details, partition, from_key, to_key, as_jso
         click.echo(report.to_model(details=True).model_dump_json(indent=2))
     else:
         click.echo(report.render(details=details))
+    state.note_new_warehouse(writes=False)
 
 
 @cli.command()

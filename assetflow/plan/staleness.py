@@ -1,4 +1,4 @@
-"""Status of every (asset, partition): ``missing``, ``stale``, ``failed`` or ``fresh``, with a reason.
+"""Status of every (asset, partition): ``missing``, ``stale``, ``failed`` or ``fresh``, and why.
 
 A pure function of (graph, catalog state, as_of). It walks assets in topological order and, per
 asset, works on whole columns: the asset's partitions are joined against the mapping's edge frame,
