@@ -51,6 +51,7 @@ PUBLISHED_DAMAGED_HINT = (
     "publishes it again"
 )
 
+
 @dataclass(frozen=True)
 class InputRead:
     """One upstream partition a materialization read, with the data version it had."""

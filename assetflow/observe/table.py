@@ -51,9 +51,7 @@ def format_table(
         if len(r) != len(heads):
             raise ValueError(f"row has {len(r)} cells for {len(heads)} columns: {r!r}")
     texts = [[cell(v) for v in r] for r in raw]
-    aligns = [
-        c.align or (">" if _numeric(r[i] for r in raw) else "<") for i, c in enumerate(heads)
-    ]
+    aligns = [c.align or (">" if _numeric(r[i] for r in raw) else "<") for i, c in enumerate(heads)]
     widths = [max([len(c.title), *(len(t[i]) for t in texts)]) for i, c in enumerate(heads)]
     pad = " " * indent
     lines = []

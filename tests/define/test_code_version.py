@@ -40,7 +40,7 @@ def test_docstrings_comments_formatting_and_decorator_options_keep_the_version(t
         BASE.replace('    """Sum the values."""\n', ""),
         BASE.replace("factor = 2", "factor  =  2").replace('"v"', "'v'"),
         BASE.replace(
-            "return raw.select(pl.col(\"v\").sum() * factor)",
+            'return raw.select(pl.col("v").sum() * factor)',
             "return raw.select(\n        pl.col('v').sum()\n        * factor\n    )",
         ),
         "\n\n# a comment above\n" + BASE,

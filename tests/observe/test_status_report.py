@@ -77,7 +77,10 @@ def test_a_partition_whose_last_attempt_failed_is_failed_until_a_success(warehou
     model = report.to_model()
     assert model.assets[1].failed == 1 and model.assets[1].partitions[0].status == "failed"
     plan = p.plan(partition="2026-04-03")
-    assert [(s.asset, s.status) for s in plan.to_run] == [("clean", "failed"), ("report", "missing")]
+    assert [(s.asset, s.status) for s in plan.to_run] == [
+        ("clean", "failed"),
+        ("report", "missing"),
+    ]
 
     fail.clear()
     assert p.materialize(partition="2026-04-03").ok

@@ -22,7 +22,8 @@ def project(warehouse) -> af.Project:
 
 def keys_by_asset(frame: pl.DataFrame) -> dict[str, list[str]]:
     return {
-        a: sorted(g["partition"].to_list()) for (a,), g in frame.group_by("asset", maintain_order=True)
+        a: sorted(g["partition"].to_list())
+        for (a,), g in frame.group_by("asset", maintain_order=True)
     }
 
 
@@ -34,8 +35,9 @@ def test_python_api_status_and_plan_select_the_weeks_and_months_inside_a_day_ran
     assert len(status["daily"]) == 59
     plan = p.plan(partition_range=("2026-02-01", "2026-03-31"))
     requested = keys_by_asset(
-        pl.DataFrame([(s.asset, s.partition) for s in plan.steps if s.requested], orient="row")
-        .rename({"column_0": "asset", "column_1": "partition"})
+        pl.DataFrame(
+            [(s.asset, s.partition) for s in plan.steps if s.requested], orient="row"
+        ).rename({"column_0": "asset", "column_1": "partition"})
     )
     assert requested == status
     # Weeks pull in the upstream days they read that the range does not cover: none here.
