@@ -5,7 +5,7 @@ Shared by the planner (what to materialize) and the status report (what to show)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import polars as pl
@@ -73,6 +73,23 @@ def resolve_targets(
     partitioned = [r for r in rows if r.height and r["partition"][0] != UNPARTITIONED]
     if rejected is not None and not partitioned:
         raise rejected  # the key fits no partitioned asset: a typo, not "just the rest"
+    return pl.concat(rows) if rows else pl.DataFrame(schema=TARGET_SCHEMA)
+
+
+def asset_targets(
+    graph: AssetGraph, keys_by_asset: Mapping[str, Sequence[str]], as_of: datetime
+) -> pl.DataFrame:
+    """The (asset, partition) pairs of explicit keys per asset, canonical and checked (due)."""
+    rows = []
+    for name, keys in keys_by_asset.items():
+        definition = graph[name].partitions
+        chosen = [UNPARTITIONED] if definition is None else definition.select(as_of, list(keys))
+        rows.append(
+            pl.DataFrame(
+                {"asset": name, "partition": pl.Series(chosen, dtype=pl.String)},
+                schema=TARGET_SCHEMA,
+            )
+        )
     return pl.concat(rows) if rows else pl.DataFrame(schema=TARGET_SCHEMA)
 
 
