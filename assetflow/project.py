@@ -265,8 +265,8 @@ class Project(IntegrityMixin):
     ) -> RunRequest:  # fmt: skip
         if which is not None and (force or which not in ("stale", "missing")):
             raise SelectionError(
-                f"which={which!r}: use 'stale' or 'missing', and not with force (which picks "
-                "partitions by status; force reruns fresh ones)"
+                f"which={which!r} (--stale-only/--missing-only) picks partitions by status and "
+                "force (--force) reruns fresh ones: use one of them (which: stale or missing)"
             )
         if keys_by_asset is not None and (selection or partition or partitions or partition_range):
             raise SelectionError("pass either keys_by_asset= or a selection and partitions")

@@ -36,7 +36,6 @@ from assetflow.execute.runner import RunResult, TaskEvent
 from assetflow.plan.closure import run_closure, summarize
 from assetflow.plan.staleness import compute_status
 from assetflow.plan.targets import resolve_targets
-from assetflow.plan.ticks import group_by_keys
 from assetflow.project import Project
 
 DEFAULT_BATCH = 10
@@ -195,10 +194,9 @@ def run_backfill(
             observed = (
                 observe_sources(project, as_of, keys=chunk) if _has_sources(project) else None
             )
-            for assets, keys in group_by_keys(part):
+            if part:  # one run per batch
                 result = project.materialize(
-                    assets,
-                    partitions=keys,
+                    keys_by_asset=part,
                     force=spec.force,
                     as_of=as_of,
                     on_event=on_event,

@@ -6,11 +6,16 @@ exits with its code (2 usage, 1 a task failed). ``--debug`` adds the traceback.
 
 from __future__ import annotations
 
+import json
 import sys
 import traceback
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
 
 import click
 import duckdb
+from pydantic import BaseModel
 
 from assetflow.commit.catalog import LIVE_CATALOG
 from assetflow.config import check_lock_timeout, resolve_settings
@@ -78,6 +83,22 @@ def partition_range_options(fn):
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")
+
+
+def dump_json(doc: Any) -> str:
+    """The one JSON encoding of CLI output: times as ISO 8601 (``2026-04-10T12:00:00+00:00``),
+    exact integers from DuckDB decimals stay integers."""
+    return json.dumps(doc, indent=2, default=_json_value)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, BaseModel):
+        return value.model_dump()
+    return str(value)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -42,7 +42,7 @@ def versions(catalog: CatalogReader, asset: str, partition: str) -> pl.DataFrame
     (its file is still there with the checksum recorded at commit)."""
     history = catalog.history(asset, partition)
     if history.height == 0:
-        return history
+        return history.with_columns(current=pl.lit(False), retained=pl.lit(False))
     current = catalog.current_id(asset, partition)
     retained = [check_file(catalog.root, p, c) is None for p, c in _paths(history)]
     return history.with_columns(

@@ -16,7 +16,7 @@ from assetflow.define.code_version import derived_versions
 from assetflow.define.mapping import PartitionMapping
 from assetflow.define.partitions import PartitionsDefinition
 from assetflow.define.policy import TaskPolicy
-from assetflow.define.schedule import Schedule
+from assetflow.define.schedule import DEFAULT_MAX_CATCHUP, Schedule
 from assetflow.errors import DefinitionError
 
 InputKind = Literal["polars", "lazy", "arrow", "duckdb"]
@@ -107,6 +107,7 @@ def asset(
     timezone: str | None = None,
     catchup: bool = True,
     start: str | None = None,
+    max_catchup: int | None = DEFAULT_MAX_CATCHUP,
     automation: Automation | None = None,
     schema: SchemaPolicy = "strict",
     retries: int | None = None,
@@ -134,6 +135,7 @@ def asset(
     timezone: str | None = None,
     catchup: bool = True,
     start: str | None = None,
+    max_catchup: int | None = DEFAULT_MAX_CATCHUP,
     automation: Automation | None = None,
     schema: SchemaPolicy = "strict",
     retries: int | None = None,
@@ -161,6 +163,8 @@ def asset(
         catchup: with a schedule, also materialize every earlier due partition that is missing
             or stale (True), or only the ones that became due at the latest cron time (False).
         start: first day the schedule materializes (default: the first partition).
+        max_catchup: with catch-up, at most the partitions of the latest this-many cron ticks
+            run per tick (default 31); older ones are reported as skipped. None: no limit.
         automation: ``"eager"`` materializes every due missing or stale partition at each tick.
         schema: ``"strict"`` (default): every partition built by the same code version must have
             the same columns and types; ``"evolve"``: later partitions may add columns.
@@ -221,7 +225,9 @@ def asset(
             legacy_code_version=legacy,
             mappings=dict(mappings or {}),
             description=inspect.getdoc(f),
-            schedule=_schedule(name or f.__name__, partitions, schedule, timezone, catchup, start),
+            schedule=_schedule(
+                name or f.__name__, partitions, schedule, timezone, catchup, start, max_catchup
+            ),
             automation=_automation(name or f.__name__, automation),
             schema=schema,
             policy=policy,
@@ -239,6 +245,7 @@ def _schedule(
     timezone: str | None,
     catchup: bool,
     start: str | None,
+    max_catchup: int | None,
 ) -> Schedule | None:
     if cron is None:
         if timezone is not None or start is not None:
@@ -247,7 +254,9 @@ def _schedule(
             )
         return None
     zone = timezone or getattr(partitions, "timezone", None) or "UTC"
-    return Schedule(name, cron, (name,), timezone=zone, catchup=catchup, start=start)
+    return Schedule(
+        name, cron, (name,), timezone=zone, catchup=catchup, start=start, max_catchup=max_catchup
+    )
 
 
 def _automation(name: str, automation: str | None) -> Automation | None:
