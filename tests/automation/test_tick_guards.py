@@ -4,7 +4,7 @@ schedules`, and no acting in the future unless asked."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import polars as pl
 import pytest
@@ -32,6 +32,7 @@ def report(raw: pl.DataFrame) -> pl.DataFrame:
 
 
 nightly = af.Schedule("nightly", "@daily", assets=["raw", "report"], max_catchup=5)
+project = af.Project([raw, report], schedules=[nightly], executor="threads")
 """
 
 
@@ -135,7 +136,7 @@ def test_tick_dry_run_says_what_it_would_run_and_changes_nothing(pipeline, wareh
     "command", [["tick"], ["backfill", "--from", "2026-03-01", "--to", "2026-03-02"]]
 )
 def test_a_now_later_than_the_clock_is_refused_unless_allowed(pipeline, warehouse, command):
-    future = "2999-01-01T00:00"
+    future = f"{datetime.now(UTC) + timedelta(days=30):%Y-%m-%dT%H:%M}"
     out = invoke_cli("-p", pipeline, "-w", str(warehouse), *command, "--now", future)
     assert out.returncode == 2
     (line,) = out.stderr.strip().splitlines()

@@ -11,9 +11,14 @@ FLAKY = str(resource("flaky"))
 ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+00:00")
 
 
-def test_backfill_prints_each_retry_and_counts_them_and_runs_say_so(warehouse):
+def test_backfill_prints_each_retry_and_counts_them_and_runs_say_so(warehouse, tmp_path):
+    threaded = tmp_path / "flaky_threads.py"  # backfill has no --executor; the project says it
+    threaded.write_text(
+        resource("flaky").read_text()
+        + "\nproject = af.Project([source, flaky], executor='threads')\n"
+    )
     out = invoke_cli(
-        "-p", FLAKY, "-w", str(warehouse), "backfill", "flaky", "--from", "2026-04-01",
+        "-p", str(threaded), "-w", str(warehouse), "backfill", "flaky", "--from", "2026-04-01",
         "--to", "2026-04-02", "--now", "2026-04-10T00:00", env={"FLAKY_FAILS": "1"},
     )  # fmt: skip
     assert out.returncode == 0, out.stderr

@@ -47,7 +47,7 @@ def test_python_api_status_and_plan_select_the_weeks_and_months_inside_a_day_ran
 def test_materialize_from_days_builds_every_grain_and_named_coarse_assets_work(warehouse):
     p = project(warehouse)
     p.clock = lambda: AS_OF
-    result = p.materialize(partition_range=("2026-03-01", "2026-03-31"))
+    result = p.materialize(partition_range=("2026-03-01", "2026-03-31"), executor="threads")
     assert result.ok
     built = {(t.asset, t.partition) for t in result.tasks if t.status == "succeeded"}
     assert ("monthly", "2026-03") in built and ("monthly", "2026-02") not in built
