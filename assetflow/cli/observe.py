@@ -46,9 +46,10 @@ def list_assets(state: CliState, as_json: bool) -> None:
 @json_option
 @pass_state
 def status(state: CliState, assets, details, partition, from_key, to_key, as_json) -> None:
-    """Show fresh / stale / missing partition counts per asset (over due and committed
-    partitions), and with --details the reason for each partition. --partition or --from/--to
-    narrow it to those partitions."""
+    """Show fresh / stale / failed / missing partition counts per asset (over due and
+    committed partitions), and with --details the reason for each partition. Only the named
+    ASSETS are shown (all when none). --partition or --from/--to narrow it to those partitions
+    (a --from/--to range also selects the weeks / months that lie inside it)."""
     report = state.project.status(
         list(assets) or None,
         partition=partition,
