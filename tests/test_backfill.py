@@ -36,10 +36,10 @@ def test_dry_run_prints_the_plan_per_asset_and_runs_nothing(warehouse):
     result = backfill(warehouse, "report", *span, "--dry-run")
     assert result.returncode == 0, result.stderr
     lines = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines()[2:5]}
-    # columns: missing stale fresh will-run skip +upstream
-    assert lines["raw"] == ["0", "0", "0", "0", "0", "2"]
-    assert lines["clean"] == ["0", "0", "0", "0", "0", "5"]
-    assert lines["report"] == ["5", "0", "0", "5", "0", "0"]
+    # columns: missing stale failed fresh will-run skip +upstream
+    assert lines["raw"] == ["0", "0", "0", "0", "0", "0", "2"]
+    assert lines["clean"] == ["0", "0", "0", "0", "0", "0", "5"]
+    assert lines["report"] == ["5", "0", "0", "0", "5", "0", "0"]
     assert "plan: 12 partition(s) to run" in result.stdout
     assert len(committed(warehouse)) == 3
     as_json = json.loads(backfill(warehouse, *span, "--dry-run", "--json").stdout)

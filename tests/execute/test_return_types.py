@@ -77,7 +77,7 @@ def test_bad_returns_fail_the_task_and_commit_nothing(warehouse, fn, message):
     assert result.status == "failed"
     [failed] = result.failed
     assert failed.asset == "out" and message in failed.detail
-    assert p.status().status_of("out", "2026-04-02") == "missing"
+    assert p.status().status_of("out", "2026-04-02") == "failed"  # nothing committed
     assert p.status().status_of("numbers", "2026-04-02") == "fresh"
 
 
