@@ -6,6 +6,7 @@ exits with its code (2 usage, 1 a task failed). ``--debug`` adds the traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 
@@ -15,6 +16,9 @@ import duckdb
 from assetflow.config import resolve_settings
 from assetflow.errors import AssetflowError
 from assetflow.project import Project
+
+EXECUTOR_ENV = "ASSETFLOW_EXECUTOR"
+"""Names the executor (processes, threads) for every command that runs tasks."""
 
 
 class CliState:
@@ -31,6 +35,9 @@ class CliState:
             settings = resolve_settings(*self._options)
             self._project = Project.load(settings.project, warehouse=settings.warehouse)
             self._project.lock_timeout = self._lock_timeout or settings.lock_timeout
+            # The default of every command that runs tasks (materialize, resume, backfill,
+            # tick, scheduler); a run checks the name. --executor still wins.
+            self._project.executor = os.environ.get(EXECUTOR_ENV) or self._project.executor
         return self._project
 
 
