@@ -12,16 +12,14 @@ import polars as pl
 import pytest
 
 import assetflow as af
-from tests.conftest import AS_OF, REPO
+from tests.conftest import AS_OF, REPO, load_project
 
 SALES = REPO / "examples" / "sales" / "pipeline.py"
 
 
 @pytest.fixture
 def project(warehouse) -> af.Project:
-    project = af.Project.load(SALES, warehouse=warehouse)
-    project.clock = lambda: AS_OF
-    return project
+    return load_project(SALES, warehouse, clock=lambda: AS_OF)
 
 
 def direct(project: af.Project, first: date, last: date) -> pl.DataFrame:

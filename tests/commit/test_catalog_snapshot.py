@@ -13,13 +13,11 @@ import pytest
 
 import assetflow as af
 from assetflow.commit.catalog import LIVE_CATALOG, PUBLISHED_CATALOG, Catalog, open_reader
-from tests.conftest import AS_OF, resource
+from tests.conftest import AS_OF, load_project, resource
 
 
 def linear(warehouse) -> af.Project:
-    p = af.Project.load(resource("linear"), warehouse=warehouse)
-    p.clock = lambda: AS_OF
-    return p
+    return load_project(resource("linear"), warehouse, clock=lambda: AS_OF)
 
 
 def test_views_work_from_any_directory_without_assetflow(warehouse, tmp_path):

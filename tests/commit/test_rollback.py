@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import assetflow as af
-from tests.conftest import AS_OF, resource
+from tests.conftest import AS_OF, load_project, resource
 from tests.warehouse_checks import versions
 
 KEY = "2026-04-02"
@@ -14,8 +14,7 @@ KEY = "2026-04-02"
 @pytest.fixture
 def project(warehouse, monkeypatch):
     """raw/clean/report of 2026-04-02 built with factor 1, then rebuilt with factor 2."""
-    p = af.Project.load(resource("linear"), warehouse=warehouse)
-    p.clock = lambda: AS_OF
+    p = load_project(resource("linear"), warehouse, clock=lambda: AS_OF)
     assert p.materialize(partition=KEY).ok
     monkeypatch.setenv("LINEAR_FACTOR", "2")
     assert p.materialize(partition=KEY, force=True).ok
@@ -100,7 +99,7 @@ def test_an_unpartitioned_asset_rolls_back_without_a_key(tmp_path):
     def settings() -> pl.DataFrame:
         return pl.DataFrame({"n": [state["n"]]})
 
-    p = af.Project([settings], warehouse=tmp_path / "wh", clock=lambda: AS_OF)
+    p = af.Project([settings], warehouse=tmp_path / "wh", clock=lambda: AS_OF, executor="threads")
     assert p.materialize().ok
     state["n"] = 2
     assert p.materialize(force=True).ok

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 import assetflow as af
-from tests.conftest import AS_OF, resource
+from tests.conftest import AS_OF, load_project, resource
 from tests.warehouse_checks import versions
 
 KEY = "2026-04-02"
@@ -30,8 +30,7 @@ def clock():
 @pytest.fixture
 def project(warehouse, clock, monkeypatch):
     """Two versions of every partition of 2026-04-02: factor 1 (day 0), factor 2 (day 1)."""
-    p = af.Project.load(resource("linear"), warehouse=warehouse)
-    p.clock = clock
+    p = load_project(resource("linear"), warehouse, clock=clock)
     assert p.materialize(partition=KEY).ok
     clock.now += timedelta(days=1)
     monkeypatch.setenv("LINEAR_FACTOR", "2")
@@ -94,8 +93,7 @@ def test_older_than_zero_keeps_exactly_the_current_files(project, warehouse):
 
 
 def test_empty_partition_folders_are_removed(warehouse, clock, monkeypatch):
-    p = af.Project.load(resource("linear"), warehouse=warehouse)
-    p.clock = clock
+    p = load_project(resource("linear"), warehouse, clock=clock)
     assert p.materialize(partition=KEY).ok
     folder = warehouse / "raw" / "2026-04-05"
     folder.mkdir()

@@ -10,16 +10,14 @@ import pytest
 import assetflow as af
 from assetflow.commit.catalog import LIVE_CATALOG, PUBLISHED_CATALOG, Catalog, CatalogReader
 from assetflow.commit.files import stage_table
-from tests.conftest import AS_OF, resource
+from tests.conftest import AS_OF, load_project, resource
 from tests.warehouse_checks import versions
 
 KEYS = ["2026-04-02", "2026-04-03"]
 
 
 def linear(warehouse) -> af.Project:
-    p = af.Project.load(resource("linear"), warehouse=warehouse)
-    p.clock = lambda: AS_OF
-    return p
+    return load_project(resource("linear"), warehouse, clock=lambda: AS_OF)
 
 
 @pytest.fixture

@@ -1,4 +1,6 @@
-"""Retries on real worker processes: attempts recorded, upstream not rerun, terminal errors."""
+"""Retries: attempts recorded, upstream not rerun, terminal errors; a worker process that dies.
+
+On threads except the dying worker (processes retry in test_logs.py too)."""
 
 from __future__ import annotations
 
