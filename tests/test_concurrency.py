@@ -17,7 +17,7 @@ import pytest
 
 import assetflow as af
 from assetflow.commit.catalog import PUBLISHED_CATALOG
-from tests.conftest import REPO, RESOURCES, cli_env, resource, start_cli
+from tests.conftest import REPO, RESOURCES, cli_env, load_project, resource, start_cli
 from tests.warehouse_checks import snapshot_problems, versions
 
 GEN = str(resource("gen"))
@@ -116,7 +116,7 @@ def start_probe(warehouse, mode, stop) -> subprocess.Popen[str]:
 @pytest.mark.slow
 def test_readers_polling_during_a_backfill_always_see_consistent_data(tmp_path):
     warehouse, stop = tmp_path / "wh", tmp_path / "stop"
-    assert af.Project.load(GEN, warehouse=warehouse).materialize().ok  # generation 1
+    assert load_project(GEN, warehouse).materialize().ok  # generation 1
     probes = {mode: start_probe(warehouse, mode, stop) for mode in ("duckdb", "project")}
     for probe in probes.values():
         assert probe.stdout.readline().strip() == "polling", probe.stderr.read()
