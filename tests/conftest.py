@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -27,6 +28,17 @@ AS_OF = datetime(2026, 4, 10, 12, 0, tzinfo=UTC)
 """Tests plan as of this instant: 2026-01-01 .. 2026-04-09 are due, 2026-04-10 is not."""
 PROJECT_MODULE_PREFIX = "assetflow_project_"
 """How :meth:`assetflow.Project.load` names the module of a project file in ``sys.modules``."""
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto`` (in addopts): plain ``pytest`` spreads the default suite over the cores.
+
+    A run of chosen files or tests, or one that selects the slow or stress sets (real processes
+    racing, killed and timed), stays in one process: 0 workers. None: xdist's own count.
+    """
+    chosen = config.args_source == pytest.Config.ArgsSource.ARGS
+    marked = re.search(r"(?<!not )\b(slow|stress)\b", config.option.markexpr or "")
+    return 0 if chosen or marked else None
 
 
 @pytest.fixture

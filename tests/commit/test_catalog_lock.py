@@ -10,6 +10,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from assetflow.commit.catalog import LIVE_CATALOG, Catalog
 from tests.conftest import AS_OF, load_project, resource
 
@@ -28,6 +30,7 @@ def other_process_can_open(path) -> bool:
     return out.stdout.strip() == "opened"
 
 
+@pytest.mark.slow  # the lock is between processes
 def test_the_live_catalog_stays_locked_across_publishes(warehouse):
     project = load_project(resource("linear"), warehouse, clock=lambda: AS_OF)
     assert project.materialize(partition="2026-04-02").ok

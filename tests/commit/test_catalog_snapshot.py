@@ -20,6 +20,7 @@ def linear(warehouse) -> af.Project:
     return load_project(resource("linear"), warehouse, clock=lambda: AS_OF)
 
 
+@pytest.mark.slow  # a plain duckdb process, elsewhere, reads the views
 def test_views_work_from_any_directory_without_assetflow(warehouse, tmp_path):
     linear(warehouse).materialize(partitions=["2026-04-02", "2026-04-03"])
     script = textwrap.dedent(f"""
@@ -33,6 +34,7 @@ def test_views_work_from_any_directory_without_assetflow(warehouse, tmp_path):
     assert out.stdout.strip() == "10"
 
 
+@pytest.mark.slow  # the lock is between processes
 def test_readers_are_not_blocked_while_a_writer_holds_the_catalog(warehouse):
     linear(warehouse).materialize(partition="2026-04-02")
     writer = Catalog.open(warehouse, timeout=1)
@@ -67,6 +69,7 @@ def test_readers_are_not_blocked_while_a_writer_holds_the_catalog(warehouse):
         writer.close()
 
 
+@pytest.mark.slow  # the lock is between processes
 def test_second_writer_waits_then_fails_with_a_clear_message(warehouse):
     linear(warehouse).materialize(partition="2026-04-02")
     holder = subprocess.Popen(

@@ -46,7 +46,7 @@ SCRIPT = textwrap.dedent(
 )
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # the commit runs in a process under a file-size limit
 def test_a_commit_that_cannot_be_written_keeps_the_previous_version(warehouse):
     project = load_project(resource("linear"), warehouse, clock=lambda: AS_OF)
     assert project.materialize(partition="2026-04-02").ok
