@@ -1,8 +1,10 @@
-"""Shared fixtures: a fixed clock, temp warehouses, and the CLI run in-process or as a subprocess.
+"""Shared fixtures: a fixed clock, temp warehouses, projects on threads, and the CLI run
+in-process or as a subprocess.
 
-Use :func:`invoke_cli` (in-process, ~50x cheaper) for output and behaviour checks; keep
-:func:`run_cli` / :func:`start_cli` for what needs a real process boundary (kills, locks,
-signals, interpreter start-up).
+Use :func:`invoke_cli` (in-process, ~50x cheaper) for output and behaviour checks and
+:func:`load_project` for in-process runs; keep :func:`run_cli` / :func:`start_cli` (and
+``executor="processes"``) for what needs a real process boundary (kills, locks, signals,
+interpreter start-up, worker processes) and mark those tests ``slow``.
 """
 
 from __future__ import annotations
