@@ -66,7 +66,7 @@ def test_every_named_point_has_an_expected_orphan():
     assert set(ORPHANS) == set(POINTS)
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # the injected fault SIGKILLs the process it runs in
 @pytest.mark.parametrize(("point", "nth"), CASES)
 def test_sigkill_at_a_commit_point_leaves_old_or_new_and_rerun_converges(
     tmp_path, references, point, nth

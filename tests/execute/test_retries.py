@@ -70,7 +70,7 @@ def test_retries_exhausted_fail_the_task_after_all_attempts(warehouse, monkeypat
     ]
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # a worker process that dies
 def test_a_worker_process_that_dies_fails_only_that_attempt(warehouse):
     result = load("crashy", warehouse).materialize(executor="processes")
     assert result.ok, result.tasks
