@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ import pytest
 from click.testing import CliRunner
 
 import assetflow as af
+from assetflow.commit.catalog import Catalog
 
 REPO = Path(__file__).resolve().parents[1]
 RESOURCES = Path(__file__).parent / "resources"
@@ -64,6 +66,17 @@ def load_project(
     for key, value in {"executor": "threads", **settings}.items():
         setattr(project, key, value)
     return project
+
+
+def copy_warehouse(template: Path, to: Path) -> Path:
+    """A copy at ``to`` of a warehouse a module fixture built once, ready as if built there.
+
+    Views name their files by absolute path, so one writer session rebuilds them for the new
+    place, exactly as after moving a warehouse (~0.1 s against ~0.5 s for two small runs).
+    """
+    shutil.copytree(template, to)
+    Catalog.open(to).close()
+    return to
 
 
 def cli_env(extra: dict[str, str] | None = None) -> dict[str, str]:
