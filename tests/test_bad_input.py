@@ -11,7 +11,7 @@ import pytest
 
 import assetflow as af
 from assetflow.commit.catalog import LIVE_CATALOG, PUBLISHED_CATALOG
-from tests.conftest import invoke_cli, resource
+from tests.conftest import copy_warehouse, invoke_cli, resource
 from tests.warehouse_checks import fingerprint, snapshot_problems, versions
 
 GEN = str(resource("gen"))
@@ -36,6 +36,14 @@ def built(tmp_path_factory):
             "-p", GEN, "-w", str(warehouse), "materialize", "events", "--partition", day
         )
         assert out.returncode == 0, out.stderr
+    return warehouse
+
+
+@pytest.fixture(scope="module")
+def whole(tmp_path_factory):
+    """A gen warehouse with everything committed: copied by tests that damage it."""
+    warehouse = tmp_path_factory.mktemp("whole") / "wh"
+    assert gen(warehouse, "materialize").returncode == 0
     return warehouse
 
 
@@ -231,9 +239,8 @@ def corrupt(path):
     path.write_bytes(bytes(data))
 
 
-def test_a_corrupt_parquet_file_is_found_by_verify_reported_by_reads_and_repaired(tmp_path):
-    warehouse = tmp_path / "wh"
-    assert gen(warehouse, "materialize").returncode == 0
+def test_a_corrupt_parquet_file_is_found_by_verify_reported_by_reads_and_repaired(whole, tmp_path):
+    warehouse = copy_warehouse(whole, tmp_path / "wh")
     reference = versions(warehouse)
     (victim,) = (warehouse / "events" / "2026-03-07").glob("*.parquet")
     corrupt(victim)
@@ -254,9 +261,8 @@ def test_a_corrupt_parquet_file_is_found_by_verify_reported_by_reads_and_repaire
 
 
 @pytest.mark.parametrize("which", ["live", "published"])
-def test_a_truncated_catalog_file_is_explained_and_repaired(tmp_path, which):
-    warehouse = tmp_path / "wh"
-    assert gen(warehouse, "materialize").returncode == 0
+def test_a_truncated_catalog_file_is_explained_and_repaired(whole, tmp_path, which):
+    warehouse = copy_warehouse(whole, tmp_path / "wh")
     reference = versions(warehouse)
     target = warehouse / (LIVE_CATALOG if which == "live" else PUBLISHED_CATALOG)
     os.truncate(target, 16384)  # the header survives, every table block is gone
