@@ -7,6 +7,7 @@ exits with its code (2 usage, 1 a task failed). ``--debug`` adds the traceback.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import traceback
 from datetime import date, datetime, time
@@ -21,6 +22,9 @@ from assetflow.commit.catalog import LIVE_CATALOG
 from assetflow.config import check_lock_timeout, resolve_settings
 from assetflow.errors import AssetflowError
 from assetflow.project import Project
+
+EXECUTOR_ENV = "ASSETFLOW_EXECUTOR"
+"""Names the executor (processes, threads) for every command that runs tasks."""
 
 
 class CliState:
@@ -37,6 +41,9 @@ class CliState:
             settings = resolve_settings(*self._options)
             self._project = Project.load(settings.project, warehouse=settings.warehouse)
             self._project.lock_timeout = self._lock_timeout or settings.lock_timeout
+            # The default of every command that runs tasks (materialize, resume, backfill,
+            # tick, scheduler); a run checks the name. --executor still wins.
+            self._project.executor = os.environ.get(EXECUTOR_ENV) or self._project.executor
         return self._project
 
     def note_new_warehouse(self, *, writes: bool = True) -> None:

@@ -48,8 +48,8 @@ def run_options(fn: Callable) -> Callable:
         "--executor",
         type=click.Choice(EXECUTORS),
         default=None,
-        envvar="ASSETFLOW_EXECUTOR",
-        help="Run tasks in worker processes (default) or threads (I/O-bound assets).",
+        help="Run tasks in worker processes (default) or threads (I/O-bound assets); "
+        "env ASSETFLOW_EXECUTOR sets the default for every command that runs tasks.",
     )(fn)
     fn = click.option(
         "--workers",

@@ -30,7 +30,7 @@ def project(warehouse, schema="strict", code_version="1") -> af.Project:
     def orders(context: af.Context) -> pl.DataFrame:
         return OUTPUT.get(context.partition_key, frame(id=1, amount=10))
 
-    return af.Project([orders], warehouse=warehouse, clock=lambda: AS_OF)
+    return af.Project([orders], warehouse=warehouse, clock=lambda: AS_OF, executor="threads")
 
 
 @pytest.fixture(autouse=True)
