@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from assetflow.errors import ConfigError
 
 PROJECT_ENV = "ASSETFLOW_PROJECT"
 WAREHOUSE_ENV = "ASSETFLOW_WAREHOUSE"
+
+
+def check_lock_timeout(seconds: object) -> float:
+    """A lock timeout must be a positive, finite number of seconds (ConfigError otherwise)."""
+    number = isinstance(seconds, int | float) and not isinstance(seconds, bool)
+    if not number or not math.isfinite(seconds) or seconds <= 0:  # type: ignore[arg-type]
+        raise ConfigError(
+            f"lock timeout {seconds!r} is not a positive number of seconds; use e.g. 60"
+        )
+    return float(seconds)  # type: ignore[arg-type]
 
 
 class ToolConfig(BaseModel):
@@ -22,10 +33,18 @@ class ToolConfig(BaseModel):
     warehouse: str | None = None
     lock_timeout: float = 60.0
 
+    @field_validator("lock_timeout")
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        if not math.isfinite(value) or value <= 0:
+            raise ValueError("must be a positive number of seconds, e.g. 60")
+        return value
+
 
 class Settings(BaseModel):
     project: str
-    warehouse: Path
+    warehouse: Path | None
+    """None: the project's own warehouse (relative to the project file's folder)."""
     lock_timeout: float = 60.0
 
 
@@ -54,7 +73,11 @@ def find_tool_config(start: Path) -> tuple[Path, ToolConfig] | None:
 def resolve_settings(
     project: str | None, warehouse: str | None, *, cwd: Path | None = None
 ) -> Settings:
-    """Settle the project and warehouse: flag > environment variable > [tool.assetflow]."""
+    """Settle the project and warehouse: flag > environment variable > [tool.assetflow].
+
+    Without any of them the warehouse is the project's own: ``Project(warehouse=...)`` in
+    the project file, else ``warehouse`` next to the project file.
+    """
     cwd = cwd or Path.cwd()
     found = find_tool_config(cwd)
     base, tool = found if found else (cwd, ToolConfig())
@@ -69,5 +92,5 @@ def resolve_settings(
             '[tool.assetflow] project = "path/to/pipeline.py" to pyproject.toml'
         )
     chosen = warehouse or os.environ.get(WAREHOUSE_ENV)
-    location = Path(chosen) if chosen else base / (tool.warehouse or "warehouse")
+    location = Path(chosen) if chosen else (base / tool.warehouse if tool.warehouse else None)
     return Settings(project=project, warehouse=location, lock_timeout=tool.lock_timeout)

@@ -6,40 +6,47 @@ It delegates: planning to ``plan``, running to ``execute``, storage to ``commit`
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import os
 import pickle
 import sys
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
 
 import polars as pl
 
-from assetflow.commit.catalog import LIVE_CATALOG, Catalog, open_reader
-from assetflow.commit.repair import repair_warehouse
-from assetflow.commit.rollback import RollbackResult, rollback, versions
+from assetflow.commit.catalog import Catalog, open_reader
 from assetflow.commit.sandbox import run_query
-from assetflow.commit.vacuum import VacuumReport, vacuum
-from assetflow.commit.verify import VerifyReport, verify_warehouse
+from assetflow.config import check_lock_timeout
 from assetflow.define.asset import AssetDef
 from assetflow.define.graph import AssetGraph
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.define.policy import TaskPolicy
 from assetflow.define.schedule import Schedule
-from assetflow.errors import AssetflowError, ConfigError, PartitionKeyError, StorageError
+from assetflow.errors import (
+    ConfigError,
+    PartitionKeyError,
+    SelectionError,
+    StorageError,
+)
 from assetflow.execute.cancel import CancelToken
 from assetflow.execute.hooks import Hook
 from assetflow.execute.pool import EXECUTORS
-from assetflow.execute.resume import RunRequest, find_run, load_request, resume_plan
+from assetflow.execute.resume import (
+    RunRequest,
+    find_run,
+    load_request,
+    plan_request,
+    resume_plan,
+)
 from assetflow.execute.runner import Runner, RunOptions, RunResult, TaskEvent
 from assetflow.execute.worker import WorkerSetup
+from assetflow.integrity import IntegrityMixin
+from assetflow.loader import import_target, module_folder
 from assetflow.observe.status_report import StatusReport
-from assetflow.plan.planner import Plan, build_plan
+from assetflow.plan.planner import Plan, Which
 from assetflow.plan.staleness import compute_status
 from assetflow.plan.targets import resolve_targets
 
@@ -48,13 +55,16 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Project:
+class Project(IntegrityMixin):
     """A set of assets and the warehouse they materialize into.
 
     Args:
         assets: the asset definitions (``@af.asset`` functions).
-        warehouse: the data directory; created on first materialization.
-        lock_timeout: seconds to wait for another writer before giving up.
+        warehouse: the data directory; created on first materialization. A relative path is
+            resolved against the folder of the ``.py`` file that creates the Project (the
+            current directory in a notebook or REPL), so every command finds the same
+            warehouse wherever it is run from.
+        lock_timeout: seconds to wait for another writer before giving up (positive).
         schedules: group-level :class:`Schedule` objects (asset-level ``schedule=`` are added
             automatically); ``asset tick`` runs them.
         defaults: retry/timeout policy for every asset that does not set its own.
@@ -81,9 +91,9 @@ class Project:
         executor: str | None = None,
     ) -> None:
         self.graph = AssetGraph.build(assets)
-        self.schedules = _check_schedules(self.graph, schedules)
-        self.warehouse = Path(warehouse)
-        self.lock_timeout = lock_timeout
+        self.schedules = _with_schedules(self.graph, (), schedules)
+        self.warehouse = _resolve(Path(warehouse), _calling_folder())
+        self.lock_timeout = check_lock_timeout(lock_timeout)
         self.clock = clock
         self.defaults = defaults or TaskPolicy()
         self.on_failure = on_failure
@@ -99,22 +109,25 @@ class Project:
     ) -> Project:
         """Load a project from a ``.py`` file or a module path such as ``pkg.pipeline``.
 
-        Uses the module's ``Project`` instance if it defines one, else every asset it defines.
+        Uses the module's ``Project`` instance if it defines one, else every asset it defines;
+        module-level :class:`Schedule` objects are added either way. Without ``warehouse``,
+        the project's own (relative to the module's folder) is used.
         """
-        module = _import(str(target))
+        module = import_target(str(target))
         found = [v for v in vars(module).values() if isinstance(v, Project)]
+        schedules = [v for v in vars(module).values() if isinstance(v, Schedule)]
         if found:
             project = found[0]
-            if warehouse is not None:
-                project.warehouse = Path(warehouse)
+            extra = [s for s in schedules if s not in project.schedules]
+            project.schedules = _with_schedules(project.graph, project.schedules, extra)
         else:
             assets = [v for v in vars(module).values() if isinstance(v, AssetDef)]
             if not assets:
                 raise ConfigError(f"{target} defines no assets; decorate functions with @af.asset")
-            schedules = [v for v in vars(module).values() if isinstance(v, Schedule)]
-            project = cls(
-                assets, warehouse if warehouse is not None else "warehouse", schedules=schedules
-            )
+            default = _resolve(Path("warehouse"), module_folder(module))
+            project = cls(assets, default, schedules=schedules)
+        if warehouse is not None:
+            project.warehouse = Path(warehouse)
         path = Path(str(target))
         project.source = str(path.resolve()) if path.exists() else str(target)
         return project
@@ -128,23 +141,20 @@ class Project:
         partition: str | None = None,
         partitions: Iterable[str] | None = None,
         partition_range: tuple[str, str] | None = None,
+        keys_by_asset: Mapping[str, Sequence[str]] | None = None,
+        which: Which | None = None,
         force: bool = False,
         only: bool = False,
         as_of: datetime | None = None,
     ) -> Plan:
         """What :meth:`materialize` would run, without running it."""
+        request = self._request(
+            selection, partition, partitions, partition_range, keys_by_asset, which, force, only,
+            as_of,
+        )  # fmt: skip
         with open_reader(self.warehouse, timeout=self.lock_timeout) as reader:
             state = reader.state()
-        return build_plan(
-            self.graph,
-            state,
-            as_of or self.clock(),
-            selection=_as_list(selection),
-            partitions=_keys(partition, partitions),
-            partition_range=partition_range,
-            force=force,
-            only=only,
-        )
+        return plan_request(self.graph, state, request)
 
     def materialize(
         self,
@@ -153,6 +163,8 @@ class Project:
         partition: str | None = None,
         partitions: Iterable[str] | None = None,
         partition_range: tuple[str, str] | None = None,
+        keys_by_asset: Mapping[str, Sequence[str]] | None = None,
+        which: Which | None = None,
         force: bool = False,
         only: bool = False,
         as_of: datetime | None = None,
@@ -171,7 +183,11 @@ class Project:
         Args:
             selection: asset name(s); all assets when None.
             partition: one partition key (or ``partitions=[...]`` for several).
-            partition_range: ``(first, last)``: every due key in between, both inclusive.
+            partition_range: ``(first, last)``: every due key in between, both inclusive (for
+                assets of another time grain, the partitions whose window lies inside).
+            keys_by_asset: instead of the above, the partition keys of each asset.
+            which: ``"stale"``: of the requested partitions, only those with committed data
+                that are not fresh; ``"missing"``: only those never committed.
             force: re-materialize even fresh partitions.
             only: run only the selection; fail if an upstream is not fresh.
             workers: parallel tasks at most (default: the project's, else the CPU count).
@@ -182,28 +198,13 @@ class Project:
         The run's status is ``succeeded``, ``failed`` (a task failed; others went on) or
         ``cancelled``; :meth:`resume` finishes a failed or cancelled run.
         """
-        as_of = as_of or self.clock()
-        keys = _keys(partition, partitions)
-        request = RunRequest(
-            selection=_as_list(selection),
-            partitions=keys,
-            partition_range=partition_range,
-            force=force,
-            only=only,
-            as_of=as_of,
-        )
+        request = self._request(
+            selection, partition, partitions, partition_range, keys_by_asset, which, force, only,
+            as_of,
+        )  # fmt: skip
         with self._writer(on_wait, on_notice) as catalog:
             state = catalog.state()
-            plan = build_plan(
-                self.graph,
-                state,
-                as_of,
-                selection=request.selection,
-                partitions=keys,
-                partition_range=partition_range,
-                force=force,
-                only=only,
-            )
+            plan = plan_request(self.graph, state, request)
             if on_plan:
                 on_plan(plan)
             options = self._options(workers, executor, grace_period)
@@ -257,6 +258,30 @@ class Project:
                 request=resumed.model_dump_json(),
                 resume_of=found,
             )
+
+    def _request(
+        self, selection, partition, partitions, partition_range, keys_by_asset, which, force,
+        only, as_of,
+    ) -> RunRequest:  # fmt: skip
+        if which is not None and (force or which not in ("stale", "missing")):
+            raise SelectionError(
+                f"which={which!r} (--stale-only/--missing-only) picks partitions by status and "
+                "force (--force) reruns fresh ones: use one of them (which: stale or missing)"
+            )
+        if keys_by_asset is not None and (selection or partition or partitions or partition_range):
+            raise SelectionError("pass either keys_by_asset= or a selection and partitions")
+        return RunRequest(
+            selection=_as_list(selection),
+            partitions=_keys(partition, partitions),
+            partition_range=partition_range,
+            keys_by_asset=None if keys_by_asset is None else {
+                a: list(k) for a, k in keys_by_asset.items()
+            },
+            which=which,
+            force=force,
+            only=only,
+            as_of=as_of or self.clock(),
+        )  # fmt: skip
 
     @contextmanager
     def _writer(
@@ -325,10 +350,12 @@ class Project:
         partitions: Iterable[str] | None = None,
         partition_range: tuple[str, str] | None = None,
     ) -> StatusReport:
-        """Every due or committed partition with its status (fresh/stale/missing) and reason.
+        """Every due or committed partition with its status and reason: ``fresh``,
+        ``stale``, ``failed`` (the latest attempt failed) or ``missing``.
 
-        ``partition``/``partitions``/``partition_range`` narrow it to those keys, chosen as
-        :meth:`materialize` would.
+        Only the selected assets are shown; ``partition``/``partitions``/``partition_range``
+        narrow it to those keys (and the assets they apply to), chosen as :meth:`materialize`
+        would.
         """
         with open_reader(self.warehouse, timeout=self.lock_timeout) as reader:
             state = reader.state()
@@ -347,7 +374,8 @@ class Project:
         )
         if targets is not None:
             frame = frame.join(targets, on=["asset", "partition"], how="semi")
-        return StatusReport(frame, self.graph, as_of)
+            chosen = [n for n in chosen if n in set(targets["asset"])]
+        return StatusReport(frame, self.graph, as_of, shown=chosen)
 
     def read(self, asset: str, partition: str | None = None) -> pl.DataFrame:
         """The committed data of an asset (one partition, or all of them when None)."""
@@ -375,110 +403,15 @@ class Project:
         :class:`QueryRefusedError`."""
         return run_query(self.warehouse, sql, timeout=self.lock_timeout)
 
-    # -- integrity ------------------------------------------------------------------------
 
-    def verify(
-        self, *, repair: bool = False, on_wait: Callable[[str], None] | None = None
-    ) -> VerifyReport:
-        """Check that the catalog, the files and the published views agree.
-
-        Args:
-            repair: first restore a damaged live catalog from the snapshot, forget partitions
-                whose file is missing or damaged (the next run rebuilds them) and republish.
-        """
-        actions = (
-            repair_warehouse(self.warehouse, timeout=self.lock_timeout, on_wait=on_wait)
-            if repair
-            else []
-        )
-        report = verify_warehouse(self.warehouse, timeout=self.lock_timeout, on_wait=on_wait)
-        return report.model_copy(update={"repaired": actions})
-
-    def vacuum(
-        self,
-        *,
-        older_than: timedelta = timedelta(days=7),
-        dry_run: bool = False,
-        on_wait: Callable[[str], None] | None = None,
-    ) -> VacuumReport:
-        """Remove orphan files and superseded versions older than ``older_than``.
-
-        Files a current partition references are never removed.
-        """
-        with self._existing_writer(on_wait) as catalog:
-            return vacuum(catalog, now=self.clock(), older_than=older_than, dry_run=dry_run)
-
-    def versions(self, asset: str, partition: str | None = None) -> pl.DataFrame:
-        """Every recorded version of one partition, newest first (``current``, ``retained``)."""
-        key = self._partition_of(asset, partition)
-        with self._existing_writer(None) as catalog:
-            return versions(catalog, asset, key)
-
-    def rollback(
-        self,
-        asset: str,
-        partition: str | None = None,
-        *,
-        to: int | None = None,
-        on_wait: Callable[[str], None] | None = None,
-    ) -> RollbackResult:
-        """Make an earlier retained version of one partition current again, atomically.
-
-        Args:
-            to: the materialization id to restore; by default the newest earlier version
-                whose data differs from the current one.
-        """
-        key = self._partition_of(asset, partition)
-        with self._existing_writer(on_wait) as catalog:
-            now = self.clock()
-            run_id = f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-            result = rollback(catalog, asset, key, to=to, run_id=run_id, now=now)
-            where = f" --partition {partition}" if partition is not None else ""
-            command = f"rollback {asset}{where} --to {result.restored}"
-            catalog.start_run(run_id, command[:500], now, os.getpid())
-            catalog.record_task(
-                run_id,
-                asset,
-                key,
-                "succeeded",
-                reason=f"rolled back to materialization {result.restored}",
-                started_at=now,
-                finished_at=now,
-            )
-            catalog.finish_run(run_id, "succeeded", self.clock())
-            return result
-
-    def _partition_of(self, asset: str, partition: str | None) -> str:
-        definition = self.graph[asset].partitions
-        if definition is None:
-            if partition is not None:
-                raise PartitionKeyError(f"{asset} is unpartitioned; drop --partition")
-            return UNPARTITIONED
-        if partition is None:
-            raise PartitionKeyError(f"{asset} is partitioned; pass --partition KEY")
-        return definition.parse_key(partition)
-
-    @contextmanager
-    def _existing_writer(self, on_wait: Callable[[str], None] | None) -> Iterator[Catalog]:
-        """The writer of an existing warehouse; an error inside wins over one from closing."""
-        if not (self.warehouse / LIVE_CATALOG).exists():
-            raise StorageError(
-                f"the warehouse {self.warehouse} has no catalog yet; run `asset materialize` "
-                "first (or `asset verify --repair` if it was lost)"
-            )
-        catalog = Catalog.open(self.warehouse, timeout=self.lock_timeout, on_wait=on_wait)
-        try:
-            yield catalog
-        except BaseException:
-            with suppress(StorageError):
-                catalog.close()
-            raise
-        catalog.close()
-
-
-def _check_schedules(graph: AssetGraph, schedules: Iterable[Schedule]) -> tuple[Schedule, ...]:
-    """Group schedules plus one per asset declared with ``schedule=``; names must be unique."""
-    found = list(schedules) + [a.schedule for a in graph if a.schedule is not None]
+def _with_schedules(
+    graph: AssetGraph, current: tuple[Schedule, ...], added: Iterable[Schedule]
+) -> tuple[Schedule, ...]:
+    """``current`` plus ``added`` (first time: plus one per asset declared with ``schedule=``);
+    names must be unique and every asset must exist."""
+    found = [*current, *added]
+    if not current:
+        found += [a.schedule for a in graph if a.schedule is not None]
     names = [s.name for s in found]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -486,6 +419,19 @@ def _check_schedules(graph: AssetGraph, schedules: Iterable[Schedule]) -> tuple[
     for s in found:
         graph.select(list(s.assets))  # raises SelectionError naming an unknown asset
     return tuple(found)
+
+
+def _calling_folder() -> Path | None:
+    """The folder of the ``.py`` file whose code is constructing a Project (the caller of
+    ``Project.__init__``), or None in a notebook or REPL, which have no file."""
+    file = sys._getframe(2).f_globals.get("__file__")
+    if not isinstance(file, str) or file.startswith("<"):
+        return None
+    return Path(file).resolve().parent
+
+
+def _resolve(path: Path, folder: Path | None) -> Path:
+    return path if path.is_absolute() or folder is None else folder / path
 
 
 def _check_executor(executor: str) -> str:
@@ -506,36 +452,3 @@ def _keys(partition: str | None, partitions: Iterable[str] | None) -> list[str] 
     if partition is not None:
         return [partition]
     return None if partitions is None else list(partitions)
-
-
-def _import(target: str) -> ModuleType:
-    path = Path(target)
-    try:
-        if target.endswith(".py") or path.exists():
-            if not path.is_file():
-                raise ConfigError(
-                    f"project file {target} not found; pass -p/--project PATH to a pipeline .py"
-                )
-            name = f"assetflow_project_{abs(hash(str(path.resolve())))}"
-            if name in sys.modules:
-                return sys.modules[name]
-            spec = importlib.util.spec_from_file_location(name, path)
-            assert spec and spec.loader
-            module = importlib.util.module_from_spec(spec)
-            sys.path.insert(0, str(path.resolve().parent))
-            sys.modules[name] = module
-            try:
-                spec.loader.exec_module(module)
-            except BaseException:
-                del sys.modules[name]
-                raise
-            return module
-        return importlib.import_module(target)
-    except AssetflowError:
-        raise
-    except ModuleNotFoundError as exc:
-        raise ConfigError(f"cannot import project {target!r}: {exc}") from exc
-    except Exception as exc:
-        raise ConfigError(
-            f"cannot load project {target}: {type(exc).__name__}: {exc} (--debug shows where)"
-        ) from exc

@@ -9,14 +9,14 @@ import time
 import duckdb
 import pytest
 
-from tests.conftest import resource, run_cli, start_cli
+from tests.conftest import invoke_cli, resource, start_cli
 from tests.schedule.helpers import committed, days, materialization_counts
 
 NOW = "2026-05-10T12:00"
 
 
 def backfill(warehouse, *args, env=None):
-    return run_cli(
+    return invoke_cli(
         "-p",
         str(resource("linear")),
         "-w",
@@ -29,24 +29,22 @@ def backfill(warehouse, *args, env=None):
     )
 
 
-@pytest.mark.slow
 def test_dry_run_prints_the_plan_per_asset_and_runs_nothing(warehouse):
     backfill(warehouse, "raw", "--from", "2026-04-01", "--to", "2026-04-03")
     span = ["--from", "2026-04-01", "--to", "2026-04-05"]
     result = backfill(warehouse, "report", *span, "--dry-run")
     assert result.returncode == 0, result.stderr
     lines = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines()[2:5]}
-    # columns: missing stale fresh will-run skip +upstream
-    assert lines["raw"] == ["0", "0", "0", "0", "0", "2"]
-    assert lines["clean"] == ["0", "0", "0", "0", "0", "5"]
-    assert lines["report"] == ["5", "0", "0", "5", "0", "0"]
+    # columns: missing stale failed fresh will-run skip +upstream
+    assert lines["raw"] == ["0", "0", "0", "0", "0", "0", "2"]
+    assert lines["clean"] == ["0", "0", "0", "0", "0", "0", "5"]
+    assert lines["report"] == ["5", "0", "0", "0", "5", "0", "0"]
     assert "plan: 12 partition(s) to run" in result.stdout
     assert len(committed(warehouse)) == 3
     as_json = json.loads(backfill(warehouse, *span, "--dry-run", "--json").stdout)
     assert as_json["to_run"] == 12 and as_json["assets"][0]["fresh"] == 3
 
 
-@pytest.mark.slow
 def test_backfill_is_recorded_and_rerunning_changes_nothing(warehouse):
     first = backfill(warehouse, "--from", "2026-04-01", "--to", "2026-04-10", "--batch", "4")
     assert first.returncode == 0, first.stderr
@@ -65,7 +63,9 @@ def test_backfill_is_recorded_and_rerunning_changes_nothing(warehouse):
     assert {k: after[k] for k in before} == before  # same data versions, re-materialized or not
 
     listing = json.loads(
-        run_cli("-p", str(resource("linear")), "-w", str(warehouse), "backfills", "--json").stdout
+        invoke_cli(
+            "-p", str(resource("linear")), "-w", str(warehouse), "backfills", "--json"
+        ).stdout
     )
     assert [b["id"] for b in listing] == [4, 3, 2, 1]
     assert listing[-1]["state"] == "succeeded" and listing[-1]["total"] == 30
@@ -83,14 +83,15 @@ def test_errors_are_one_line(warehouse):
     assert unknown.returncode == 2 and "no backfill 7" in unknown.stderr
 
 
-@pytest.mark.slow
 def test_failed_partitions_fail_the_backfill_and_resume_finishes_it(warehouse):
     failing = backfill(
         warehouse, "--from", "2026-04-01", "--to", "2026-04-03", env={"LINEAR_FAIL": "report"}
     )
     assert failing.returncode == 1
     listing = json.loads(
-        run_cli("-p", str(resource("linear")), "-w", str(warehouse), "backfills", "--json").stdout
+        invoke_cli(
+            "-p", str(resource("linear")), "-w", str(warehouse), "backfills", "--json"
+        ).stdout
     )
     assert listing[0]["state"] == "failed" and listing[0]["failed"] == 3
     resumed = backfill(warehouse, "resume", "1", "--json")
@@ -99,7 +100,7 @@ def test_failed_partitions_fail_the_backfill_and_resume_finishes_it(warehouse):
     assert set(materialization_counts(warehouse).values()) == {1}
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # SIGKILL of a real backfill process
 def test_sigkill_midway_then_resume_completes_only_the_rest(warehouse):
     args = [
         "-p",
@@ -133,11 +134,13 @@ def test_sigkill_midway_then_resume_completes_only_the_rest(warehouse):
     assert 30 <= len(before) < 90, "kill the backfill midway"
 
     listing = json.loads(
-        run_cli("-p", str(resource("linear")), "-w", str(warehouse), "backfills", "--json").stdout
+        invoke_cli(
+            "-p", str(resource("linear")), "-w", str(warehouse), "backfills", "--json"
+        ).stdout
     )
     assert listing[0]["state"] == "interrupted"
 
-    resumed = run_cli(
+    resumed = invoke_cli(
         "-p", str(resource("linear")), "-w", str(warehouse), "backfill", "resume", "1", "--now", NOW
     )
     assert resumed.returncode == 0, resumed.stderr
@@ -147,6 +150,6 @@ def test_sigkill_midway_then_resume_completes_only_the_rest(warehouse):
     assert {(a, d) for a in ("raw", "clean", "report") for d in days(1, 30)} == set(after)
 
     versions = committed(warehouse)
-    rerun = run_cli(*args[:-2], "--now", NOW, "--force")
+    rerun = invoke_cli(*args[:-2], "--now", NOW, "--force")
     assert rerun.returncode == 0, rerun.stderr
     assert committed(warehouse) == versions  # same data versions after a forced rerun

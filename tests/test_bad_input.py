@@ -1,4 +1,4 @@
-"""Bad and hostile input through the real CLI: each gives one clear `error:` line (or a failed
+"""Bad and hostile input through the CLI: each gives one clear `error:` line (or a failed
 task), a non-zero exit, no traceback, and leaves the warehouse as it was."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 
 import assetflow as af
 from assetflow.commit.catalog import LIVE_CATALOG, PUBLISHED_CATALOG
-from tests.conftest import resource, run_cli
+from tests.conftest import copy_warehouse, invoke_cli, resource
 from tests.warehouse_checks import fingerprint, snapshot_problems, versions
 
 GEN = str(resource("gen"))
@@ -32,17 +32,26 @@ def built(tmp_path_factory):
     change it (each checks that they did not)."""
     warehouse = tmp_path_factory.mktemp("built") / "wh"
     for day in ("2026-03-01", "2026-03-02"):
-        out = run_cli("-p", GEN, "-w", str(warehouse), "materialize", "events", "--partition", day)
+        out = invoke_cli(
+            "-p", GEN, "-w", str(warehouse), "materialize", "events", "--partition", day
+        )
         assert out.returncode == 0, out.stderr
     return warehouse
 
 
+@pytest.fixture(scope="module")
+def whole(tmp_path_factory):
+    """A gen warehouse with everything committed: copied by tests that damage it."""
+    warehouse = tmp_path_factory.mktemp("whole") / "wh"
+    assert gen(warehouse, "materialize").returncode == 0
+    return warehouse
+
+
 def gen(warehouse, *args, **env):
-    return run_cli("-p", GEN, "-w", str(warehouse), *args, env=env or None)
+    return invoke_cli("-p", GEN, "-w", str(warehouse), *args, env=env or None)
 
 
 LONG = "2026-03-05" + "9" * 5000
-SLOW = pytest.mark.slow  # one CLI process each: the default suite keeps three representatives
 
 
 @pytest.mark.parametrize(
@@ -58,20 +67,16 @@ SLOW = pytest.mark.slow  # one CLI process each: the default suite keeps three r
             "expected YYYY-MM-DD",
             id="traversal-key",
         ),
-        pytest.param(
-            ["materialize", "--partition", LONG], "expected YYYY-MM-DD", id="long-key", marks=SLOW
-        ),
+        pytest.param(["materialize", "--partition", LONG], "expected YYYY-MM-DD", id="long-key"),
         pytest.param(
             ["materialize", "--partition", "2026-03-05\u202e"],
             "expected YYYY-MM-DD",
             id="rtl-override-key",
-            marks=SLOW,
         ),
         pytest.param(
             ["materialize", "--partition", "2026-03-05\x1b[2J"],
             "expected YYYY-MM-DD",
             id="ansi-escape-key",
-            marks=SLOW,
         ),
         pytest.param(
             ["materialize", "events; drop table assetflow.current", "--partition", "2026-03-05"],
@@ -82,31 +87,26 @@ SLOW = pytest.mark.slow  # one CLI process each: the default suite keeps three r
             ["materialize", "../events", "--partition", "2026-03-05"],
             "unknown asset",
             id="traversal-asset",
-            marks=SLOW,
         ),
         pytest.param(
             ["rollback", "events' or '1'='1", "--partition", "2026-03-01"],
             "unknown asset",
             id="sql-in-rollback-asset",
-            marks=SLOW,
         ),
         pytest.param(
             ["rollback", "events", "--partition", "2026-03-01/../../x"],
             "expected YYYY-MM-DD",
             id="traversal-rollback-key",
-            marks=SLOW,
         ),
         pytest.param(
             ["vacuum", "--older-than", "1; rm -rf /"],
             "not a duration",
             id="shell-in-duration",
-            marks=SLOW,
         ),
         pytest.param(
             ["query", "select * from events; drop table assetflow.current"],
             "query refused: DROP is not allowed",
             id="drop-in-query",
-            marks=SLOW,
         ),
     ],
 )
@@ -121,7 +121,6 @@ def test_hostile_keys_and_names_are_refused_in_one_line(built, args, needle):
     assert fingerprint(built) == before
 
 
-@pytest.mark.slow
 def test_a_read_only_query_cannot_change_the_warehouse(built):
     before = fingerprint(built)
     out = gen(built, "query", "delete from assetflow.current")
@@ -129,10 +128,9 @@ def test_a_read_only_query_cannot_change_the_warehouse(built):
     assert fingerprint(built) == before
 
 
-@pytest.mark.slow
 def test_legal_but_hostile_static_keys_round_trip_and_stay_inside(tmp_path):
     warehouse = tmp_path / "wh 'quoted'; drop"
-    out = run_cli("-p", HOSTILE, "-w", str(warehouse), "materialize")
+    out = invoke_cli("-p", HOSTILE, "-w", str(warehouse), "materialize")
     assert out.returncode == 0, out.stderr
     con = duckdb.connect(str(warehouse / PUBLISHED_CATALOG), read_only=True)
     keys = sorted(r[0] for r in con.sql("select key from regions").fetchall())
@@ -149,10 +147,9 @@ def test_legal_but_hostile_static_keys_round_trip_and_stay_inside(tmp_path):
         for f in folders
     )
     assert "..." not in folders and "%2e%2e" not in folders  # no folder name a shell expands
-    assert run_cli("-p", HOSTILE, "-w", str(warehouse), "verify").returncode == 0
+    assert invoke_cli("-p", HOSTILE, "-w", str(warehouse), "verify").returncode == 0
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     ("key", "needle"),
     [
@@ -164,7 +161,7 @@ def test_legal_but_hostile_static_keys_round_trip_and_stay_inside(tmp_path):
     ids=["traversal", "rtl-override", "long", "long-encoded"],
 )
 def test_illegal_static_keys_are_refused(tmp_path, key, needle):
-    out = run_cli(
+    out = invoke_cli(
         "-p", HOSTILE, "-w", str(tmp_path / "wh"), "materialize", env={"HOSTILE_EXTRA_KEY": key}
     )
     assert out.returncode == 2, out.stderr
@@ -172,13 +169,11 @@ def test_illegal_static_keys_are_refused(tmp_path, key, needle):
     assert not list((tmp_path / "wh").rglob("*.parquet"))
 
 
-@pytest.mark.slow
 def test_an_asset_name_with_sql_is_refused(tmp_path):
-    out = run_cli("-p", str(resource("bad_name")), "-w", str(tmp_path / "wh"), "list")
+    out = invoke_cli("-p", str(resource("bad_name")), "-w", str(tmp_path / "wh"), "list")
     assert out.returncode == 2 and "not a safe SQL identifier" in one_error_line(out)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     ("kind", "needle"),
     [
@@ -193,7 +188,7 @@ def test_an_asset_name_with_sql_is_refused(tmp_path):
 )
 def test_bad_output_fails_the_task_and_commits_nothing(tmp_path, kind, needle):
     warehouse = tmp_path / "wh"
-    out = run_cli(
+    out = invoke_cli(
         "-p",
         str(resource("bad_output")),
         "-w",
@@ -211,19 +206,18 @@ def test_bad_output_fails_the_task_and_commits_nothing(tmp_path, kind, needle):
     assert versions(warehouse) == {}
 
 
-@pytest.mark.slow
 def test_schema_drift_is_refused_at_commit_with_the_column_diff(tmp_path):
     warehouse = tmp_path / "wh"
     drift = str(resource("bad_output"))
     assert (
-        run_cli(
+        invoke_cli(
             "-p", drift, "-w", str(warehouse), "materialize", "--partition", "2026-03-01"
         ).returncode
         == 0
     )
     before = fingerprint(warehouse)
     # The same code now emits a table whose `n` column holds text: SQL instead of polars.
-    out = run_cli(
+    out = invoke_cli(
         "-p",
         drift,
         "-w",
@@ -245,10 +239,8 @@ def corrupt(path):
     path.write_bytes(bytes(data))
 
 
-@pytest.mark.slow
-def test_a_corrupt_parquet_file_is_found_by_verify_reported_by_reads_and_repaired(tmp_path):
-    warehouse = tmp_path / "wh"
-    assert gen(warehouse, "materialize").returncode == 0
+def test_a_corrupt_parquet_file_is_found_by_verify_reported_by_reads_and_repaired(whole, tmp_path):
+    warehouse = copy_warehouse(whole, tmp_path / "wh")
     reference = versions(warehouse)
     (victim,) = (warehouse / "events" / "2026-03-07").glob("*.parquet")
     corrupt(victim)
@@ -268,11 +260,9 @@ def test_a_corrupt_parquet_file_is_found_by_verify_reported_by_reads_and_repaire
     assert snapshot_problems(warehouse) == []
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("which", ["live", "published"])
-def test_a_truncated_catalog_file_is_explained_and_repaired(tmp_path, which):
-    warehouse = tmp_path / "wh"
-    assert gen(warehouse, "materialize").returncode == 0
+def test_a_truncated_catalog_file_is_explained_and_repaired(whole, tmp_path, which):
+    warehouse = copy_warehouse(whole, tmp_path / "wh")
     reference = versions(warehouse)
     target = warehouse / (LIVE_CATALOG if which == "live" else PUBLISHED_CATALOG)
     os.truncate(target, 16384)  # the header survives, every table block is gone
@@ -339,7 +329,7 @@ def can_drop_capabilities() -> bool:
     return probe.returncode == 0
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # the CLI runs as a process without root's file-permission override
 def test_a_warehouse_without_write_permission(tmp_path):
     if os.geteuid() != 0:
         pass  # permissions apply to us anyway
@@ -370,7 +360,6 @@ def test_a_warehouse_without_write_permission(tmp_path):
     assert gen(warehouse, "verify").returncode == 0
 
 
-@pytest.mark.slow
 def test_a_warehouse_path_below_a_file(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
@@ -380,7 +369,7 @@ def test_a_warehouse_path_below_a_file(tmp_path):
     assert "cannot create the warehouse" in line and "Not a directory" in line
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # the CLI runs as a process under a file-size limit
 def test_a_full_disk_during_the_parquet_write(tmp_path):
     """RLIMIT_FSIZE makes write() fail part way through the Parquet file (EFBIG), as a full
     disk does (ENOSPC): a real kernel-enforced failure in the middle of the write path."""
@@ -389,7 +378,7 @@ def test_a_full_disk_during_the_parquet_write(tmp_path):
     warehouse = tmp_path / "wh"
     big = str(resource("big"))
     assert (
-        run_cli(
+        invoke_cli(
             "-p", big, "-w", str(warehouse), "materialize", "--partition", "2026-03-01"
         ).returncode
         == 0
@@ -417,7 +406,7 @@ def test_a_full_disk_during_the_parquet_write(tmp_path):
     assert "Traceback" not in out.stderr
     assert not list(warehouse.rglob(".tmp-*"))  # the partial file was removed
     assert fingerprint(warehouse) == before
-    assert run_cli("-p", big, "-w", str(warehouse), "verify").returncode == 0
+    assert invoke_cli("-p", big, "-w", str(warehouse), "verify").returncode == 0
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The ``asset`` CLI as a user runs it: real subprocesses, a real warehouse on disk."""
+"""The ``asset`` CLI as a user runs it (in-process: ``invoke_cli``), a real warehouse on disk."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import REPO, resource, run_cli
+from tests.conftest import REPO, copy_warehouse, invoke_cli, resource
 
 SALES = str(REPO / "examples" / "sales" / "pipeline.py")
 
 
 def sales(warehouse: Path, *args: str, **kw):
-    return run_cli("-p", SALES, "-w", str(warehouse), *args, **kw)
+    return invoke_cli("-p", SALES, "-w", str(warehouse), *args, **kw)
 
 
 def view_counts(warehouse: Path) -> dict[str, int]:
@@ -26,6 +26,15 @@ def view_counts(warehouse: Path) -> dict[str, int]:
         }
     finally:
         con.close()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """The seed scenario's day, built once: read as is, or copied by tests that change it."""
+    warehouse = tmp_path_factory.mktemp("built") / "warehouse"
+    out = sales(warehouse, "materialize", "--partition", "2026-04-08")
+    assert out.returncode == 0, out.stderr
+    return warehouse
 
 
 def test_seed_scenario_rerun_is_a_no_op_and_force_never_duplicates(warehouse):
@@ -49,8 +58,8 @@ def test_seed_scenario_rerun_is_a_no_op_and_force_never_duplicates(warehouse):
     assert view_counts(warehouse) == counts
 
 
-def test_partial_rerun_with_only_runs_just_the_report(warehouse):
-    assert sales(warehouse, "materialize", "--partition", "2026-04-08").returncode == 0
+def test_partial_rerun_with_only_runs_just_the_report(built, tmp_path):
+    warehouse = copy_warehouse(built, tmp_path / "warehouse")
     out = sales(
         warehouse, "materialize", "daily_report", "--partition", "2026-04-08", "--force", "--only"
     )
@@ -82,13 +91,13 @@ def test_only_refuses_when_upstream_is_not_fresh(warehouse):
 def test_status_json_reports_reasons_for_code_and_upstream_changes(warehouse):
     lin = str(resource("linear"))
     assert (
-        run_cli(
+        invoke_cli(
             "-p", lin, "-w", str(warehouse), "materialize", "--partition", "2026-04-03"
         ).returncode
         == 0
     )
 
-    out = run_cli(
+    out = invoke_cli(
         "-p", lin, "-w", str(warehouse), "status", "--json", env={"LINEAR_CLEAN_VERSION": "2"}
     )
     assert out.returncode == 0, out.stderr
@@ -104,8 +113,8 @@ def test_status_json_reports_reasons_for_code_and_upstream_changes(warehouse):
     assert by_asset["raw"]["fresh"] == 1
 
 
-def test_list_and_query_formats(warehouse):
-    assert sales(warehouse, "materialize", "--partition", "2026-04-08").returncode == 0
+def test_list_and_query_formats(built):
+    warehouse = built
     listed = sales(warehouse, "list", "--json")
     assert [a["asset"] for a in json.loads(listed.stdout)] == [
         "sales_raw",
@@ -148,8 +157,8 @@ def test_list_and_query_formats(warehouse):
         (["materialize", "--bogus"], 2, "No such option"),
     ],
 )
-def test_bad_input_is_one_line_and_leaves_the_warehouse_untouched(warehouse, args, code, needle):
-    assert sales(warehouse, "materialize", "--partition", "2026-04-08").returncode == 0
+def test_bad_input_is_one_line_and_leaves_the_warehouse_untouched(built, args, code, needle):
+    warehouse = built
     before = sorted(p.relative_to(warehouse) for p in warehouse.rglob("*"))
     out = sales(warehouse, *args)
     assert out.returncode == code, (out.stdout, out.stderr)
@@ -160,7 +169,7 @@ def test_bad_input_is_one_line_and_leaves_the_warehouse_untouched(warehouse, arg
 
 
 def test_asset_returning_an_int_fails_the_task_with_exit_1(warehouse):
-    out = run_cli(
+    out = invoke_cli(
         "-p",
         str(resource("bad_return")),
         "-w",
@@ -176,7 +185,7 @@ def test_asset_returning_an_int_fails_the_task_with_exit_1(warehouse):
 
 
 def test_cyclic_project_is_rejected_naming_the_assets(warehouse):
-    out = run_cli("-p", str(resource("cyclic")), "-w", str(warehouse), "list")
+    out = invoke_cli("-p", str(resource("cyclic")), "-w", str(warehouse), "list")
     assert out.returncode == 2
     assert "cycle" in out.stderr and "chicken" in out.stderr and "egg" in out.stderr
 
@@ -185,11 +194,11 @@ def test_settings_come_from_pyproject_then_environment(tmp_path):
     (tmp_path / "pyproject.toml").write_text(
         f'[tool.assetflow]\nproject = "{resource("linear").as_posix()}"\nwarehouse = "wh"\n'
     )
-    out = run_cli("materialize", "--partition", "2026-04-02", cwd=tmp_path)
+    out = invoke_cli("materialize", "--partition", "2026-04-02", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert (tmp_path / "wh" / "warehouse.duckdb").exists()
     env_wh = tmp_path / "from_env"
-    out = run_cli(
+    out = invoke_cli(
         "materialize",
         "--partition",
         "2026-04-02",
@@ -201,14 +210,14 @@ def test_settings_come_from_pyproject_then_environment(tmp_path):
 
 
 def test_missing_project_setting_says_how_to_fix(tmp_path):
-    out = run_cli("status", cwd=tmp_path)
+    out = invoke_cli("status", cwd=tmp_path)
     assert out.returncode == 2
     assert "--project" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_help_explains_commands():
-    out = run_cli("--help")
+    out = invoke_cli("--help")
     assert out.returncode == 0
     for command in ("materialize", "status", "query", "list"):
         assert command in out.stdout
-    assert "--only" in run_cli("materialize", "--help").stdout
+    assert "--only" in invoke_cli("materialize", "--help").stdout

@@ -1,22 +1,19 @@
-"""`asset verify`, `asset vacuum`, `asset rollback` through the real CLI."""
+"""`asset verify`, `asset vacuum`, `asset rollback` through the CLI."""
 
 from __future__ import annotations
 
 import json
 
-import pytest
-
-from tests.conftest import resource, run_cli
+from tests.conftest import invoke_cli, resource
 
 LINEAR = str(resource("linear"))
 KEY = "2026-04-02"
 
 
 def linear(warehouse, *args, **env):
-    return run_cli("-p", LINEAR, "-w", str(warehouse), *args, env=env or None)
+    return invoke_cli("-p", LINEAR, "-w", str(warehouse), *args, env=env or None)
 
 
-@pytest.mark.slow
 def test_rollback_vacuum_and_verify_commands(warehouse):
     assert linear(warehouse, "materialize", "--partition", KEY).returncode == 0
     assert (
@@ -52,6 +49,6 @@ def test_rollback_vacuum_and_verify_commands(warehouse):
 
 
 def test_integrity_commands_are_in_the_help():
-    out = run_cli("--help")
+    out = invoke_cli("--help")
     for command in ("verify", "vacuum", "rollback"):
         assert command in out.stdout

@@ -1,16 +1,16 @@
-"""``--from/--to`` ranges and partition key errors through the real CLI."""
+"""``--from/--to`` ranges and partition key errors through the CLI."""
 
 from __future__ import annotations
 
 import json
 
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, invoke_cli
 
 SALES = str(REPO / "examples" / "sales" / "pipeline.py")
 
 
 def sales(warehouse, *args: str):
-    return run_cli("-p", SALES, "-w", str(warehouse), *args)
+    return invoke_cli("-p", SALES, "-w", str(warehouse), *args)
 
 
 def test_ranges_on_materialize_and_status(warehouse):

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import cli_env, resource, run_cli, start_cli
+from tests.conftest import cli_env, invoke_cli, resource, start_cli
 
 DAY = "2026-04-03"
 
 
 def branches(warehouse: Path, *args: str, **kw):
-    return run_cli("-p", str(resource("branches")), "-w", str(warehouse), *args, **kw)
+    return invoke_cli("-p", str(resource("branches")), "-w", str(warehouse), *args, **kw)
 
 
 def test_failed_branch_exits_1_names_the_task_and_the_resume_command(warehouse):
@@ -38,7 +38,10 @@ def test_failed_branch_exits_1_names_the_task_and_the_resume_command(warehouse):
     assert listing[0]["run_id"] == run_id and listing[0]["status"] == "failed"
     assert listing[0]["tasks"] == {"succeeded": 3, "failed": 1, "upstream_failed": 1}
     show = branches(warehouse, "runs", "show", run_id)
-    assert f"failed          bad {DAY}" in show.stdout and "bad was told to fail" in show.stdout
+    (failed,) = [
+        line for line in show.stdout.splitlines() if line.split()[:3] == ["failed", "bad", DAY]
+    ]
+    assert "bad was told to fail" in failed
 
     resumed = branches(warehouse, "runs", "resume", run_id, "--executor", "threads")
     assert resumed.returncode == 0, resumed.stderr
@@ -54,6 +57,7 @@ def test_run_options_are_validated(warehouse):
     assert unknown.returncode == 2 and "unknown run 'nope'" in unknown.stderr
 
 
+@pytest.mark.slow  # a real terminal: the CLI's stdout must be a pty
 def test_live_progress_on_a_terminal(warehouse):
     leader, follower = pty.openpty()
     proc = subprocess.Popen(
@@ -79,7 +83,7 @@ def test_live_progress_on_a_terminal(warehouse):
     assert "tasks" in screen and "elapsed" in screen  # the live display was drawn
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # a follower process tails the run's process
 def test_logs_follow_tails_a_running_task_until_the_run_ends(warehouse):
     chatty = str(resource("chatty"))
     args = ("-p", chatty, "-w", str(warehouse))
@@ -90,7 +94,7 @@ def test_logs_follow_tails_a_running_task_until_the_run_ends(warehouse):
     run_id = None
     deadline = time.monotonic() + 30
     while run_id is None and time.monotonic() < deadline:
-        found = json.loads(run_cli(*args, "runs", "--json").stdout or "[]")
+        found = json.loads(invoke_cli(*args, "runs", "--json").stdout or "[]")
         run_id = found[0]["run_id"] if found else None
         time.sleep(0.2)
     assert run_id, "the running run never showed up in the published snapshot"

@@ -17,7 +17,7 @@ import pytest
 
 import assetflow as af
 from assetflow.commit.catalog import PUBLISHED_CATALOG
-from tests.conftest import REPO, RESOURCES, cli_env, resource, start_cli
+from tests.conftest import REPO, RESOURCES, cli_env, load_project, resource, start_cli
 from tests.warehouse_checks import snapshot_problems, versions
 
 GEN = str(resource("gen"))
@@ -44,7 +44,7 @@ def materializations(warehouse) -> dict[tuple[str, str], int]:
     return {(a, p): n for a, p, n in rows}
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # two writer processes
 def test_a_second_writer_on_an_overlapping_partition_waits_says_so_and_redoes_nothing(tmp_path):
     warehouse = tmp_path / "wh"
     first = gen_cli(warehouse, "materialize", GEN_SLOW="0.05")
@@ -63,7 +63,7 @@ def test_a_second_writer_on_an_overlapping_partition_waits_says_so_and_redoes_no
     assert af.Project.load(GEN, warehouse=warehouse).verify().ok
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # two writer processes
 def test_two_identical_backfills_started_together_take_turns(tmp_path):
     warehouse = tmp_path / "wh"
     procs = [gen_cli(warehouse, "materialize", GEN_SLOW="0.03") for _ in range(2)]
@@ -78,7 +78,7 @@ def test_two_identical_backfills_started_together_take_turns(tmp_path):
     assert snapshot_problems(warehouse) == []
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # two writer processes
 def test_a_writer_that_cannot_wait_any_longer_fails_clearly_and_harms_nothing(tmp_path):
     warehouse = tmp_path / "wh"
     first = gen_cli(warehouse, "materialize", GEN_SLOW="0.1")
@@ -113,10 +113,10 @@ def start_probe(warehouse, mode, stop) -> subprocess.Popen[str]:
     )
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # reader processes during a backfill process
 def test_readers_polling_during_a_backfill_always_see_consistent_data(tmp_path):
     warehouse, stop = tmp_path / "wh", tmp_path / "stop"
-    assert af.Project.load(GEN, warehouse=warehouse).materialize().ok  # generation 1
+    assert load_project(GEN, warehouse).materialize().ok  # generation 1
     probes = {mode: start_probe(warehouse, mode, stop) for mode in ("duckdb", "project")}
     for probe in probes.values():
         assert probe.stdout.readline().strip() == "polling", probe.stderr.read()

@@ -15,9 +15,8 @@ from datetime import timedelta
 
 import pytest
 
-import assetflow as af
 from assetflow.commit.faults import POINTS
-from tests.conftest import resource, run_cli
+from tests.conftest import invoke_cli, load_project, resource, run_cli
 from tests.warehouse_checks import snapshot_problems, versions, view_rows
 
 GEN = str(resource("gen"))
@@ -38,11 +37,16 @@ MID_RUN = {"during_publish": 2, "before_catalog_commit": 3, "after_catalog_commi
 CASES = [(p, 1) for p in POINTS] + [(p, MID_RUN.get(p, 25)) for p in POINTS]
 
 
-def gen_cli(warehouse, *args, gen="2", **env):
+def gen_cli(warehouse, *args, gen="2", crash_at=None):
+    """The CLI on generation ``gen``: in this process, or with ``crash_at`` a real process
+    that SIGKILLs itself at that fault point."""
     # Threads: a fault point reached while staging kills the whole run, as a power cut would
     # (with worker processes only the worker dies, and the task is retried).
     # One worker, so the orphans a kill leaves are exactly the killed task's.
-    env = {"GEN": gen, "ASSETFLOW_EXECUTOR": "threads", "ASSETFLOW_WORKERS": "1", **env}
+    env = {"GEN": gen, "ASSETFLOW_EXECUTOR": "threads", "ASSETFLOW_WORKERS": "1"}
+    if crash_at is None:
+        return invoke_cli("-p", GEN, "-w", str(warehouse), *args, env=env)
+    env["ASSETFLOW_FAULT"] = crash_at
     return run_cli("-p", GEN, "-w", str(warehouse), *args, env=env)
 
 
@@ -62,18 +66,18 @@ def test_every_named_point_has_an_expected_orphan():
     assert set(ORPHANS) == set(POINTS)
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # the injected fault SIGKILLs the process it runs in
 @pytest.mark.parametrize(("point", "nth"), CASES)
 def test_sigkill_at_a_commit_point_leaves_old_or_new_and_rerun_converges(
     tmp_path, references, point, nth
 ):
     warehouse = tmp_path / "wh"
-    project = af.Project.load(GEN, warehouse=warehouse)  # generation 1 in this process
+    project = load_project(GEN, warehouse)  # generation 1 in this process
     assert project.materialize().ok
     (old, _), (new, new_rows) = references["1"], references["2"]
     assert versions(warehouse) == old
 
-    crashed = gen_cli(warehouse, "materialize", ASSETFLOW_FAULT=f"{point}:{nth}")
+    crashed = gen_cli(warehouse, "materialize", crash_at=f"{point}:{nth}")
     assert crashed.returncode == -signal.SIGKILL, (crashed.stdout, crashed.stderr)
 
     # What a reader sees now: each partition whole, at its old or its new version.

@@ -20,7 +20,7 @@ def check(rounds: int, tmp_path, seed: int) -> None:
     assert any(r.killed for r in result.rounds)  # the kills really interrupted runs
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # SIGKILL of real backfill processes
 def test_a_few_random_kills_and_resumes_converge_to_the_reference(tmp_path):
     check(4, tmp_path, seed=7)
 

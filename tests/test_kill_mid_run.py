@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from assetflow.commit.catalog import PUBLISHED_CATALOG
-from tests.conftest import resource, run_cli, start_cli
+from tests.conftest import invoke_cli, resource, run_cli, start_cli
 
 LINEAR = str(resource("linear"))
 KEY = "2026-04-02"
@@ -32,14 +32,14 @@ def snapshot(warehouse) -> dict[str, tuple]:
 
 
 def materialize(warehouse, *extra, env=None):
-    out = run_cli(
+    out = invoke_cli(
         "-p", LINEAR, "-w", str(warehouse), "materialize", "--partition", KEY, *extra, env=env
     )
     assert out.returncode == 0, out.stderr
     return out
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # kill -9 of a real run
 def test_sigkill_while_a_task_runs_leaves_old_or_new_and_rerun_converges(tmp_path):
     old_wh, new_wh, crashed = tmp_path / "old", tmp_path / "new", tmp_path / "crashed"
     materialize(old_wh)
@@ -73,7 +73,7 @@ def test_sigkill_while_a_task_runs_leaves_old_or_new_and_rerun_converges(tmp_pat
 
     materialize(crashed, env={"LINEAR_FACTOR": "2"})
     assert snapshot(crashed) == new
-    status = run_cli(
+    status = invoke_cli(
         "-p", LINEAR, "-w", str(crashed), "status", "--json", env={"LINEAR_FACTOR": "2"}
     )
     assert '"stale": 0' in status.stdout and "interrupted" not in status.stderr
@@ -83,6 +83,7 @@ def test_sigkill_while_a_task_runs_leaves_old_or_new_and_rerun_converges(tmp_pat
     assert runs.get("interrupted") == 1  # the killed run is recognisable afterwards
 
 
+@pytest.mark.slow  # the injected fault SIGKILLs the process it runs in
 @pytest.mark.parametrize(
     "point", ["after_rename", "before_catalog_commit", "after_catalog_commit", "during_publish"]
 )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 import assetflow as af
-from tests.conftest import resource
+from tests.conftest import invoke_cli, resource
 
 
 def test_load_from_file_collects_assets_in_declaration_order(warehouse):
@@ -56,3 +58,49 @@ def test_module_without_assets_is_rejected(tmp_path):
     empty.write_text("x = 1\n")
     with pytest.raises(af.ConfigError, match="defines no assets"):
         af.Project.load(empty)
+
+
+SCHEDULED = """
+import assetflow as af
+import polars as pl
+
+daily = af.DailyPartitions(start="2026-04-01")
+
+
+@af.asset(partitions=daily, code_version="1", schedule="0 3 * * *")
+def raw(context: af.Context) -> pl.DataFrame:
+    return pl.DataFrame({"n": [1]})
+
+
+@af.asset(partitions=daily, code_version="1")
+def report(raw: pl.DataFrame) -> pl.DataFrame:
+    return raw
+
+
+nightly = af.Schedule("nightly", "@daily", assets=["report"])
+weekly = af.Schedule("weekly", "@weekly", assets=["report"])
+project = af.Project([raw, report], warehouse="wh", schedules=[weekly])
+"""
+
+
+def test_module_level_schedules_are_added_to_a_module_level_project(tmp_path):
+    path = tmp_path / "scheduled_project.py"
+    path.write_text(SCHEDULED)
+    p = af.Project.load(path)
+    assert sorted(s.name for s in p.schedules) == ["nightly", "raw", "weekly"]
+
+    out = invoke_cli("-p", str(path), "schedules", "--json", "--now", "2026-04-08T12:00")
+    assert out.returncode == 0, out.stderr
+    listed = {r["schedule"]: r["next_tick"] for r in json.loads(out.stdout)["schedules"]}
+    assert listed == {
+        "weekly": "2026-04-12T00:00:00+00:00",
+        "raw": "2026-04-09T03:00:00+00:00",
+        "nightly": "2026-04-09T00:00:00+00:00",
+    }
+
+
+def test_a_module_level_schedule_naming_an_asset_outside_the_project_is_an_error(tmp_path):
+    path = tmp_path / "stray_schedule.py"
+    path.write_text(SCHEDULED.replace('assets=["report"])\nweekly', 'assets=["other"])\nweekly'))
+    with pytest.raises(af.SelectionError, match="other"):
+        af.Project.load(path)

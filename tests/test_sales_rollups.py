@@ -12,16 +12,14 @@ import polars as pl
 import pytest
 
 import assetflow as af
-from tests.conftest import AS_OF, REPO
+from tests.conftest import AS_OF, REPO, load_project
 
 SALES = REPO / "examples" / "sales" / "pipeline.py"
 
 
 @pytest.fixture
 def project(warehouse) -> af.Project:
-    project = af.Project.load(SALES, warehouse=warehouse)
-    project.clock = lambda: AS_OF
-    return project
+    return load_project(SALES, warehouse, clock=lambda: AS_OF)
 
 
 def direct(project: af.Project, first: date, last: date) -> pl.DataFrame:
@@ -51,7 +49,7 @@ def test_rolling_7_day_revenue_matches_polars_over_the_same_days(project):
     assert_same(got, direct(project, date(2026, 4, 2), date(2026, 4, 8)), days=7)
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # a month of the example: 85 tasks
 def test_monthly_revenue_matches_polars_over_the_month(project):
     result = project.materialize("monthly_revenue", partition="2026-02")
     assert result.ok and result.count("succeeded") == 28 * 3 + 1, result.summary()

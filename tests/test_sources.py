@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import assetflow as af
-from tests.conftest import REPO, cli_env, run_cli
+from tests.conftest import REPO, cli_env, invoke_cli
 from tests.schedule.helpers import committed, materialization_counts
 
 PIPELINE = REPO / "examples" / "landing" / "pipeline.py"
@@ -40,7 +40,7 @@ def landing(tmp_path: Path) -> Path:
 
 
 def cli(warehouse: Path, landing: Path, *args: str):
-    return run_cli(
+    return invoke_cli(
         "-p", str(PIPELINE), "-w", str(warehouse), *args, env={"LANDING_DIR": str(landing)}
     )
 
@@ -59,7 +59,6 @@ def test_tick_ingests_landed_days_and_holds_back_the_rest(warehouse, landing):
     assert again["runs"] == [] and again["observed_changes"] == []
 
 
-@pytest.mark.slow
 def test_a_corrected_file_reruns_exactly_that_day_downstream(warehouse, landing):
     assert cli(warehouse, landing, "tick", "--now", NOW).returncode == 0
     before = materialization_counts(warehouse)
@@ -90,7 +89,6 @@ def test_a_corrected_file_reruns_exactly_that_day_downstream(warehouse, landing)
     assert "source landing" not in cli(warehouse, landing, "status", "--details").stdout
 
 
-@pytest.mark.slow
 def test_a_change_that_cleaning_drops_stops_at_the_cleaned_table(warehouse, landing):
     assert cli(warehouse, landing, "tick", "--now", NOW).returncode == 0
     before = materialization_counts(warehouse)
@@ -106,7 +104,6 @@ def test_a_change_that_cleaning_drops_stops_at_the_cleaned_table(warehouse, land
     }
 
 
-@pytest.mark.slow
 def test_a_source_materialized_by_hand_gets_its_version_adopted(warehouse, landing):
     done = cli(warehouse, landing, "materialize", "landing", "--partition", "2026-04-03")
     assert done.returncode == 0, done.stderr
@@ -128,7 +125,7 @@ def test_a_source_takes_no_upstreams():
         def feed(other): ...
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # the scheduler loop as a process, stopped by SIGTERM
 def test_scheduler_survives_a_failing_task_and_stops_on_sigterm(warehouse, landing):
     (landing / "sales_2026-04-04.csv").write_text("order_id,store,quantity,unit_price\nx,y,z,w\n")
     proc = subprocess.Popen(

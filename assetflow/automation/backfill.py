@@ -35,7 +35,7 @@ from assetflow.errors import AssetflowError, PartitionKeyError, SelectionError
 from assetflow.execute.runner import RunResult, TaskEvent
 from assetflow.plan.closure import run_closure, summarize
 from assetflow.plan.staleness import compute_status
-from assetflow.plan.ticks import group_by_keys
+from assetflow.plan.targets import resolve_targets
 from assetflow.project import Project
 
 DEFAULT_BATCH = 10
@@ -59,6 +59,7 @@ class AssetSummary:
     requested: int
     missing: int
     stale: int
+    failed: int
     fresh: int
     will_run: int
     upstream: int
@@ -66,35 +67,36 @@ class AssetSummary:
 
 
 def requested_keys(project: Project, spec: BackfillSpec, as_of: datetime) -> dict[str, list[str]]:
-    """asset -> the keys of the range it has (assets of another grain are left out)."""
+    """asset -> the keys of the range it has, chosen as ``materialize --from --to`` chooses
+    them (an asset of a coarser grain gets the partitions whose window lies inside the range)."""
     explicit = spec.selection is not None
     chosen = project.graph.select(list(spec.selection) if explicit else None)
-    targets: dict[str, list[str]] = {}
+    partitioned = []
     for name in chosen:
-        definition = project.graph[name].partitions
-        if definition is None:
-            if explicit:
-                raise SelectionError(
-                    f"{name} is unpartitioned; a backfill covers a partition range, use "
-                    f"`asset materialize {name}`"
-                )
-            continue
-        try:
-            definition.parse_key(spec.from_key)
-            definition.parse_key(spec.to_key)
-        except PartitionKeyError:
-            if explicit:
-                raise
-            continue
-        keys = definition.keys_between(spec.from_key, spec.to_key, as_of)
-        if keys:
-            targets[name] = keys
+        if project.graph[name].partitions is not None:
+            partitioned.append(name)
+        elif explicit:
+            raise SelectionError(
+                f"{name} is unpartitioned; a backfill covers a partition range, use "
+                f"`asset materialize {name}`"
+            )
+    frame = resolve_targets(
+        project.graph,
+        partitioned,
+        as_of,
+        key_range=(spec.from_key, spec.to_key),
+        explicit=explicit,
+    )
+    targets: dict[str, list[str]] = {}
+    if frame is not None:
+        for (name,), keys in frame.partition_by("asset", as_dict=True).items():
+            targets[name] = keys["partition"].to_list()
     if not targets:
         raise PartitionKeyError(
             f"no selected asset has partitions from {spec.from_key} to {spec.to_key}; check "
             "--from/--to (first key first) and the assets' partitioning (`asset list`)"
         )
-    return targets
+    return {name: targets[name] for name in partitioned if name in targets}
 
 
 def plan_backfill(
@@ -192,10 +194,9 @@ def run_backfill(
             observed = (
                 observe_sources(project, as_of, keys=chunk) if _has_sources(project) else None
             )
-            for assets, keys in group_by_keys(part):
+            if part:  # one run per batch
                 result = project.materialize(
-                    assets,
-                    partitions=keys,
+                    keys_by_asset=part,
                     force=spec.force,
                     as_of=as_of,
                     on_event=on_event,

@@ -20,13 +20,16 @@ import polars as pl
 from assetflow.automation.lock import tick_lock
 from assetflow.automation.sources import ObserveReport, observe_sources
 from assetflow.commit.automation import last_ticks, record_source_versions, record_tick
-from assetflow.commit.catalog import Catalog, open_reader
+from assetflow.commit.catalog import Catalog, CatalogState, open_reader
+from assetflow.execute.resume import RunRequest, plan_request
 from assetflow.execute.runner import RunResult, TaskEvent
+from assetflow.plan.planner import Plan
 from assetflow.plan.staleness import compute_status
 from assetflow.plan.ticks import (
+    ScheduleDue,
     eager_targets,
-    group_by_keys,
     merge_targets,
+    not_fresh,
     schedule_due,
     unavailable,
 )
@@ -41,6 +44,9 @@ class ScheduleOutcome:
     last_tick: datetime | None
     last_runs: tuple[str, ...] = ()
     targets: dict[str, list[str]] = field(default_factory=dict)
+    skipped: dict[str, list[str]] = field(default_factory=dict)
+    """Missing or stale partitions older than ``max_catchup`` ticks: not run, reported."""
+    max_catchup: int | None = None
 
 
 @dataclass
@@ -52,6 +58,9 @@ class TickReport:
     held: dict[str, list[str]]
     runs: list[RunResult] = field(default_factory=list)
     waited: bool = False
+    dry_run: bool = False
+    plan: Plan | None = None
+    """With ``dry_run``: the run the tick would start (upstreams pulled in)."""
 
     @property
     def ok(self) -> bool:
@@ -60,6 +69,7 @@ class TickReport:
     def to_dict(self) -> dict:
         return {
             "now": self.now.isoformat(),
+            "dry_run": self.dry_run,
             "waited_for_another_tick": self.waited,
             "observed_changes": [
                 {"asset": c.asset, "partition": c.partition, "kind": c.kind}
@@ -74,10 +84,14 @@ class TickReport:
                     else None,
                     "by_runs": list(s.last_runs) if s.tick_time is None else [],
                     "targets": s.targets,
+                    "max_catchup": s.max_catchup,
+                    "skipped_beyond_max_catchup": s.skipped,
                 }
                 for s in self.schedules
             ],
-            "materialized": self.runnable,
+            "materialized": {} if self.dry_run else self.runnable,
+            "would_materialize": self.runnable if self.dry_run else {},
+            "to_run": len(self.plan.to_run) if self.plan is not None else None,
             "held_back": self.held,
             "runs": [
                 {
@@ -95,10 +109,23 @@ def tick(
     project: Project,
     now: datetime,
     *,
+    dry_run: bool = False,
     on_event: Callable[[TaskEvent], None] | None = None,
     on_wait: Callable[[str], None] | None = None,
 ) -> TickReport:
-    """Run one tick at ``now``: observe, decide (``plan/ticks.py``), materialize, record."""
+    """Run one tick at ``now``: observe, decide (``plan/ticks.py``), materialize, record.
+
+    Everything the schedules and automations ask for runs as **one** run. With ``dry_run``
+    nothing is observed, run or recorded: the report says what the tick would do (with the
+    sources' last observations) and carries the plan.
+    """
+    if dry_run:
+        report, _, state = _decide(project, now, ObserveReport(), waited=False)
+        report.dry_run = True
+        if report.runnable:
+            request = RunRequest(keys_by_asset=report.runnable, as_of=now)
+            report.plan = plan_request(project.graph, state, request)
+        return report
     waited: list[str] = []
 
     def note(message: str) -> None:
@@ -108,33 +135,11 @@ def tick(
 
     with tick_lock(project.warehouse, timeout=project.lock_timeout, on_wait=note):
         observed = observe_sources(project, now)
-        with open_reader(project.warehouse, timeout=project.lock_timeout) as reader:
-            state = reader.state()
-            ticks = last_ticks(reader)
-        statuses = compute_status(project.graph, state, now)
-        last = {r["schedule"]: r for r in ticks.to_dicts()}
-        dues = [
-            schedule_due(s, project.graph, (last.get(s.name) or {}).get("tick_time"), now)
-            for s in project.schedules
-        ]
-        blocked = unavailable(project.graph, state, statuses)
-        runnable, held = merge_targets(
-            [d.targets for d in dues] + [eager_targets(project.graph, statuses)], blocked
-        )
-        runnable = _not_fresh(runnable, statuses)
-        report = TickReport(
-            now=now,
-            observed=observed,
-            schedules=[_outcome(d, last.get(d.schedule.name), runnable) for d in dues],
-            runnable=runnable,
-            held=held,
-            waited=bool(waited),
-        )
-        for assets, keys in group_by_keys(runnable):
+        report, dues, _ = _decide(project, now, observed, waited=bool(waited))
+        if report.runnable:  # one tick is one run, whatever partition sets were asked for
             report.runs.append(
                 project.materialize(
-                    assets,
-                    partitions=keys,
+                    keys_by_asset=report.runnable,
                     as_of=now,
                     on_event=on_event,
                     on_wait=on_wait,
@@ -145,14 +150,38 @@ def tick(
     return report
 
 
-def _not_fresh(targets: dict[str, list[str]], statuses: pl.DataFrame) -> dict[str, list[str]]:
-    pending = statuses.filter(pl.col("status") != "fresh").select("asset", "partition")
-    wanted = set(pending.iter_rows())
-    out = {a: [k for k in keys if (a, k) in wanted] for a, keys in targets.items()}
-    return {a: keys for a, keys in out.items() if keys}
+def _decide(
+    project: Project, now: datetime, observed: ObserveReport, *, waited: bool
+) -> tuple[TickReport, list[ScheduleDue], CatalogState]:
+    """What the tick materializes: pure decisions (``plan/ticks.py``) over one catalog read."""
+    with open_reader(project.warehouse, timeout=project.lock_timeout) as reader:
+        state = reader.state()
+        ticks = last_ticks(reader)
+    statuses = compute_status(project.graph, state, now)
+    last = {r["schedule"]: r for r in ticks.to_dicts()}
+    dues = [
+        schedule_due(s, project.graph, (last.get(s.name) or {}).get("tick_time"), now)
+        for s in project.schedules
+    ]
+    blocked = unavailable(project.graph, state, statuses)
+    runnable, held = merge_targets(
+        [d.targets for d in dues] + [eager_targets(project.graph, statuses)], blocked
+    )
+    runnable = not_fresh(runnable, statuses)
+    report = TickReport(
+        now=now,
+        observed=observed,
+        schedules=[_outcome(d, last.get(d.schedule.name), runnable, statuses) for d in dues],
+        runnable=runnable,
+        held=held,
+        waited=waited,
+    )
+    return report, dues, state
 
 
-def _outcome(due, last: dict | None, runnable: dict[str, list[str]]) -> ScheduleOutcome:
+def _outcome(
+    due: ScheduleDue, last: dict | None, runnable: dict[str, list[str]], statuses: pl.DataFrame
+) -> ScheduleOutcome:
     runs: tuple[str, ...] = ()
     if last:
         runs = tuple(json.loads(last["run_ids"]))
@@ -163,6 +192,8 @@ def _outcome(due, last: dict | None, runnable: dict[str, list[str]]) -> Schedule
         last_tick=last["tick_time"] if last else None,
         last_runs=runs,
         targets={a: [k for k in keys if k in chosen.get(a, ())] for a, keys in due.targets.items()},
+        skipped=not_fresh(due.beyond, statuses),
+        max_catchup=due.schedule.max_catchup if due.schedule.catchup else None,
     )
 
 

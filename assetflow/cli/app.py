@@ -6,20 +6,30 @@ exits with its code (2 usage, 1 a task failed). ``--debug`` adds the traceback.
 
 from __future__ import annotations
 
+import json
+import os
 import signal
 import sys
 import threading
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
 
 import click
 import duckdb
+from pydantic import BaseModel
 
 from assetflow import _startup
-from assetflow.config import resolve_settings
+from assetflow.commit.catalog import LIVE_CATALOG
+from assetflow.config import check_lock_timeout, resolve_settings
 from assetflow.errors import AssetflowError
 from assetflow.project import Project
+
+EXECUTOR_ENV = "ASSETFLOW_EXECUTOR"
+"""Names the executor (processes, threads) for every command that runs tasks."""
 
 
 class CliState:
@@ -36,7 +46,28 @@ class CliState:
             settings = resolve_settings(*self._options)
             self._project = Project.load(settings.project, warehouse=settings.warehouse)
             self._project.lock_timeout = self._lock_timeout or settings.lock_timeout
+            # The default of every command that runs tasks (materialize, resume, backfill,
+            # tick, scheduler); a run checks the name. --executor still wins.
+            self._project.executor = os.environ.get(EXECUTOR_ENV) or self._project.executor
         return self._project
+
+    def note_new_warehouse(self, *, writes: bool = True) -> None:
+        """Say so in one line (stderr) when the warehouse does not exist yet: usually a command
+        run from an unexpected directory or with a mistyped -w, about to start from scratch."""
+        warehouse = self.project.warehouse
+        if (warehouse / LIVE_CATALOG).exists():
+            return
+        where = warehouse.resolve()
+        text = (
+            f"creating a new warehouse at {where}"
+            if writes
+            else f"no warehouse at {where} yet: nothing has been materialized there"
+        )
+        click.echo(f"note: {text}", err=True)
+
+
+def _lock_timeout(ctx: click.Context, param: click.Parameter, value: float | None):
+    return None if value is None else check_lock_timeout(value)
 
 
 pass_state = click.make_pass_decorator(CliState)
@@ -66,6 +97,22 @@ def partition_range_options(fn):
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")
 
 
+def dump_json(doc: Any) -> str:
+    """The one JSON encoding of CLI output: times as ISO 8601 (``2026-04-10T12:00:00+00:00``),
+    exact integers from DuckDB decimals stay integers."""
+    return json.dumps(doc, indent=2, default=_json_value)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, BaseModel):
+        return value.model_dump()
+    return str(value)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option(
     "-p",
@@ -82,6 +129,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Machine-read
 @click.option(
     "--lock-timeout",
     type=float,
+    callback=_lock_timeout,
     metavar="SECONDS",
     help="How long to wait for another process writing the warehouse (default 60).",
 )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import asdict
 
@@ -19,10 +18,11 @@ from assetflow.automation.backfill import (
     run_backfill,
     start_backfill,
 )
-from assetflow.cli.app import CliState, cli, json_option, pass_state
+from assetflow.cli.app import CliState, cli, dump_json, json_option, pass_state
 from assetflow.cli.progress import Progress
-from assetflow.cli.schedule import now_option, parse_now
+from assetflow.cli.schedule import allow_future_option, now_option, parse_now
 from assetflow.errors import SelectionError
+from assetflow.observe.table import format_table
 
 
 @cli.command(context_settings={"ignore_unknown_options": False})
@@ -45,10 +45,21 @@ from assetflow.errors import SelectionError
     help="Tasks to run in parallel (when the runner supports it).",
 )
 @now_option
+@allow_future_option
 @json_option
 @pass_state
 def backfill(
-    state: CliState, assets, from_key, to_key, force, dry_run, batch, workers, now_text, as_json
+    state: CliState,
+    assets,
+    from_key,
+    to_key,
+    force,
+    dry_run,
+    batch,
+    workers,
+    now_text,
+    allow_future,
+    as_json,
 ) -> None:
     """Materialize ASSETS (all partitioned assets when none) for every partition from --from
     to --to, plus the missing or stale upstream partitions they need.
@@ -60,18 +71,19 @@ def backfill(
     again only redoes what is missing or stale (idempotent).
     """
     project = state.project
-    as_of = parse_now(now_text) if now_text else project.clock()
+    as_of = parse_now(now_text, allow_future=allow_future) if now_text else project.clock()
     materialize_options(project, workers)  # fail before recording anything
     if assets and assets[0] == "resume":
         _resume(state, assets[1:], batch, as_json, as_of, workers)
         return
     if not from_key or not to_key:
         raise SelectionError("asset backfill needs --from KEY and --to KEY (inclusive range)")
+    state.note_new_warehouse(writes=not dry_run)
     spec = BackfillSpec(tuple(assets) or None, from_key, to_key, force)
     targets = requested_keys(project, spec, as_of)
     total, summary = plan_backfill(project, targets, as_of, force=force)
     if as_json and dry_run:
-        click.echo(json.dumps(_plan_json(spec, summary, total), indent=2))
+        click.echo(dump_json(_plan_json(spec, summary, total)))
         return
     if not as_json:
         _print_summary(spec, summary, total)
@@ -137,38 +149,37 @@ def _plan_json(spec: BackfillSpec, summary, total: int) -> dict:
 
 def _print_summary(spec: BackfillSpec, summary, total: int) -> None:
     click.echo(f"backfill {spec.from_key} .. {spec.to_key}" + (" (force)" if spec.force else ""))
-    width = max([len(s.asset) for s in summary] + [5])
-    click.echo(
-        f"  {'asset':<{width}}  {'missing':>7}  {'stale':>6}  {'fresh':>6}  {'will run':>8}  "
-        f"{'skip':>6}  {'+upstream':>9}"
-    )
-    for s in summary:
-        click.echo(
-            f"  {s.asset:<{width}}  {s.missing:>7}  {s.stale:>6}  {s.fresh:>6}  "
-            f"{s.will_run:>8}  {s.requested - s.will_run:>6}  {s.upstream:>9}"
-        )
+    columns = ["asset", "missing", "stale", "failed", "fresh", "will run", "skip", "+upstream"]
+    rows = (
+        (s.asset, s.missing, s.stale, s.failed, s.fresh, s.will_run, s.requested - s.will_run,
+         s.upstream)
+        for s in summary
+    )  # fmt: skip
+    click.echo(format_table(columns, rows, indent=2))
     click.echo(f"plan: {total} partition(s) to run")
 
 
 def _report(outcome, as_json: bool, plan: dict) -> None:
+    retried = sum(1 for r in outcome.runs for t in r.tasks if t.attempts > 1)
     if as_json:
         click.echo(
-            json.dumps(
+            dump_json(
                 {
                     "backfill_id": outcome.backfill_id,
                     "state": outcome.state,
                     "done": outcome.done,
                     "failed": outcome.failed,
+                    "needed_retries": retried,
                     "runs": [r.run_id for r in outcome.runs],
                     "plan": plan,
-                },
-                indent=2,
+                }
             )
         )
     else:
         click.echo(
             f"backfill {outcome.backfill_id} {outcome.state}: {outcome.done} done, "
             f"{outcome.failed} failed in {len(outcome.runs)} run(s)"
+            + (f", {retried} needed retries" if retried else "")
         )
     sys.exit(0 if outcome.state == "succeeded" else 1)
 
@@ -180,16 +191,25 @@ def backfills(state: CliState, as_json: bool) -> None:
     """List recorded backfills, newest first: range, selection, state and progress."""
     rows = list_backfills(state.project)
     if as_json:
-        click.echo(json.dumps(rows, indent=2, default=str))
+        click.echo(dump_json(rows))
         return
     if not rows:
         click.echo("no backfills yet")
         return
-    for r in rows:
-        selection = ",".join(r["selection"]) if r["selection"] else "all"
-        click.echo(
-            f"{r['id']:>4}  {r['state']:<11}  {r['from_key']} .. {r['to_key']}  "
-            f"{selection}  {r['done']}/{r['total']} done  {r['failed']} failed  "
-            f"{len(r['run_ids'])} run(s)  by {r['created_by']} at {r['created_at']:%Y-%m-%d %H:%M}"
-            + ("  force" if r["force"] else "")
+    table = (
+        (
+            r["id"],
+            r["state"],
+            f"{r['from_key']} .. {r['to_key']}",
+            ",".join(r["selection"]) if r["selection"] else "all",
+            f"{r['done']}/{r['total']}",
+            r["failed"],
+            len(r["run_ids"]),
+            r["created_by"],
+            r["created_at"],
+            "force" if r["force"] else "",
         )
+        for r in rows
+    )
+    columns = ["id", "state", "range", "assets", "done", "failed", "runs", "by", "created", ""]
+    click.echo(format_table(columns, table))

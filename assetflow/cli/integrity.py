@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from dataclasses import asdict
 from datetime import timedelta
 
 import click
-import polars as pl
 
-from assetflow.cli.app import CliState, cli, json_option, partition_option, pass_state
+from assetflow.cli.app import CliState, cli, dump_json, json_option, partition_option, pass_state
+from assetflow.observe.table import format_table
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw]?)")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -49,7 +48,7 @@ def verify(state: CliState, repair: bool, as_json: bool) -> None:
     """
     report = state.project.verify(repair=repair, on_wait=_note)
     if as_json:
-        click.echo(json.dumps({"ok": report.ok, **report.model_dump()}, indent=2))
+        click.echo(dump_json({"ok": report.ok, **report.model_dump()}))
     else:
         click.echo(report.render())
     sys.exit(0 if report.ok else 1)
@@ -74,7 +73,7 @@ def vacuum(state: CliState, older_than: str, dry_run: bool, as_json: bool) -> No
         older_than=parse_duration(older_than), dry_run=dry_run, on_wait=_note
     )
     if as_json:
-        click.echo(report.model_dump_json(indent=2))
+        click.echo(dump_json(report.model_dump()))
     else:
         click.echo(report.render())
 
@@ -114,14 +113,15 @@ def rollback(
             "run_id",
         )
         if as_json:
-            click.echo(json.dumps(table.to_dicts(), default=str, indent=2))
+            click.echo(dump_json(table.to_dicts()))
+        elif table.height:
+            click.echo(format_table(table.columns, table.iter_rows()))
         else:
-            with pl.Config(tbl_rows=-1, tbl_hide_dataframe_shape=True, tbl_width_chars=200):
-                click.echo(table)
+            click.echo(f"no versions of {asset} {partition or ''}".rstrip())
         return
     result = project.rollback(asset, partition, to=to, on_wait=_note)
     if as_json:
-        click.echo(json.dumps(asdict(result), indent=2))
+        click.echo(dump_json(asdict(result)))
         return
     was = f"materialization {result.replaced}" if result.replaced else "nothing (missing)"
     click.echo(

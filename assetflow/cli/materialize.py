@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import sys
@@ -15,13 +14,16 @@ import click
 from assetflow.cli.app import (
     CliState,
     cli,
+    dump_json,
     json_option,
     partition_option,
     partition_range_options,
     pass_state,
 )
+from assetflow.errors import SelectionError
 from assetflow.execute.pool import EXECUTORS
 from assetflow.execute.records import RunResult
+from assetflow.observe.plan_report import render_plan
 from assetflow.observe.progress import LiveProgress, PlainProgress
 from assetflow.plan.planner import display_key
 from assetflow.plan.targets import partition_range
@@ -46,8 +48,8 @@ def run_options(fn: Callable) -> Callable:
         "--executor",
         type=click.Choice(EXECUTORS),
         default=None,
-        envvar="ASSETFLOW_EXECUTOR",
-        help="Run tasks in worker processes (default) or threads (I/O-bound assets).",
+        help="Run tasks in worker processes (default) or threads (I/O-bound assets); "
+        "env ASSETFLOW_EXECUTOR sets the default for every command that runs tasks.",
     )(fn)
     fn = click.option(
         "--workers",
@@ -70,6 +72,16 @@ def run_options(fn: Callable) -> Callable:
     is_flag=True,
     help="Run only the named assets; fail if an upstream is missing or stale.",
 )
+@click.option(
+    "--stale-only",
+    is_flag=True,
+    help="Of the selected partitions, rebuild only stale (and failed) ones that have data.",
+)
+@click.option(
+    "--missing-only",
+    is_flag=True,
+    help="Of the selected partitions, build only the ones never materialized.",
+)
 @click.option("--dry-run", is_flag=True, help="Print the plan and stop.")
 @run_options
 @json_option
@@ -82,6 +94,8 @@ def materialize(
     to_key,
     force,
     only,
+    stale_only,
+    missing_only,
     dry_run,
     workers,
     executor,
@@ -92,8 +106,10 @@ def materialize(
     """Materialize ASSETS (all when none given) for a partition, plus the missing or stale
     upstream partitions they need. Fresh partitions are skipped unless --force.
 
-    Without --partition (or --from/--to), every due partition that is missing or stale is
-    materialized. Keys of another grain leave an asset out unless it is named.
+    Without --partition (or --from/--to), every due partition that is missing, stale or
+    failed is materialized; --stale-only / --missing-only narrow that to the partitions with /
+    without committed data. A single key of another grain leaves an asset out unless it is
+    named; a --from/--to range selects coarser assets' partitions that lie inside it.
     Independent tasks run in parallel; a failed task's downstream is skipped, other branches
     go on. Exit code 0 when all tasks succeed, 1 when a task failed (the run can be resumed
     with `asset runs resume RUN_ID`), 2 for a usage error, 130 when cancelled (Ctrl-C).
@@ -101,17 +117,27 @@ def materialize(
     project = state.project
     selection = list(assets) or None
     key_range = partition_range(from_key, to_key)
+    if stale_only and missing_only:
+        raise SelectionError("--stale-only and --missing-only exclude each other; pick one")
+    which = "stale" if stale_only else "missing" if missing_only else None
+    state.note_new_warehouse(writes=not dry_run)
     if dry_run:
         plan = project.plan(
-            selection, partition=partition, partition_range=key_range, force=force, only=only
+            selection,
+            partition=partition,
+            partition_range=key_range,
+            which=which,
+            force=force,
+            only=only,
         )
-        click.echo(json.dumps(plan.to_dict(), indent=2) if as_json else plan.explain())
+        click.echo(dump_json(plan.to_dict()) if as_json else render_plan(plan))
         return
     execute_and_report(
         lambda **kw: project.materialize(
             selection,
             partition=partition,
             partition_range=key_range,
+            which=which,
             force=force,
             only=only,
             **kw,
@@ -162,7 +188,7 @@ def execute_and_report(
             "status": result.status,
             "tasks": [_task_json(t) for t in result.tasks],
         }
-        click.echo(json.dumps(doc, indent=2, default=str))
+        click.echo(dump_json(doc))
     else:
         print_summary(result)
     sys.exit({"succeeded": 0, "cancelled": 130}.get(result.status, 1))

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import json
-from decimal import Decimal
-from typing import Any
-
 import click
-import polars as pl
 
 from assetflow.cli.app import (
     CliState,
     cli,
+    dump_json,
     json_option,
     partition_option,
     partition_range_options,
     pass_state,
 )
+from assetflow.observe.table import format_table
 from assetflow.plan.targets import partition_range
 
 
@@ -35,12 +32,10 @@ def list_assets(state: CliState, as_json: bool) -> None:
         for a in state.project.graph
     ]
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(dump_json(rows))
         return
-    width = max(len(r["asset"]) for r in rows)
-    for r in rows:
-        ups = ", ".join(r["upstreams"]) or "-"
-        click.echo(f"{r['asset']:<{width}}  {r['partitioning']:<32}  <- {ups}")
+    table = ((r["asset"], r["partitioning"], ", ".join(r["upstreams"]) or "-") for r in rows)
+    click.echo(format_table(["asset", "partitioning", "upstreams"], table))
 
 
 @cli.command()
@@ -51,18 +46,20 @@ def list_assets(state: CliState, as_json: bool) -> None:
 @json_option
 @pass_state
 def status(state: CliState, assets, details, partition, from_key, to_key, as_json) -> None:
-    """Show fresh / stale / missing partition counts per asset (over due and committed
-    partitions), and with --details the reason for each partition. --partition or --from/--to
-    narrow it to those partitions."""
+    """Show fresh / stale / failed / missing partition counts per asset (over due and
+    committed partitions), and with --details the reason for each partition. Only the named
+    ASSETS are shown (all when none). --partition or --from/--to narrow it to those partitions
+    (a --from/--to range also selects the weeks / months that lie inside it)."""
     report = state.project.status(
         list(assets) or None,
         partition=partition,
         partition_range=partition_range(from_key, to_key),
     )
     if as_json:
-        click.echo(report.to_model(details=True).model_dump_json(indent=2))
+        click.echo(dump_json(report.to_model(details=True).model_dump()))
     else:
         click.echo(report.render(details=details))
+    state.note_new_warehouse(writes=False)
 
 
 @cli.command()
@@ -82,23 +79,6 @@ def query(state: CliState, sql: str, fmt: str) -> None:
     if fmt == "csv":
         click.echo(df.write_csv(), nl=False)
     elif fmt == "json":
-        click.echo(json.dumps(df.to_dicts(), default=_json_value, indent=2))
+        click.echo(dump_json(df.to_dicts()))
     else:
-        with pl.Config(
-            tbl_rows=-1,
-            tbl_cols=-1,
-            tbl_width_chars=200,
-            fmt_str_lengths=80,
-            tbl_hide_dataframe_shape=True,
-            tbl_hide_column_data_types=True,
-        ):
-            click.echo(df)
-
-
-def _json_value(value: Any) -> Any:
-    """JSON for what DuckDB returns beyond JSON's types: exact integers stay integers."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
+        click.echo(format_table(df.columns, df.iter_rows()))

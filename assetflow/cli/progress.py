@@ -1,4 +1,7 @@
-"""Progress lines for long commands: ``[  12/90]  13%  ETA 0:00:41  succeeded asset key``."""
+"""Progress lines for long commands: ``[  12/90]  13%  ETA 0:00:41  succeeded asset key``.
+
+One line per finished task, and one per retry (``retrying  asset key  attempt 1 failed: ...``).
+"""
 
 from __future__ import annotations
 
@@ -22,6 +25,11 @@ class Progress:
         self._counted = 0
 
     def __call__(self, event: TaskEvent) -> None:
+        if event.kind == "retrying":  # shown, so retried errors are never invisible
+            detail = f"  {event.detail}" if event.detail else ""
+            click.echo(f"{self._prefix()}  retrying        {event.asset} "
+                       f"{display_key(event.partition)}{detail}")  # fmt: skip
+            return
         if event.kind not in _FINISHED:
             return
         self.done += 1

@@ -5,7 +5,6 @@ Reads go to the published snapshot, so they never wait for a running materializa
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import sys
@@ -13,11 +12,12 @@ import time
 
 import click
 
-from assetflow.cli.app import CliState, cli, json_option, pass_state
+from assetflow.cli.app import CliState, cli, dump_json, json_option, pass_state
 from assetflow.cli.materialize import execute_and_report, run_options
 from assetflow.commit.catalog import open_reader
 from assetflow.execute.resume import find_run
 from assetflow.observe.runs import attempt_outcomes, list_runs, run_info, run_logs, run_tasks
+from assetflow.observe.table import Column, format_table
 from assetflow.plan.planner import display_key
 
 FOLLOW_POLL_SECONDS = 0.5
@@ -41,20 +41,22 @@ def runs(ctx: click.Context, limit: int, as_json: bool) -> None:
     with open_reader(state.project.warehouse, timeout=state.project.lock_timeout) as reader:
         found = list_runs(reader, limit)
     if as_json:
-        click.echo(json.dumps([r.model_dump(mode="json") for r in found], indent=2))
+        click.echo(dump_json([r.model_dump() for r in found]))
         return
     if not found:
         click.echo("no runs yet")
         return
+    rows = []
     for r in found:
         counts = ", ".join(f"{n} {s}" for s, n in sorted(r.tasks.items())) or "no tasks"
-        took = ""
+        if r.retried:
+            counts += f", {r.retried} needed retries"
+        took = None
         if r.finished_at is not None:
-            took = f" {(r.finished_at - r.started_at).total_seconds():.1f}s"
-        click.echo(
-            f"{r.run_id}  {r.status:<11} {r.started_at:%Y-%m-%d %H:%M:%S}{took}  {counts}"
-            f"  [{r.command or ''}]"
-        )
+            took = f"{(r.finished_at - r.started_at).total_seconds():.1f}s"
+        rows.append((r.run_id, r.status, r.started_at, took, counts, r.command or ""))
+    columns = ["run", "status", "started", Column("took", ">"), "tasks", "command"]
+    click.echo(format_table(columns, rows))
 
 
 @runs.command("show")
@@ -69,17 +71,27 @@ def show(state: CliState, run_id: str, as_json: bool) -> None:
         tasks = run_tasks(reader, run_id)
     if as_json:
         doc = {
-            "run": info.model_dump(mode="json") if info else None,
+            "run": info.model_dump() if info else None,
             "tasks": tasks.to_dicts(),
         }
-        click.echo(json.dumps(doc, indent=2, default=str))
+        click.echo(dump_json(doc))
         return
     if info is not None:
-        click.echo(f"run {info.run_id} {info.status}  [{info.command or ''}]")
-    for asset, partition, status, attempts, _, _, error in tasks.iter_rows():
-        tries = f"  {attempts} attempts" if attempts and attempts > 1 else ""
-        why = f"  {error}" if error and status != "succeeded" else ""
-        click.echo(f"  {status:<15} {asset} {display_key(partition)}{tries}{why}")
+        retried = f", {info.retried} needed retries" if info.retried else ""
+        click.echo(f"run {info.run_id} {info.status}{retried}  [{info.command or ''}]")
+    rows = (
+        (
+            status,
+            asset,
+            display_key(partition),
+            attempts,
+            started,
+            error if error and status != "succeeded" else "",
+        )
+        for asset, partition, status, attempts, started, _, error in tasks.iter_rows()
+    )
+    columns = ["state", "asset", "partition", "attempts", "started", "last error"]
+    click.echo(format_table(columns, rows, indent=2))
 
 
 @runs.command("resume")

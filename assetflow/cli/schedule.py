@@ -13,12 +13,15 @@ import click
 
 from assetflow.automation.sources import observe_sources
 from assetflow.automation.tick import TickReport, tick
-from assetflow.cli.app import CliState, cli, json_option, pass_state
+from assetflow.cli.app import CliState, cli, dump_json, json_option, pass_state
 from assetflow.cli.progress import Progress
 from assetflow.commit.automation import last_ticks
 from assetflow.commit.catalog import open_reader
 from assetflow.errors import AssetflowError, ConfigError
+from assetflow.observe.plan_report import render_plan
 from assetflow.plan.planner import display_key
+from assetflow.plan.staleness import compute_status
+from assetflow.plan.ticks import pending
 
 now_option = click.option(
     "--now",
@@ -28,30 +31,54 @@ now_option = click.option(
 )
 
 
-def parse_now(text: str | None) -> datetime:
+allow_future_option = click.option(
+    "--allow-future",
+    is_flag=True,
+    help="Accept a --now later than this machine's clock (builds windows that are still open).",
+)
+
+
+def parse_now(text: str | None, *, allow_future: bool = True) -> datetime:
+    """``--now`` as a UTC instant (the machine's clock when not given).
+
+    A command that writes (tick, backfill, observe) passes ``allow_future=False``: acting in the
+    future would record a tick for a cron time that has not come (so the real one is skipped)
+    and build windows that are still open.
+    """
+    clock = datetime.now(UTC)
     if text is None:
-        return datetime.now(UTC)
+        return clock
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise ConfigError(
             f"--now {text!r} is not an ISO date-time, e.g. 2026-04-08T03:00"
         ) from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if value > clock and not allow_future:
+        raise ConfigError(
+            f"--now {text} is later than this machine's clock ({clock:%Y-%m-%dT%H:%M}Z); "
+            "pass --allow-future to act as if it were then"
+        )
+    return value
 
 
 @cli.command()
 @click.argument("sources", nargs=-1)
 @now_option
+@allow_future_option
 @json_option
 @pass_state
-def observe(state: CliState, sources, now_text, as_json) -> None:
+def observe(state: CliState, sources, now_text, allow_future, as_json) -> None:
     """Run the observe functions of SOURCES (all sources when none), record what changed,
     and print it. Changed sources make their committed partitions (and downstream) stale."""
-    report = observe_sources(state.project, parse_now(now_text), selection=list(sources) or None)
+    now = parse_now(now_text, allow_future=allow_future)
+    if any(a.is_source for a in state.project.graph):
+        state.note_new_warehouse()
+    report = observe_sources(state.project, now, selection=list(sources) or None)
     if as_json:
         click.echo(
-            json.dumps(
+            dump_json(
                 {
                     "observed": len(report.versions),
                     "changes": [
@@ -65,8 +92,7 @@ def observe(state: CliState, sources, now_text, as_json) -> None:
                         for c in report.changes
                     ],
                     "errors": list(report.errors),
-                },
-                indent=2,
+                }
             )
         )
     else:
@@ -82,21 +108,32 @@ def observe(state: CliState, sources, now_text, as_json) -> None:
 
 @cli.command("tick")
 @now_option
+@allow_future_option
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Say what the tick would run (schedules, catch-up, skipped, held back); run nothing.",
+)
 @json_option
 @pass_state
-def tick_command(state: CliState, now_text, as_json) -> None:
+def tick_command(state: CliState, now_text, allow_future, dry_run, as_json) -> None:
     """Observe sources, then materialize what schedules (cron times passed since the last tick)
-    and eager automations ask for. Idempotent and safe to run from cron every minute: a tick
-    that finds another one running waits for it, then reports its work as already done.
-    Exit code 1 if a task failed."""
+    and eager automations ask for, as one run. Idempotent and safe to run from cron every
+    minute: a tick that finds another one running waits for it, then reports its work as
+    already done. A catch-up covers at most a schedule's max_catchup ticks (default 31); older
+    partitions are reported as skipped. Exit code 1 if a task failed."""
+    now = parse_now(now_text, allow_future=allow_future)
+    if not dry_run:
+        state.note_new_warehouse()
     report = tick(
         state.project,
-        parse_now(now_text),
+        now,
+        dry_run=dry_run,
         on_event=None if as_json else Progress(),
         on_wait=lambda msg: click.echo(f"note: {msg}", err=True),
     )
     if as_json:
-        click.echo(json.dumps(report.to_dict(), indent=2))
+        click.echo(dump_json(report.to_dict()))
     else:
         _print_tick(report)
     sys.exit(0 if report.ok else 1)
@@ -119,11 +156,17 @@ def _print_tick(report: TickReport) -> None:
             )
         else:
             click.echo(f"schedule {s.name}: nothing due yet")
+        if s.skipped:
+            click.echo(_skipped_line(s.name, s.max_catchup, s.skipped), err=True)
     for asset, keys in report.held.items():
         click.echo(
             f"waiting for sources: {asset} {', '.join(keys[:5])}"
             + (" ..." if len(keys) > 5 else "")
         )
+    if report.dry_run:
+        click.echo("dry run: sources not observed, nothing run or recorded")
+        click.echo(render_plan(report.plan) if report.plan else "tick: nothing to materialize")
+        return
     if not report.runs:
         click.echo(
             "tick: nothing to materialize"
@@ -131,6 +174,16 @@ def _print_tick(report: TickReport) -> None:
         )
     for r in report.runs:
         click.echo(r.summary())
+
+
+def _skipped_line(name: str, max_catchup: int | None, skipped: dict[str, list[str]]) -> str:
+    keys = sorted(k for ks in skipped.values() for k in ks)
+    count = sum(len(ks) for ks in skipped.values())
+    return (
+        f"warning: schedule {name}: skipped {count} missing or stale partition(s) older than "
+        f"max_catchup={max_catchup} ticks ({keys[0]} .. {keys[-1]}); fill them with "
+        f"`asset backfill --from {keys[0]} --to {keys[-1]}`"
+    )
 
 
 @cli.command()
@@ -143,17 +196,26 @@ def schedules(state: CliState, now_text, as_json) -> None:
     now = parse_now(now_text)
     with open_reader(project.warehouse, timeout=project.lock_timeout) as reader:
         last = {r["schedule"]: r for r in last_ticks(reader).to_dicts()}
+        catalog_state = reader.state()
+    statuses = compute_status(project.graph, catalog_state, now)
     rows = []
     for s in project.schedules:
         t = last.get(s.name)
+        latest = s.latest_at_or_before(now)
+        unticked = latest is not None and (t is None or latest > t["tick_time"])
+        waiting, beyond = pending(s, project.graph, statuses, now)
         rows.append(
             {
                 "schedule": s.name,
                 "cron": s.cron,
                 "timezone": s.timezone,
                 "catchup": s.catchup,
+                "max_catchup": s.max_catchup,
                 "assets": list(s.assets),
                 "next_tick": s.next_after(now).isoformat(),
+                "due_tick": latest.isoformat() if unticked and latest else None,
+                "pending_partitions": sum(len(k) for k in waiting.values()),
+                "beyond_max_catchup": sum(len(k) for k in beyond.values()),
                 "last_tick": t["tick_time"].isoformat() if t else None,
                 "last_ticked_at": t["ticked_at"].isoformat() if t else None,
                 "last_status": t["status"] if t else None,
@@ -163,7 +225,7 @@ def schedules(state: CliState, now_text, as_json) -> None:
         )
     eager = [a.name for a in project.graph if a.automation == "eager"]
     if as_json:
-        click.echo(json.dumps({"schedules": rows, "eager": eager}, indent=2))
+        click.echo(dump_json({"schedules": rows, "eager": eager}))
         return
     if not rows and not eager:
         click.echo("no schedules; add schedule='0 2 * * *' to an asset or af.Schedule(...)")
@@ -181,8 +243,21 @@ def schedules(state: CliState, now_text, as_json) -> None:
             f"{'' if r['catchup'] else ' no-catchup'}  -> {', '.join(r['assets'])}\n"
             f"    next {r['next_tick']}  {last_text}"
         )
+        if r["due_tick"] or r["pending_partitions"] or r["beyond_max_catchup"]:
+            click.echo("    " + _pending_text(r))
     if eager:
         click.echo(f"eager (every tick): {', '.join(eager)}")
+
+
+def _pending_text(r: dict) -> str:
+    due = f"due now: cron time {r['due_tick']} not ticked yet; " if r["due_tick"] else ""
+    text = f"{due}{r['pending_partitions']} partition(s) pending (missing, stale or failed)"
+    if r["beyond_max_catchup"]:
+        text += (
+            f"; {r['beyond_max_catchup']} older than max_catchup={r['max_catchup']} ticks are "
+            "skipped (asset backfill fills them)"
+        )
+    return text
 
 
 @cli.command()

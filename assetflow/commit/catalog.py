@@ -17,18 +17,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from assetflow.commit.automation import (
-    AUTOMATION_DDL,
-    OBSERVATION_SCHEMA,
-    latest_observations,
-)
+from assetflow.commit.automation import AUTOMATION_DDL
 from assetflow.commit.connect import connect, open_failure, open_snapshot
 from assetflow.commit.faults import fault_config, fault_point
 from assetflow.commit.files import StagedFile, discard_staged
@@ -36,6 +32,12 @@ from assetflow.commit.publish import publish_snapshot, refresh_views
 from assetflow.commit.runstate import RunStateMixin, RunStateWriter, insert_rows
 from assetflow.commit.schema import DDL, RUN_STATE_DDL
 from assetflow.commit.schema_check import SchemaIndex, check_schema
+from assetflow.commit.state import (  # noqa: F401  (CatalogState and its schemas live here too)
+    CURRENT_SCHEMA,
+    INPUTS_SCHEMA,
+    CatalogState,
+    read_state,
+)
 from assetflow.commit.storage import (
     check_schema_version,
     create_config,
@@ -54,40 +56,6 @@ PUBLISHED_DAMAGED_HINT = (
     "it is a copy of the live catalog: `asset verify --repair` (or any `asset materialize`) "
     "publishes it again"
 )
-
-CURRENT_SCHEMA = {
-    "asset": pl.String,
-    "partition": pl.String,
-    "materialization_id": pl.Int64,
-    "data_version": pl.String,
-    "code_version": pl.String,
-    "file_path": pl.String,
-    "row_count": pl.Int64,
-    "finished_at": pl.Datetime("us", "UTC"),
-}
-INPUTS_SCHEMA = {
-    "asset": pl.String,
-    "partition": pl.String,
-    "upstream": pl.String,
-    "up_partition": pl.String,
-    "recorded_version": pl.String,
-}
-
-
-@dataclass(frozen=True)
-class CatalogState:
-    """What the planner needs, as columnar frames: current partitions and what they read."""
-
-    current: pl.DataFrame
-    inputs: pl.DataFrame
-    observations: pl.DataFrame = field(
-        default_factory=lambda: pl.DataFrame(schema=OBSERVATION_SCHEMA)
-    )
-    """Latest observed version per (source, partition); see ``commit/automation.py``."""
-
-    @classmethod
-    def empty(cls) -> CatalogState:
-        return cls(pl.DataFrame(schema=CURRENT_SCHEMA), pl.DataFrame(schema=INPUTS_SCHEMA))
 
 
 @dataclass(frozen=True)
@@ -139,23 +107,8 @@ class CatalogReader:
         return df.cast(schema) if df.height else pl.DataFrame(schema=schema)
 
     def state(self) -> CatalogState:
-        """Current partitions and their recorded inputs, for the planner."""
-        current = self._frame(
-            """select c.asset, c.partition, m.id as materialization_id, m.data_version,
-                      m.code_version, m.file_path, m.row_count, m.finished_at
-               from assetflow.current c join assetflow.materializations m
-                 on m.id = c.materialization_id
-               order by c.asset, c.partition""",
-            schema=CURRENT_SCHEMA,
-        )
-        inputs = self._frame(
-            """select c.asset, c.partition, i.upstream, i.partition as up_partition,
-                      i.data_version as recorded_version
-               from assetflow.current c join assetflow.inputs i
-                 on i.materialization_id = c.materialization_id""",
-            schema=INPUTS_SCHEMA,
-        )
-        return CatalogState(current=current, inputs=inputs, observations=latest_observations(self))
+        """What the planner reads: see :mod:`assetflow.commit.state`."""
+        return read_state(self)
 
     def current_files(self, asset: str, partitions: Iterable[str] | None = None) -> list[Path]:
         """Absolute paths of the committed files of ``asset`` (optionally some partitions)."""

@@ -15,7 +15,7 @@ from datetime import datetime
 
 import polars as pl
 
-from assetflow.commit.catalog import Catalog
+from assetflow.commit.catalog import Catalog, CatalogReader
 from assetflow.commit.files import StagedFile
 from assetflow.commit.verify import check_file
 from assetflow.errors import PartitionKeyError, StorageError
@@ -37,11 +37,12 @@ class RollbackResult:
     row_count: int
 
 
-def versions(catalog: Catalog, asset: str, partition: str) -> pl.DataFrame:
-    """Every materialization of one partition, newest first, with ``current`` and ``retained``."""
+def versions(catalog: CatalogReader, asset: str, partition: str) -> pl.DataFrame:
+    """Every materialization of one partition, newest first, with ``current`` and ``retained``
+    (its file is still there with the checksum recorded at commit)."""
     history = catalog.history(asset, partition)
     if history.height == 0:
-        return history
+        return history.with_columns(current=pl.lit(False), retained=pl.lit(False))
     current = catalog.current_id(asset, partition)
     retained = [check_file(catalog.root, p, c) is None for p, c in _paths(history)]
     return history.with_columns(

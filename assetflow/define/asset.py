@@ -7,17 +7,16 @@ notebooks). Nothing here does I/O.
 
 from __future__ import annotations
 
-import hashlib
 import inspect
-import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, overload
 
+from assetflow.define.code_version import derived_versions
 from assetflow.define.mapping import PartitionMapping
 from assetflow.define.partitions import PartitionsDefinition
 from assetflow.define.policy import TaskPolicy
-from assetflow.define.schedule import Schedule
+from assetflow.define.schedule import DEFAULT_MAX_CATCHUP, Schedule
 from assetflow.errors import DefinitionError
 
 InputKind = Literal["polars", "lazy", "arrow", "duckdb"]
@@ -70,6 +69,15 @@ class AssetDef:
     """Called in the coordinator with the TaskResult of a partition that finally failed."""
     on_success: Callable[[Any], None] | None = None
     """Called in the coordinator with the TaskResult of a partition that was committed."""
+    legacy_code_version: str | None = None
+    """The source-text hash older assetflow versions derived from the same source; partitions
+    recorded with it count as built by the current code (see ``define/code_version.py``)."""
+
+    @property
+    def code_versions(self) -> tuple[str, ...]:
+        """Recorded code versions that count as the current code."""
+        legacy = self.legacy_code_version
+        return (self.code_version,) if legacy is None else (self.code_version, legacy)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.fn(*args, **kwargs)
@@ -99,6 +107,7 @@ def asset(
     timezone: str | None = None,
     catchup: bool = True,
     start: str | None = None,
+    max_catchup: int | None = DEFAULT_MAX_CATCHUP,
     automation: Automation | None = None,
     schema: SchemaPolicy = "strict",
     retries: int | None = None,
@@ -126,6 +135,7 @@ def asset(
     timezone: str | None = None,
     catchup: bool = True,
     start: str | None = None,
+    max_catchup: int | None = DEFAULT_MAX_CATCHUP,
     automation: Automation | None = None,
     schema: SchemaPolicy = "strict",
     retries: int | None = None,
@@ -144,7 +154,8 @@ def asset(
         name: table name; defaults to the function name.
         partitions: a partitions definition, or None for a single unpartitioned table.
         deps: upstream assets to wait for whose data is not passed in.
-        code_version: bump it to mark every partition stale; derived from the source if omitted.
+        code_version: bump it to mark every partition stale. If omitted, derived from the
+            function's syntax tree: editing docstrings, comments or formatting keeps it.
         mappings: per-upstream partition mapping where the default is not right.
         schedule: cron expression (``"0 2 * * *"``, ``"@daily"``): ``asset tick`` materializes
             the partitions that became due at each cron time (see docs/scheduling.md).
@@ -152,6 +163,8 @@ def asset(
         catchup: with a schedule, also materialize every earlier due partition that is missing
             or stale (True), or only the ones that became due at the latest cron time (False).
         start: first day the schedule materializes (default: the first partition).
+        max_catchup: with catch-up, at most the partitions of the latest this-many cron ticks
+            run per tick (default 31); older ones are reported as skipped. None: no limit.
         automation: ``"eager"`` materializes every due missing or stale partition at each tick.
         schema: ``"strict"`` (default): every partition built by the same code version must have
             the same columns and types; ``"evolve"``: later partitions may add columns.
@@ -180,6 +193,7 @@ def asset(
                 'use "strict" or "evolve"'
             )
         declared = code_version is not None
+        derived, legacy = (str(code_version), None) if declared else derived_versions(f)
         try:
             policy = TaskPolicy(
                 retries=retries,
@@ -206,11 +220,14 @@ def asset(
             deps=tuple(deps),
             input_kinds=kinds,
             context_param=context_param,
-            code_version=str(code_version) if declared else _source_version(f),
+            code_version=derived,
             code_version_declared=declared,
+            legacy_code_version=legacy,
             mappings=dict(mappings or {}),
             description=inspect.getdoc(f),
-            schedule=_schedule(name or f.__name__, partitions, schedule, timezone, catchup, start),
+            schedule=_schedule(
+                name or f.__name__, partitions, schedule, timezone, catchup, start, max_catchup
+            ),
             automation=_automation(name or f.__name__, automation),
             schema=schema,
             policy=policy,
@@ -228,6 +245,7 @@ def _schedule(
     timezone: str | None,
     catchup: bool,
     start: str | None,
+    max_catchup: int | None,
 ) -> Schedule | None:
     if cron is None:
         if timezone is not None or start is not None:
@@ -236,7 +254,9 @@ def _schedule(
             )
         return None
     zone = timezone or getattr(partitions, "timezone", None) or "UTC"
-    return Schedule(name, cron, (name,), timezone=zone, catchup=catchup, start=start)
+    return Schedule(
+        name, cron, (name,), timezone=zone, catchup=catchup, start=start, max_catchup=max_catchup
+    )
 
 
 def _automation(name: str, automation: str | None) -> Automation | None:
@@ -273,12 +293,3 @@ def _annotation_name(annotation: Any) -> str:
         return ""
     text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
     return str(text).rsplit(".", 1)[-1]
-
-
-def _source_version(f: Callable[..., Any]) -> str:
-    """A short hash of the function's source, so editing the code marks its partitions stale."""
-    try:
-        payload = textwrap.dedent(inspect.getsource(f)).encode()
-    except (OSError, TypeError):
-        payload = f.__code__.co_code + repr(f.__code__.co_consts).encode()
-    return "src:" + hashlib.blake2b(payload, digest_size=6).hexdigest()

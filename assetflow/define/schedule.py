@@ -30,6 +30,8 @@ ALIASES = {
     "@hourly": "0 * * * *",
 }
 _EPOCH = datetime(1970, 1, 1)
+DEFAULT_MAX_CATCHUP = 31
+"""Cron ticks a catch-up covers by default: a month of a daily schedule."""
 
 
 def cron_expression(cron: str) -> str:
@@ -70,6 +72,9 @@ class Schedule:
             or stale; when False only the partitions that became due at the latest cron time.
         start: no partitions before this day are materialized by the schedule (default: the
             assets' own first partition).
+        max_catchup: with catch-up, a tick runs at most the partitions that became due in the
+            latest ``max_catchup`` cron ticks (default 31) and reports the older ones it
+            skipped (fill them with ``asset backfill``); None for no limit.
     """
 
     name: str
@@ -78,6 +83,7 @@ class Schedule:
     timezone: str = "UTC"
     catchup: bool = True
     start: date | None = None
+    max_catchup: int | None = DEFAULT_MAX_CATCHUP
 
     def __init__(
         self,
@@ -88,6 +94,7 @@ class Schedule:
         timezone: str = "UTC",
         catchup: bool = True,
         start: date | str | None = None,
+        max_catchup: int | None = DEFAULT_MAX_CATCHUP,
     ) -> None:
         chosen = (assets,) if isinstance(assets, str) else tuple(assets)
         if not chosen:
@@ -98,6 +105,7 @@ class Schedule:
         object.__setattr__(self, "timezone", check_timezone(timezone))
         object.__setattr__(self, "catchup", bool(catchup))
         object.__setattr__(self, "start", _as_date(start, name))
+        object.__setattr__(self, "max_catchup", _check_max_catchup(max_catchup, name))
         cron_expression(cron)
 
     @property
@@ -133,11 +141,28 @@ class Schedule:
         """The cron instant before ``instant`` (itself a cron instant)."""
         return self.latest_at_or_before(instant - timedelta(seconds=1))
 
+    def ticks_back(self, instant: datetime, n: int) -> datetime | None:
+        """The cron instant ``n`` ticks before ``instant`` (a cron instant), None if none."""
+        found: datetime | None = instant
+        for _ in range(n):
+            if found is None:
+                return None
+            found = self.previous_before(found)
+        return found
+
 
 def _to_utc(wall: datetime, tz: ZoneInfo) -> datetime:
     """A local wall time as a UTC instant; fold=0 takes the first of a repeated hour and maps a
     skipped wall time onto the instant the clocks jumped to."""
     return wall.replace(tzinfo=tz, fold=0).astimezone(UTC)
+
+
+def _check_max_catchup(value: int | None, name: str) -> int | None:
+    if value is None or (isinstance(value, int) and not isinstance(value, bool) and value > 0):
+        return value
+    raise DefinitionError(
+        f"schedule {name!r}: max_catchup={value!r} must be a positive number of ticks or None"
+    )
 
 
 def _as_date(value: date | str | None, name: str) -> date | None:

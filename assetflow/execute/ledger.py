@@ -9,7 +9,7 @@ key lists), not once per task.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from assetflow.commit.catalog import CatalogState, InputRead
 from assetflow.commit.files import StagedFile
@@ -56,9 +56,12 @@ class Ledger:
         self._code[key] = code_version
         self._recorded[key] = {(i.upstream, i.partition, i.data_version) for i in inputs}
 
-    def unchanged(self, key: Key, code_version: str, inputs: Sequence[InputRead]) -> bool:
-        """Early cutoff: committed, same code, and exactly the same upstream versions as before."""
-        if key not in self._current or self._code.get(key) != code_version:
+    def unchanged(
+        self, key: Key, code_versions: Collection[str], inputs: Sequence[InputRead]
+    ) -> bool:
+        """Early cutoff: committed by one of ``code_versions`` (the current code), with exactly
+        the same upstream versions as before."""
+        if key not in self._current or self._code.get(key) not in code_versions:
             return False
         return self._recorded.get(key, set()) == {
             (i.upstream, i.partition, i.data_version) for i in inputs

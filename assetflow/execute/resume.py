@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from assetflow.commit.catalog import CatalogReader, CatalogState
 from assetflow.define.graph import AssetGraph
 from assetflow.errors import SelectionError, StorageError
-from assetflow.plan.planner import Plan, Step, build_plan
+from assetflow.plan.planner import Plan, Step, Which, build_plan
 
 
 class RunRequest(BaseModel):
@@ -25,11 +25,33 @@ class RunRequest(BaseModel):
     selection: list[str] | None = None
     partitions: list[str] | None = None
     partition_range: tuple[str, str] | None = None
+    keys_by_asset: dict[str, list[str]] | None = None
+    """Explicit keys per asset (a tick's targets), instead of selection and partitions."""
+    which: Which | None = None
+    """``stale`` / ``missing``: only requested partitions with / without committed data."""
     force: bool = False
     only: bool = False
     as_of: datetime
     resume_of: str | None = None
     """The original run when this run is a resume (the root of the chain)."""
+
+
+def plan_request(
+    graph: AssetGraph, state: CatalogState, request: RunRequest, *, force: bool | None = None
+) -> Plan:
+    """The plan of ``request`` (``force`` overrides the request's)."""
+    return build_plan(
+        graph,
+        state,
+        request.as_of,
+        selection=request.selection,
+        partitions=request.partitions,
+        partition_range=request.partition_range,
+        keys_by_asset=request.keys_by_asset,
+        which=request.which,
+        force=request.force if force is None else force,
+        only=request.only,
+    )
 
 
 def find_run(reader: CatalogReader, run_id: str) -> str:
@@ -76,16 +98,7 @@ def resume_plan(
     root: str,
 ) -> Plan:
     """The plan that finishes run ``root``'s request."""
-    plan = build_plan(
-        graph,
-        state,
-        request.as_of,
-        selection=request.selection,
-        partitions=request.partitions,
-        partition_range=request.partition_range,
-        force=False,
-        only=request.only,
-    )
+    plan = plan_request(graph, state, request, force=False)
     if not request.force:
         return plan
     remaining = _unfinished(reader, root)

@@ -226,7 +226,7 @@ class Runner:
                 detail = f"upstream {missing.upstream} {display_key(missing.partition)} is missing"
                 work.extend(self._finish(task, "upstream_failed", detail))
                 continue
-            code = self.graph[asset].code_version
+            code = self.graph[asset].code_versions
             if not self._force and self.ledger.unchanged(task.key, code, reads):
                 detail = "upstream rebuilt with identical data"
                 work.extend(self._finish(task, "skipped", detail))

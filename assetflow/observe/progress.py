@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from assetflow.execute.records import TaskEvent
+from assetflow.observe.plan_report import render_plan
 from assetflow.plan.planner import Plan, display_key
 
 FINAL = ("succeeded", "skipped", "failed", "upstream_failed", "cancelled")
@@ -51,7 +52,7 @@ class PlainProgress:
         self._echo = echo
 
     def plan(self, plan: Plan) -> None:
-        self._echo(plan.explain(), False)
+        self._echo(render_plan(plan), False)
 
     def event(self, event: TaskEvent) -> None:
         err = event.kind in ("failed", "upstream_failed", "notice")
@@ -85,11 +86,8 @@ class LiveProgress:
         self._live_started = False
 
     def plan(self, plan: Plan) -> None:
-        lines = plan.explain().splitlines()
-        shown = lines[: self.MAX_PLAN_LINES + 1]
-        if len(lines) > len(shown):
-            shown.append(f"  ... {len(lines) - len(shown)} more (asset materialize --dry-run)")
-        self._console.print("\n".join(shown), highlight=False, markup=False)
+        text = render_plan(plan, self.MAX_PLAN_LINES)
+        self._console.print(text, highlight=False, markup=False)
         self._total = len(plan.to_run)
         self._counts["queued"] = self._total
         self._started = self._clock()

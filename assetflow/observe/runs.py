@@ -39,6 +39,8 @@ class RunModel(BaseModel):
     pid: int | None
     tasks: dict[str, int]
     """Number of tasks per state."""
+    retried: int = 0
+    """Tasks that needed more than one attempt."""
 
 
 def _has_run_tables(reader: CatalogReader) -> bool:
@@ -59,17 +61,21 @@ def list_runs(reader: CatalogReader, limit: int = 20) -> list[RunModel]:
         [limit],
     )
     counts = reader.sql(
-        """select run_id, status, count(*) as n from assetflow.task_states
+        """select run_id, status, count(*) as n, count(*) filter (where attempts > 1) as retried
+           from assetflow.task_states
            where run_id in (select run_id from assetflow.runs
                             order by started_at desc, run_id desc limit ?)
            group by run_id, status""",
         [limit],
     )
     by_run: dict[str, dict[str, int]] = {}
-    for run_id, status, n in counts.iter_rows():
+    retried: dict[str, int] = {}
+    for run_id, status, n, again in counts.iter_rows():
         by_run.setdefault(run_id, {})[status] = n
+        retried[run_id] = retried.get(run_id, 0) + again
     return [
-        RunModel(**row, tasks=by_run.get(row["run_id"], {})) for row in runs.iter_rows(named=True)
+        RunModel(**row, tasks=by_run.get(row["run_id"], {}), retried=retried.get(row["run_id"], 0))
+        for row in runs.iter_rows(named=True)
     ]
 
 
@@ -85,10 +91,15 @@ def run_info(reader: CatalogReader, run_id: str) -> RunModel | None:
     if not rows.height:
         return None
     counts = reader.sql(
-        "select status, count(*) as n from assetflow.task_states where run_id = ? group by status",
+        """select status, count(*) as n, count(*) filter (where attempts > 1) as retried
+           from assetflow.task_states where run_id = ? group by status""",
         [run_id],
     )
-    return RunModel(**rows.row(0, named=True), tasks=dict(counts.iter_rows()))
+    return RunModel(
+        **rows.row(0, named=True),
+        tasks={status: n for status, n, _ in counts.iter_rows()},
+        retried=int(counts["retried"].sum()),
+    )
 
 
 def run_tasks(reader: CatalogReader, run_id: str) -> pl.DataFrame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -9,9 +10,10 @@ import polars as pl
 from pydantic import BaseModel
 
 from assetflow.define.graph import AssetGraph
+from assetflow.observe.table import Column, format_table
 from assetflow.plan.planner import display_key
 
-STATUSES = ("fresh", "stale", "missing")
+STATUSES = ("fresh", "stale", "failed", "missing")
 
 
 class PartitionStatusModel(BaseModel):
@@ -25,6 +27,7 @@ class AssetStatusModel(BaseModel):
     partitioning: str
     fresh: int
     stale: int
+    failed: int
     missing: int
     partitions: list[PartitionStatusModel] | None = None
 
@@ -32,20 +35,34 @@ class AssetStatusModel(BaseModel):
 class StatusReportModel(BaseModel):
     as_of: datetime
     assets: list[AssetStatusModel]
+    not_shown: int = 0
+    """Assets of the project left out by the selection (names, partitions)."""
 
 
 class StatusReport:
     """Per-partition statuses with reasons; behaves like its polars DataFrame (``.frame``).
 
     Columns: ``asset``, ``partition``, ``status``, ``reason``, ``data_version``, ``code_version``.
+    Statuses: ``fresh``, ``stale``, ``failed`` (the latest attempt failed; the reason names the
+    run, the time and the error) and ``missing``.
     """
 
-    def __init__(self, frame: pl.DataFrame, graph: AssetGraph, as_of: datetime) -> None:
+    def __init__(
+        self,
+        frame: pl.DataFrame,
+        graph: AssetGraph,
+        as_of: datetime,
+        shown: Sequence[str] | None = None,
+    ) -> None:
         self.frame = frame
         self.as_of = as_of
+        names = list(graph.order) if shown is None else [n for n in graph.order if n in shown]
         self._partitioning = {
-            a.name: a.partitions.describe() if a.partitions else "unpartitioned" for a in graph
+            n: graph[n].partitions.describe() if graph[n].partitions else "unpartitioned"
+            for n in names
         }
+        self.not_shown = len(graph.order) - len(names)
+        """How many of the project's assets the selection left out."""
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.frame, name)
@@ -60,14 +77,15 @@ class StatusReport:
         return self.summary()._repr_html_()
 
     def summary(self) -> pl.DataFrame:
-        """One row per asset: partitioning and counts of fresh / stale / missing partitions."""
+        """One row per shown asset: partitioning and counts of partitions per status."""
         counts = self.frame.group_by("asset").agg(
             [(pl.col("status") == s).sum().cast(pl.Int64).alias(s) for s in STATUSES]
         )
         assets = pl.DataFrame(
-            {"asset": list(self._partitioning), "partitioning": list(self._partitioning.values())}
+            {"asset": list(self._partitioning), "partitioning": list(self._partitioning.values())},
+            schema={"asset": pl.String, "partitioning": pl.String},
         )
-        return assets.join(counts, on="asset", how="left").fill_null(0)
+        return assets.join(counts, on="asset", how="left", maintain_order="left").fill_null(0)
 
     def status_of(self, asset: str, partition: str) -> str | None:
         """The status of one partition, or None if it is neither due nor committed."""
@@ -75,7 +93,7 @@ class StatusReport:
         return row["status"][0] if row.height else None
 
     def to_model(self, details: bool = True) -> StatusReportModel:
-        by_asset = {a: [] for a in self._partitioning}
+        by_asset: dict[str, list[PartitionStatusModel]] = {a: [] for a in self._partitioning}
         if details:
             for a, p, s, r in self.frame.select(
                 "asset", "partition", "status", "reason"
@@ -87,22 +105,26 @@ class StatusReport:
                 AssetStatusModel(**row, partitions=by_asset[row["asset"]] if details else None)
                 for row in self.summary().iter_rows(named=True)
             ],
+            not_shown=self.not_shown,
         )
 
     def render(self, details: bool = False) -> str:
-        """Text for a terminal: a summary table, then (with details) every non-fresh partition."""
+        """Text for a terminal: a summary table, then (with details) every partition."""
         summary = self.summary()
-        width = max([5, *(len(a) for a in summary["asset"])])
-        lines = [f"{'asset':<{width}}  {'fresh':>6} {'stale':>6} {'missing':>7}  partitioning"]
-        for row in summary.iter_rows(named=True):
-            lines.append(
-                f"{row['asset']:<{width}}  {row['fresh']:>6} {row['stale']:>6} "
-                f"{row['missing']:>7}  {row['partitioning']}"
-            )
+        columns = ["asset", *(Column(s, ">") for s in STATUSES), "partitioning"]
+        rows = summary.select("asset", *STATUSES, "partitioning").iter_rows()
+        parts = [format_table(columns, rows)]
         if details:
-            lines.append("")
-            for a, p, s, r in self.frame.select(
-                "asset", "partition", "status", "reason"
-            ).iter_rows():
-                lines.append(f"{a:<{width}}  {display_key(p):<16} {s:<8} {r}")
-        return "\n".join(lines)
+            listing = (
+                (a, display_key(p), s, r)
+                for a, p, s, r in self.frame.select(
+                    "asset", "partition", "status", "reason"
+                ).iter_rows()
+            )
+            parts.append(format_table(["asset", "partition", "status", "reason"], listing))
+        if self.not_shown:
+            parts.append(
+                f"({self.not_shown} other asset(s) not shown; `asset status` without a "
+                "selection lists every asset)"
+            )
+        return "\n\n".join(parts)

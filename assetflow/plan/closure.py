@@ -16,12 +16,14 @@ import polars as pl
 
 from assetflow.define.graph import AssetGraph
 from assetflow.plan.downstream import must_also_run
+from assetflow.plan.staleness import committed_keys
 
 SUMMARY_SCHEMA = {
     "asset": pl.String,
     "requested": pl.UInt32,
     "missing": pl.UInt32,
     "stale": pl.UInt32,
+    "failed": pl.UInt32,
     "fresh": pl.UInt32,
     "will_run": pl.UInt32,
     "upstream": pl.UInt32,
@@ -55,8 +57,9 @@ def run_closure(
         if not keys:
             continue
         for up in graph[name].upstreams:
-            up_status = statuses.filter(pl.col("asset") == up).select("partition", "status")
-            committed = up_status.filter(pl.col("status") != "missing")["partition"].to_list()
+            up_rows = statuses.filter(pl.col("asset") == up)
+            up_status = up_rows.select("partition", "status")
+            committed = committed_keys(up_rows).to_list()
             edges = graph.mappings[(name, up)].edges(keys, graph[up].partitions, committed)
             needed = (
                 edges.select(pl.col("up_partition").alias("partition"))
@@ -95,7 +98,7 @@ def _with_downstream(
         found = by_asset.get((asset,))
         if found is None:
             return pl.Series("partition", [], dtype=pl.String)
-        return found.filter(pl.col("status") != "missing")["partition"]
+        return committed_keys(found)
 
     out = dict(frames)
     for name, why in must_also_run(graph, frames, committed=committed).items():
@@ -125,6 +128,7 @@ def summarize(closure: pl.DataFrame, order: Sequence[str]) -> pl.DataFrame:
         requested=requested.sum(),
         missing=(requested & (pl.col("status").fill_null("missing") == "missing")).sum(),
         stale=(requested & (pl.col("status") == "stale")).sum(),
+        failed=(requested & (pl.col("status") == "failed")).sum(),
         fresh=(requested & (pl.col("status") == "fresh")).sum(),
         will_run=(requested & pl.col("run")).sum(),
         upstream=(~requested & pl.col("run")).sum(),

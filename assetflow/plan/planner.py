@@ -14,10 +14,10 @@ too (``plan/downstream.py``), so one run converges.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import overload
+from typing import Literal, overload
 
 import polars as pl
 
@@ -26,8 +26,10 @@ from assetflow.define.graph import AssetGraph
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.errors import PlanError
 from assetflow.plan.downstream import must_also_run
-from assetflow.plan.staleness import status_by_asset
-from assetflow.plan.targets import resolve_targets
+from assetflow.plan.staleness import committed_keys, status_by_asset
+from assetflow.plan.targets import asset_targets, resolve_targets
+
+Which = Literal["stale", "missing"]
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,8 @@ def build_plan(
     selection: Sequence[str] | None = None,
     partitions: Iterable[str] | None = None,
     partition_range: tuple[str, str] | None = None,
+    keys_by_asset: Mapping[str, Sequence[str]] | None = None,
+    which: Which | None = None,
     force: bool = False,
     only: bool = False,
 ) -> Plan:
@@ -148,22 +152,29 @@ def build_plan(
         partition_range: ``(first, last)``: every due key from first to last, inclusive.
             Without ``partitions`` and ``partition_range``, every due partition that can be
             built now (none of the partitions it needs is still to come).
+        keys_by_asset: instead of the above, the keys of each asset (a tick's targets).
+        which: ``"stale"``: of the requested partitions only those with committed data that
+            are not fresh; ``"missing"``: only those without committed data.
         force: re-run requested partitions even when fresh.
         only: do not pull in missing/stale upstream partitions; fail if one is needed.
     """
-    chosen = graph.select(selection)
     by_asset = {
         name: frame.with_row_index("_order")
         for name, frame in status_by_asset(graph, state, as_of).items()
     }
-    targets = resolve_targets(
-        graph,
-        chosen,
-        as_of,
-        keys=None if partitions is None else list(partitions),
-        key_range=partition_range,
-        explicit=selection is not None,
-    )
+    if keys_by_asset is not None:
+        chosen = graph.select(list(keys_by_asset))
+        targets = asset_targets(graph, keys_by_asset, as_of)
+    else:
+        chosen = graph.select(selection)
+        targets = resolve_targets(
+            graph,
+            chosen,
+            as_of,
+            keys=None if partitions is None else list(partitions),
+            key_range=partition_range,
+            explicit=selection is not None,
+        )
     wanted: dict[str, pl.DataFrame] = {}
     if targets is None:
         for name in chosen:
@@ -173,6 +184,10 @@ def build_plan(
             targets.unique(maintain_order=True).partition_by("asset", as_dict=True).items()
         ):
             wanted[name] = keys.join(by_asset[name], on=["asset", "partition"], how="inner")
+    if which is not None:
+        has_data = pl.col("data_version").is_not_null()
+        keep = (has_data & (pl.col("status") != "fresh")) if which == "stale" else ~has_data
+        wanted = {name: frame.filter(keep) for name, frame in wanted.items()}
     columns = ["asset", "partition", "status", "reason", "run", "requested", "_order"]
     run = pl.lit(force) | (pl.col("status") != "fresh")
     needed: dict[str, list[pl.DataFrame]] = {}
@@ -194,7 +209,7 @@ def build_plan(
             continue
         keys = running.to_list()
         for up in graph[name].upstreams:
-            committed = by_asset[up].filter(pl.col("status") != "missing")["partition"]
+            committed = committed_keys(by_asset[up])
             edges = graph.mappings[(name, up)].edges(
                 keys, graph[up].partitions, committed.to_list()
             )
@@ -226,7 +241,7 @@ def _with_downstream(
     """Add what must also run for the run to converge (``plan/downstream.py``)."""
 
     def committed(asset: str) -> pl.Series:
-        return by_asset[asset].filter(pl.col("status") != "missing")["partition"]
+        return committed_keys(by_asset[asset])
 
     extra = must_also_run(graph, planned, committed=committed, pull_upstream=not only)
     out = dict(planned)

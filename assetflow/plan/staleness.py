@@ -1,4 +1,4 @@
-"""Status of every (asset, partition): ``missing``, ``stale`` or ``fresh``, with a reason.
+"""Status of every (asset, partition): ``missing``, ``stale``, ``failed`` or ``fresh``, and why.
 
 A pure function of (graph, catalog state, as_of). It walks assets in topological order and, per
 asset, works on whole columns: the asset's partitions are joined against the mapping's edge frame,
@@ -12,6 +12,9 @@ Rules (DESIGN section 2):
 - ``stale``: committed, but its code version changed, or an upstream partition it maps to is
   missing, stale (transitively) or not due, or now has a different data version than the one
   read, or was added/removed since (e.g. a window or all-partitions mapping).
+- ``failed``: would be missing or stale, and the latest attempt to build it failed (no success
+  since): the reason names the run, the time and the error. Whether it has committed data
+  (``data_version``) decides how downstream partitions see it: as stale, or as missing.
 - ``fresh``: otherwise. Early cutoff falls out: a re-materialized upstream with the same data
   version leaves the recorded version equal, so the downstream stays fresh.
 - Partitions that are not due yet are not listed (they are ``future``).
@@ -85,12 +88,32 @@ def status_by_asset(
     current = _split(state.current, ["asset"])
     inputs = _split(state.inputs, ["asset", "upstream"])
     observations = _split(state.observations, ["asset"])
+    failures = _split(state.failures, ["asset"])
     per_asset: dict[str, pl.DataFrame] = {}
     for name in graph.order:
-        per_asset[name] = _asset_status(
-            graph, current, inputs, observations, as_of, name, per_asset
-        )
+        frame = _asset_status(graph, current, inputs, observations, as_of, name, per_asset)
+        failed = failures.get((name,))
+        per_asset[name] = frame if failed is None else _with_failures(frame, failed)
     return per_asset
+
+
+def _with_failures(frame: pl.DataFrame, failed: pl.DataFrame) -> pl.DataFrame:
+    """Missing or stale partitions whose latest attempt failed become ``failed``."""
+    why = failed.select(
+        "partition",
+        pl.format(
+            "last attempt failed in run {} at {}: {}",
+            "run_id",
+            pl.col("failed_at").dt.strftime("%Y-%m-%d %H:%M:%S"),
+            pl.col("error").fill_null("unknown error").str.split("\n").list.first(),
+        ).alias("_failure"),
+    )
+    joined = frame.join(why, on="partition", how="left", maintain_order="left")
+    hit = pl.col("_failure").is_not_null() & (pl.col("status") != "fresh")
+    return joined.with_columns(
+        status=pl.when(hit).then(pl.lit("failed")).otherwise("status"),
+        reason=pl.when(hit).then("_failure").otherwise("reason"),
+    ).drop("_failure")
 
 
 def _split(frame: pl.DataFrame, by: list[str]) -> dict[tuple[str, ...], pl.DataFrame]:
@@ -131,7 +154,8 @@ def _asset_status(
             keys = base["partition"]
     problems = [
         base.filter(
-            pl.col("recorded_code").is_not_null() & (pl.col("recorded_code") != asset.code_version)
+            pl.col("recorded_code").is_not_null()
+            & ~pl.col("recorded_code").is_in(list(asset.code_versions))
         ).select(
             "partition",
             pl.lit(0, pl.Int32).alias("_rank"),
@@ -193,6 +217,11 @@ def _asset_status(
     )
 
 
+def committed_keys(status: pl.DataFrame) -> pl.Series:
+    """The partitions of one asset's status frame that have committed data."""
+    return status.filter(pl.col("data_version").is_not_null())["partition"]
+
+
 class _CommittedKeys(Collection[str]):
     """An upstream's committed keys, listed only if a mapping asks (all-partitions ones do)."""
 
@@ -202,7 +231,7 @@ class _CommittedKeys(Collection[str]):
 
     def _list(self) -> list[str]:
         if self._keys is None:
-            self._keys = self._status.filter(pl.col("status") != "missing")["partition"].to_list()
+            self._keys = committed_keys(self._status).to_list()
         return self._keys
 
     def __iter__(self) -> Iterator[str]:
@@ -261,11 +290,16 @@ def _upstream_reasons(
     label = pl.when(pl.col("up_partition") == UNPARTITIONED).then(pl.lit(f"upstream {up}"))
     label = label.otherwise(pl.format(f"upstream {up} {{}}", "up_partition"))
     not_due = pl.col("up_status").is_null()
+    absent = (pl.col("up_status") == "missing") | (
+        (pl.col("up_status") == "failed") & pl.col("up_version").is_null()
+    )
     problem = (
         pl.when(not_due)
         .then(pl.lit("is not due yet"))
         .when(pl.col("up_status") == "missing")
         .then(pl.lit("is missing"))
+        .when(pl.col("up_status") == "failed")
+        .then(pl.lit("failed"))
         .when(pl.col("up_status") == "stale")
         .then(pl.lit("is stale"))
         .when(pl.col("recorded_version").is_null())
@@ -278,7 +312,7 @@ def _upstream_reasons(
         pl.lit(rank, pl.Int32).alias("_rank"),
         pl.col("up_partition").alias("_up"),
         pl.format("{} {}", label, problem).alias("reason"),
-        (not_due | (pl.col("up_status") == "missing")).alias("_absent"),
+        (not_due | absent).alias("_absent"),
         (not_due | pl.col("up_waiting").fill_null(False)).alias("_waiting"),
     )
     if removed is None or not removed.height:

@@ -5,7 +5,7 @@ Shared by the planner (what to materialize) and the status report (what to show)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import polars as pl
@@ -30,13 +30,15 @@ def resolve_targets(
 
     Every key is checked against each chosen asset's definition (form, range, due). When the
     assets were not named (``explicit=False``), an asset whose keys have another form is simply
-    not involved: ``--partition 2026-04-08`` leaves monthly and static assets out.
+    not involved: ``--partition 2026-04-08`` leaves monthly and static assets out. A range
+    (``key_range``) in another time grain's keys selects, for a time-partitioned asset, the due
+    partitions whose whole window lies inside it: days 2026-02-01 .. 2026-03-31 select the
+    months 2026-02 and 2026-03 and the weeks between.
     """
     if keys is None and key_range is None:
         return None
     if key_range is not None and len(key_range) != 2:
         raise PartitionKeyError("partition_range must be a pair (first, last)")
-    given = [*(keys or ()), *(key_range or ())]
     rows: list[pl.DataFrame] = []
     rejected: PartitionKeyError | None = None
     for name in chosen:
@@ -45,7 +47,9 @@ def resolve_targets(
             rows.append(pl.DataFrame({"asset": [name], "partition": [UNPARTITIONED]}))
             continue
         if not explicit:
-            odd = next((k for k in given if not definition.looks_like_key(k)), None)
+            odd = next((k for k in keys or () if not definition.looks_like_key(k)), None)
+            if odd is None and key_range is not None and not definition.accepts_range(*key_range):
+                odd = next((k for k in key_range if not definition.looks_like_key(k)), None)
             if odd is not None:
                 try:
                     definition.parse_key(odd)
@@ -53,6 +57,13 @@ def resolve_targets(
                     rejected = rejected or exc
                 continue  # another grain's key: this asset is simply not involved
         selected = definition.select(as_of, keys, key_range)
+        if explicit and key_range is not None and not keys and not selected:
+            first, last = key_range
+            raise PartitionKeyError(
+                f"no due partition of {name} ({definition.describe()}) lies inside "
+                f"{first} .. {last}; a range selects the partitions whose whole window is "
+                "inside it: widen --from/--to"
+            )
         rows.append(
             pl.DataFrame(
                 {"asset": name, "partition": pl.Series(selected, dtype=pl.String)},
@@ -62,6 +73,23 @@ def resolve_targets(
     partitioned = [r for r in rows if r.height and r["partition"][0] != UNPARTITIONED]
     if rejected is not None and not partitioned:
         raise rejected  # the key fits no partitioned asset: a typo, not "just the rest"
+    return pl.concat(rows) if rows else pl.DataFrame(schema=TARGET_SCHEMA)
+
+
+def asset_targets(
+    graph: AssetGraph, keys_by_asset: Mapping[str, Sequence[str]], as_of: datetime
+) -> pl.DataFrame:
+    """The (asset, partition) pairs of explicit keys per asset, canonical and checked (due)."""
+    rows = []
+    for name, keys in keys_by_asset.items():
+        definition = graph[name].partitions
+        chosen = [UNPARTITIONED] if definition is None else definition.select(as_of, list(keys))
+        rows.append(
+            pl.DataFrame(
+                {"asset": name, "partition": pl.Series(chosen, dtype=pl.String)},
+                schema=TARGET_SCHEMA,
+            )
+        )
     return pl.concat(rows) if rows else pl.DataFrame(schema=TARGET_SCHEMA)
 
 

@@ -3,8 +3,10 @@
 - A **schedule** is due when a cron time has passed since its last recorded tick. With catch-up
   its targets are every partition of its assets due at that cron time (from ``start`` on); the
   planner then runs only the missing or stale ones, so a re-run tick, or two ticks at once,
-  never redo committed work. Without catch-up, only the partitions that became due between the
-  previous cron time and the latest one.
+  never redo committed work. ``max_catchup`` bounds that: only partitions that became due in the
+  latest ``max_catchup`` cron ticks are targets; older ones are reported as skipped, so a
+  machine that was off for months does not silently run them all. Without catch-up, only the
+  partitions that became due between the previous cron time and the latest one.
 - An **eager** asset targets every due partition at every tick (again, only missing or stale
   ones run).
 - Partitions that need a source partition that was never observed present are held back: a
@@ -23,6 +25,7 @@ from assetflow.commit.catalog import CatalogState
 from assetflow.define.graph import AssetGraph
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.define.schedule import Schedule, local_midnight
+from assetflow.plan.staleness import committed_keys
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,8 @@ class ScheduleDue:
     """The latest cron time at or before now, if it has not been ticked yet; else None."""
     targets: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """asset -> partition keys to bring up to date."""
+    beyond: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """asset -> catch-up keys older than ``max_catchup`` ticks: not targets, reported."""
 
 
 def schedule_due(
@@ -44,7 +49,11 @@ def schedule_due(
     if latest is None or (last_tick is not None and latest <= last_tick):
         return ScheduleDue(schedule, None)
     previous = None if schedule.catchup else schedule.previous_before(latest)
+    cutoff = None
+    if schedule.catchup and schedule.max_catchup is not None:
+        cutoff = schedule.ticks_back(latest, schedule.max_catchup)
     targets: dict[str, tuple[str, ...]] = {}
+    beyond: dict[str, tuple[str, ...]] = {}
     for name in schedule.assets:
         definition = graph[name].partitions
         if definition is None:
@@ -55,6 +64,11 @@ def schedule_due(
             if schedule.start is not None:
                 begin = local_midnight(schedule.start, schedule.timezone)
                 keys = [k for k in keys if (definition.window(k) or (begin, begin))[0] >= begin]
+            if cutoff is not None:
+                older = set(definition.due_keys(cutoff))
+                if old := tuple(k for k in keys if k in older):
+                    beyond[name] = old
+                keys = [k for k in keys if k not in older]
         elif previous is not None:
             before = set(definition.due_keys(previous))
             keys = [k for k in keys if k not in before]
@@ -62,7 +76,24 @@ def schedule_due(
             keys = keys[-1:]
         if keys:
             targets[name] = tuple(keys)
-    return ScheduleDue(schedule, latest, targets)
+    return ScheduleDue(schedule, latest, targets, beyond)
+
+
+def pending(
+    schedule: Schedule, graph: AssetGraph, statuses: pl.DataFrame, now: datetime
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """What the schedule's next tick would catch up now, and what ``max_catchup`` would skip:
+    its missing, stale or failed partitions as of its latest cron time (ticked or not)."""
+    due = schedule_due(schedule, graph, None, now)
+    return not_fresh(due.targets, statuses), not_fresh(due.beyond, statuses)
+
+
+def not_fresh(targets: Mapping[str, Iterable[str]], statuses: pl.DataFrame) -> dict[str, list[str]]:
+    """``targets`` without their fresh partitions (and without assets left with none)."""
+    pending = statuses.filter(pl.col("status") != "fresh").select("asset", "partition")
+    wanted = set(pending.iter_rows())
+    out = {a: [k for k in keys if (a, k) in wanted] for a, keys in targets.items()}
+    return {a: keys for a, keys in out.items() if keys}
 
 
 def eager_targets(graph: AssetGraph, statuses: pl.DataFrame) -> dict[str, tuple[str, ...]]:
@@ -91,7 +122,7 @@ def unavailable(
         asset = graph[name]
         mine = statuses.filter(pl.col("asset") == name)
         if asset.is_source:
-            missing = mine.filter(pl.col("status") == "missing").select("partition")
+            missing = mine.filter(pl.col("data_version").is_null()).select("partition")
             seen = present.filter(pl.col("asset") == name).select("partition")
             bad = missing.join(seen, on="partition", how="anti")["partition"].to_list()
             if bad:
@@ -101,9 +132,7 @@ def unavailable(
         for up in asset.upstreams:
             if not blocked.get(up) or not keys:
                 continue
-            committed = statuses.filter((pl.col("asset") == up) & (pl.col("status") != "missing"))[
-                "partition"
-            ].to_list()
+            committed = committed_keys(statuses.filter(pl.col("asset") == up)).to_list()
             edges = graph.mappings[(name, up)].edges(keys, graph[up].partitions, committed)
             hit = edges.filter(pl.col("up_partition").is_in(list(blocked[up])))
             if hit.height:
@@ -131,11 +160,3 @@ def merge_targets(
         if bad:
             held[asset] = sorted(bad)
     return runnable, held
-
-
-def group_by_keys(targets: Mapping[str, list[str]]) -> list[tuple[list[str], list[str]]]:
-    """Group assets that share one key list, so each group is one ``materialize`` call."""
-    groups: dict[tuple[str, ...], list[str]] = {}
-    for asset, keys in targets.items():
-        groups.setdefault(tuple(keys), []).append(asset)
-    return [(assets, list(keys)) for keys, assets in groups.items()]

@@ -10,9 +10,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import assetflow as af
+import pytest
+
 from assetflow.commit.catalog import LIVE_CATALOG, Catalog
-from tests.conftest import AS_OF, resource
+from tests.conftest import AS_OF, load_project, resource
 
 
 def other_process_can_open(path) -> bool:
@@ -29,9 +30,9 @@ def other_process_can_open(path) -> bool:
     return out.stdout.strip() == "opened"
 
 
+@pytest.mark.slow  # the lock is between processes
 def test_the_live_catalog_stays_locked_across_publishes(warehouse):
-    project = af.Project.load(resource("linear"), warehouse=warehouse)
-    project.clock = lambda: AS_OF
+    project = load_project(resource("linear"), warehouse, clock=lambda: AS_OF)
     assert project.materialize(partition="2026-04-02").ok
     catalog = Catalog.open(warehouse, timeout=1)
     try:

@@ -13,15 +13,14 @@ import pytest
 
 import assetflow as af
 from assetflow.commit.catalog import LIVE_CATALOG, PUBLISHED_CATALOG, Catalog, open_reader
-from tests.conftest import AS_OF, resource
+from tests.conftest import AS_OF, load_project, resource
 
 
 def linear(warehouse) -> af.Project:
-    p = af.Project.load(resource("linear"), warehouse=warehouse)
-    p.clock = lambda: AS_OF
-    return p
+    return load_project(resource("linear"), warehouse, clock=lambda: AS_OF)
 
 
+@pytest.mark.slow  # a plain duckdb process, elsewhere, reads the views
 def test_views_work_from_any_directory_without_assetflow(warehouse, tmp_path):
     linear(warehouse).materialize(partitions=["2026-04-02", "2026-04-03"])
     script = textwrap.dedent(f"""
@@ -35,6 +34,7 @@ def test_views_work_from_any_directory_without_assetflow(warehouse, tmp_path):
     assert out.stdout.strip() == "10"
 
 
+@pytest.mark.slow  # the lock is between processes
 def test_readers_are_not_blocked_while_a_writer_holds_the_catalog(warehouse):
     linear(warehouse).materialize(partition="2026-04-02")
     writer = Catalog.open(warehouse, timeout=1)
@@ -69,6 +69,7 @@ def test_readers_are_not_blocked_while_a_writer_holds_the_catalog(warehouse):
         writer.close()
 
 
+@pytest.mark.slow  # the lock is between processes
 def test_second_writer_waits_then_fails_with_a_clear_message(warehouse):
     linear(warehouse).materialize(partition="2026-04-02")
     holder = subprocess.Popen(

@@ -10,8 +10,7 @@ import textwrap
 
 import pytest
 
-import assetflow as af
-from tests.conftest import AS_OF, REPO, cli_env, resource
+from tests.conftest import AS_OF, REPO, cli_env, load_project, resource
 from tests.warehouse_checks import versions
 
 SCRIPT = textwrap.dedent(
@@ -47,10 +46,9 @@ SCRIPT = textwrap.dedent(
 )
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # the commit runs in a process under a file-size limit
 def test_a_commit_that_cannot_be_written_keeps_the_previous_version(warehouse):
-    project = af.Project.load(resource("linear"), warehouse=warehouse)
-    project.clock = lambda: AS_OF
+    project = load_project(resource("linear"), warehouse, clock=lambda: AS_OF)
     assert project.materialize(partition="2026-04-02").ok
     before = versions(warehouse)
     out = subprocess.run(

@@ -5,21 +5,31 @@ from __future__ import annotations
 import pytest
 
 import assetflow as af
-from tests.conftest import AS_OF, resource
+from tests.conftest import AS_OF, copy_warehouse, load_project, resource
 from tests.warehouse_checks import versions
 
 KEY = "2026-04-02"
 
 
-@pytest.fixture
-def project(warehouse, monkeypatch):
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
     """raw/clean/report of 2026-04-02 built with factor 1, then rebuilt with factor 2."""
-    p = af.Project.load(resource("linear"), warehouse=warehouse)
-    p.clock = lambda: AS_OF
+    warehouse = tmp_path_factory.mktemp("template") / "warehouse"
+    p = load_project(resource("linear"), warehouse, clock=lambda: AS_OF)
     assert p.materialize(partition=KEY).ok
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("LINEAR_FACTOR", "2")
+        assert p.materialize(partition=KEY, force=True).ok
+    return warehouse
+
+
+@pytest.fixture
+def project(template, warehouse, monkeypatch):
+    """A copy of the template, with factor 2 still set as after its second run."""
     monkeypatch.setenv("LINEAR_FACTOR", "2")
-    assert p.materialize(partition=KEY, force=True).ok
-    return p
+    return load_project(
+        resource("linear"), copy_warehouse(template, warehouse), clock=lambda: AS_OF
+    )
 
 
 def total(p: af.Project) -> int:
@@ -100,7 +110,7 @@ def test_an_unpartitioned_asset_rolls_back_without_a_key(tmp_path):
     def settings() -> pl.DataFrame:
         return pl.DataFrame({"n": [state["n"]]})
 
-    p = af.Project([settings], warehouse=tmp_path / "wh", clock=lambda: AS_OF)
+    p = af.Project([settings], warehouse=tmp_path / "wh", clock=lambda: AS_OF, executor="threads")
     assert p.materialize().ok
     state["n"] = 2
     assert p.materialize(force=True).ok

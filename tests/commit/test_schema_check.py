@@ -30,7 +30,7 @@ def project(warehouse, schema="strict", code_version="1") -> af.Project:
     def orders(context: af.Context) -> pl.DataFrame:
         return OUTPUT.get(context.partition_key, frame(id=1, amount=10))
 
-    return af.Project([orders], warehouse=warehouse, clock=lambda: AS_OF)
+    return af.Project([orders], warehouse=warehouse, clock=lambda: AS_OF, executor="threads")
 
 
 @pytest.fixture(autouse=True)
@@ -86,7 +86,7 @@ def test_retyped_column_fails_the_task_and_commits_nothing(warehouse):
     assert "partition 2026-04-01" in task.detail  # names a partition it conflicts with
     assert "\n" not in task.detail
     assert not (warehouse / "orders" / "2026-04-03").exists()  # the refused file is gone
-    assert p.status().status_of("orders", "2026-04-03") == "missing"
+    assert p.status().status_of("orders", "2026-04-03") == "failed"  # nothing committed
     assert p.verify().ok and p.verify().orphans == []
 
 

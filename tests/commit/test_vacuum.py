@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 import assetflow as af
-from tests.conftest import AS_OF, resource
+from tests.conftest import AS_OF, copy_warehouse, load_project, resource
 from tests.warehouse_checks import versions
 
 KEY = "2026-04-02"
@@ -27,16 +27,26 @@ def clock():
     return Clock()
 
 
-@pytest.fixture
-def project(warehouse, clock, monkeypatch):
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
     """Two versions of every partition of 2026-04-02: factor 1 (day 0), factor 2 (day 1)."""
-    p = af.Project.load(resource("linear"), warehouse=warehouse)
-    p.clock = clock
+    warehouse = tmp_path_factory.mktemp("template") / "warehouse"
+    clock = Clock()
+    p = load_project(resource("linear"), warehouse, clock=clock)
     assert p.materialize(partition=KEY).ok
     clock.now += timedelta(days=1)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("LINEAR_FACTOR", "2")
+        assert p.materialize(partition=KEY, force=True).ok
+    return warehouse
+
+
+@pytest.fixture
+def project(template, warehouse, clock, monkeypatch):
+    """A copy of the template, on day 1 with factor 2 as after its second run."""
+    clock.now += timedelta(days=1)
     monkeypatch.setenv("LINEAR_FACTOR", "2")
-    assert p.materialize(partition=KEY, force=True).ok
-    return p
+    return load_project(resource("linear"), copy_warehouse(template, warehouse), clock=clock)
 
 
 def parquet_files(warehouse):
@@ -94,8 +104,7 @@ def test_older_than_zero_keeps_exactly_the_current_files(project, warehouse):
 
 
 def test_empty_partition_folders_are_removed(warehouse, clock, monkeypatch):
-    p = af.Project.load(resource("linear"), warehouse=warehouse)
-    p.clock = clock
+    p = load_project(resource("linear"), warehouse, clock=clock)
     assert p.materialize(partition=KEY).ok
     folder = warehouse / "raw" / "2026-04-05"
     folder.mkdir()

@@ -10,23 +10,27 @@ import pytest
 import assetflow as af
 from assetflow.commit.catalog import LIVE_CATALOG, PUBLISHED_CATALOG, Catalog, CatalogReader
 from assetflow.commit.files import stage_table
-from tests.conftest import AS_OF, resource
+from tests.conftest import AS_OF, copy_warehouse, load_project, resource
 from tests.warehouse_checks import versions
 
 KEYS = ["2026-04-02", "2026-04-03"]
 
 
 def linear(warehouse) -> af.Project:
-    p = af.Project.load(resource("linear"), warehouse=warehouse)
-    p.clock = lambda: AS_OF
-    return p
+    return load_project(resource("linear"), warehouse, clock=lambda: AS_OF)
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    warehouse = tmp_path_factory.mktemp("template") / "warehouse"
+    assert linear(warehouse).materialize(partitions=KEYS).ok
+    return warehouse
 
 
 @pytest.fixture
-def built(warehouse):
-    p = linear(warehouse)
-    assert p.materialize(partitions=KEYS).ok
-    return p
+def built(template, warehouse):
+    """raw/clean/report of KEYS, committed (a copy of the module's template)."""
+    return linear(copy_warehouse(template, warehouse))
 
 
 def file_of(warehouse, asset, key):

@@ -45,7 +45,7 @@ def test_code_version_is_declared_or_derived_from_source():
 
     assert pinned.code_version == "7" and pinned.code_version_declared
     derived = af.asset(pl.DataFrame)
-    assert derived.code_version.startswith("src:") and not derived.code_version_declared
+    assert derived.code_version.startswith("ast:") and not derived.code_version_declared
 
 
 def test_source_edit_changes_derived_version(tmp_path):

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 import assetflow as af
-from tests.conftest import AS_OF, resource
+from tests.conftest import AS_OF, load_project, resource
 
 
 def ticking_clock():
@@ -19,12 +19,9 @@ def ticking_clock():
 
 
 def load(name: str, warehouse: Path, **settings) -> af.Project:
-    """The project in tests/resources/<name>.py, writing to ``warehouse``."""
-    project = af.Project.load(resource(name), warehouse=warehouse)
-    project.clock = ticking_clock()
-    for key, value in settings.items():
-        setattr(project, key, value)
-    return project
+    """The project in tests/resources/<name>.py, writing to ``warehouse`` (threads, ticking
+    clock, unless ``settings`` say otherwise; see :func:`tests.conftest.load_project`)."""
+    return load_project(resource(name), warehouse, **{"clock": ticking_clock(), **settings})
 
 
 def rows(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:

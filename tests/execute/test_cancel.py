@@ -11,7 +11,7 @@ import time
 import pytest
 
 import assetflow as af
-from tests.conftest import resource, run_cli, start_cli
+from tests.conftest import invoke_cli, resource, start_cli
 from tests.execute.conftest import load, materializations, rows, statuses
 
 DAYS = ["2026-04-02", "2026-04-03"]
@@ -80,7 +80,7 @@ def _wait_for(lines: queue.Queue, needle: str, timeout: float = 60) -> str:
     raise AssertionError(f"{needle!r} never appeared; output so far:\n{''.join(seen)}")
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # SIGTERM to a real run
 def test_sigterm_cancels_the_run_leaves_no_partial_partition_and_resume_completes(warehouse):
     lin = str(resource("linear"))
     args = ("-p", lin, "-w", str(warehouse))
@@ -107,14 +107,14 @@ def test_sigterm_cancels_the_run_leaves_no_partial_partition_and_resume_complete
     assert not rows(warehouse, "select * from assetflow.current where asset = 'report'")
     run_id = rows(warehouse, "select run_id from assetflow.runs")[0][0]
 
-    done = run_cli(*args, "runs", "resume", run_id)
+    done = invoke_cli(*args, "runs", "resume", run_id)
     assert done.returncode == 0, done.stderr
     assert "1 succeeded" in done.stdout and "report 2026-04-02" in done.stdout
     counts = materializations(warehouse)
     assert counts == {"raw": 1, "clean": 1, "report": 1}
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # kill -9 of a real run
 def test_a_killed_coordinator_leaves_a_run_the_next_start_marks_interrupted(warehouse):
     lin = str(resource("linear"))
     args = ("-p", lin, "-w", str(warehouse))
@@ -123,19 +123,21 @@ def test_a_killed_coordinator_leaves_a_run_the_next_start_marks_interrupted(ware
     )
     _wait_for(_lines(proc), "started         report")
     time.sleep(1.5)  # let the coordinator publish the running state
-    listing = run_cli(*args, "runs")
+    listing = invoke_cli(*args, "runs")
     assert " running " in listing.stdout and "1 running" in listing.stdout  # read while it runs
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
 
-    after = run_cli(*args, "materialize", "--partition", DAYS[0])
+    after = invoke_cli(*args, "materialize", "--partition", DAYS[0])
     assert after.returncode == 0, after.stderr
     assert "was interrupted (its process died)" in after.stderr and "runs resume" in after.stderr
-    listing = run_cli(*args, "runs", "--json")
+    listing = invoke_cli(*args, "runs", "--json")
     import json
 
     runs = json.loads(listing.stdout)
     assert [r["status"] for r in runs] == ["succeeded", "interrupted"]
     assert runs[1]["tasks"] == {"succeeded": 2, "interrupted": 1}
-    show = run_cli(*args, "runs", "show", runs[1]["run_id"])
-    assert "interrupted     report 2026-04-02" in show.stdout
+    show = invoke_cli(*args, "runs", "show", runs[1]["run_id"])
+    assert ["interrupted", "report", "2026-04-02"] in [
+        x.split()[:3] for x in show.stdout.splitlines()
+    ]

@@ -9,7 +9,7 @@ import warnings
 import pytest
 
 from assetflow.execute import capture
-from tests.conftest import resource, run_cli
+from tests.conftest import invoke_cli, resource
 from tests.execute.conftest import load, rows
 
 
@@ -80,14 +80,14 @@ def test_asset_logs_prints_each_attempt_with_how_it_ended(warehouse):
     project = load("chatty", warehouse)
     run_id = project.materialize(executor="threads").run_id
     chatty = str(resource("chatty"))
-    out = run_cli("-p", chatty, "-w", str(warehouse), "logs", run_id, "chatty")
+    out = invoke_cli("-p", chatty, "-w", str(warehouse), "logs", run_id, "chatty")
     assert out.returncode == 0, out.stderr
     text = out.stdout
     assert "== chatty (unpartitioned) attempt 1 (failed: ZeroDivisionError) ==" in text
     assert "== chatty (unpartitioned) attempt 2 (succeeded) ==" in text
     assert text.index("attempt 1 (failed") < text.index("starting attempt 1")
     assert text.index("starting attempt 1") < text.index("attempt 2 (succeeded")
-    one = run_cli("-p", chatty, "-w", str(warehouse), "logs", run_id[:-1], "--attempt", "2")
+    one = invoke_cli("-p", chatty, "-w", str(warehouse), "logs", run_id[:-1], "--attempt", "2")
     assert "starting attempt 2" in one.stdout and "starting attempt 1" not in one.stdout
-    none = run_cli("-p", chatty, "-w", str(warehouse), "logs", run_id, "nothing:here")
+    none = invoke_cli("-p", chatty, "-w", str(warehouse), "logs", run_id, "nothing:here")
     assert none.returncode == 0 and "no log lines for nothing:here" in none.stderr

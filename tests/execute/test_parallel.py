@@ -54,7 +54,7 @@ def test_max_concurrency_bounds_one_asset_while_others_run_in_parallel(
     assert most_at_once("unlimited") >= 2  # the control: without a limit they do overlap
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # a worker process killed at its timeout
 def test_timeout_kills_the_worker_process_and_counts_as_a_failed_attempt(warehouse):
     project = load("timeouts", warehouse)
     started = time.monotonic()

@@ -1,4 +1,6 @@
-"""Retries on real worker processes: attempts recorded, upstream not rerun, terminal errors."""
+"""Retries: attempts recorded, upstream not rerun, terminal errors; a worker process that dies.
+
+On threads except the dying worker (processes retry in test_logs.py too)."""
 
 from __future__ import annotations
 
@@ -68,7 +70,7 @@ def test_retries_exhausted_fail_the_task_after_all_attempts(warehouse, monkeypat
     ]
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # a worker process that dies
 def test_a_worker_process_that_dies_fails_only_that_attempt(warehouse):
     result = load("crashy", warehouse).materialize(executor="processes")
     assert result.ok, result.tasks

@@ -23,6 +23,7 @@ def build(warehouse, fn) -> af.Project:
         [numbers, af.asset(partitions=daily, name="out")(fn)],
         warehouse=warehouse,
         clock=lambda: AS_OF,
+        executor="threads",
     )
 
 
@@ -77,7 +78,7 @@ def test_bad_returns_fail_the_task_and_commit_nothing(warehouse, fn, message):
     assert result.status == "failed"
     [failed] = result.failed
     assert failed.asset == "out" and message in failed.detail
-    assert p.status().status_of("out", "2026-04-02") == "missing"
+    assert p.status().status_of("out", "2026-04-02") == "failed"  # nothing committed
     assert p.status().status_of("numbers", "2026-04-02") == "fresh"
 
 
@@ -93,6 +94,7 @@ def test_user_exception_is_wrapped_at_one_boundary_and_downstream_is_not_run(war
         [numbers, af.asset(partitions=daily, name="out")(out), after],
         warehouse=warehouse,
         clock=lambda: AS_OF,
+        executor="threads",
     )
     result = p.materialize(partition="2026-04-02")
     assert [(t.asset, t.status) for t in result.tasks] == [

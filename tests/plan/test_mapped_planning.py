@@ -41,7 +41,9 @@ def hourly(sales: pl.DataFrame) -> pl.DataFrame:
 @pytest.fixture
 def project(warehouse):
     SCALE.clear()
-    return af.Project([sales, rolling, monthly, hourly], warehouse, clock=lambda: AS_OF)
+    return af.Project(
+        [sales, rolling, monthly, hourly], warehouse, clock=lambda: AS_OF, executor="threads"
+    )
 
 
 def statuses(project: af.Project, asset: str) -> dict[str, tuple[str, str]]:

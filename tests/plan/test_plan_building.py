@@ -5,14 +5,12 @@ from __future__ import annotations
 import pytest
 
 import assetflow as af
-from tests.conftest import AS_OF, resource
+from tests.conftest import AS_OF, load_project, resource
 
 
 @pytest.fixture
 def diamond(warehouse) -> af.Project:
-    p = af.Project.load(resource("diamond"), warehouse=warehouse)
-    p.clock = lambda: AS_OF
-    return p
+    return load_project(resource("diamond"), warehouse, clock=lambda: AS_OF)
 
 
 def steps(plan: af.Plan) -> list[tuple[str, str, bool]]:

@@ -1,4 +1,4 @@
-"""`asset tick` and `asset schedules` on real subprocesses and a real warehouse."""
+"""`asset tick` and `asset schedules` on a real warehouse (two real processes for the race)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from tests.conftest import resource, run_cli, start_cli
+from tests.conftest import invoke_cli, resource, start_cli
 from tests.schedule.helpers import committed, days, materialization_counts
 
 
 def tick(warehouse, now, env=None):
-    return run_cli(
+    return invoke_cli(
         "-p",
         str(resource("scheduled")),
         "-w",
@@ -24,7 +24,6 @@ def tick(warehouse, now, env=None):
     )
 
 
-@pytest.mark.slow
 def test_catchup_materializes_every_missed_day_then_only_the_new_one(warehouse):
     first = tick(warehouse, "2026-04-08T03:00")
     assert first.returncode == 0, first.stderr
@@ -41,7 +40,7 @@ def test_catchup_materializes_every_missed_day_then_only_the_new_one(warehouse):
     assert nxt["runs"][0]["succeeded"] == 2
     assert set(materialization_counts(warehouse).values()) == {1}
 
-    listing = run_cli(
+    listing = invoke_cli(
         "-p",
         str(resource("scheduled")),
         "-w",
@@ -65,20 +64,20 @@ def test_without_catchup_only_the_latest_day(warehouse):
 
 
 def test_human_output_names_the_tick_and_the_run(warehouse):
-    result = run_cli(
+    result = invoke_cli(
         "-p", str(resource("scheduled")), "-w", str(warehouse), "tick", "--now", "2026-04-03T01:00"
     )
     assert result.returncode == 0, result.stderr
     expected = "schedule nightly: tick 2026-04-03T00:00:00+00:00, 4 partition(s) to run"
     assert expected in result.stdout
     assert "succeeded: 4 succeeded" in result.stdout
-    again = run_cli(
+    again = invoke_cli(
         "-p", str(resource("scheduled")), "-w", str(warehouse), "tick", "--now", "2026-04-03T01:00"
     )
     assert "nothing due; cron time 2026-04-03T00:00:00+00:00 already ticked" in again.stdout
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # two tick processes race for the catalog
 def test_concurrent_ticks_commit_each_partition_once_and_the_loser_says_so(warehouse):
     args = [
         "-p",

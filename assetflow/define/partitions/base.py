@@ -79,6 +79,11 @@ class PartitionsDefinition(ABC):
             return False
         return True
 
+    def accepts_range(self, first: str, last: str) -> bool:
+        """True if ``--from first --to last`` can select partitions of this definition (its
+        own key forms; time definitions also accept the keys of other time grains)."""
+        return self.looks_like_key(first) and self.looks_like_key(last)
+
     @abstractmethod
     def due_series(self, as_of: datetime) -> pl.Series:
         """All keys due at ``as_of``, in order, as a polars String series (cached)."""

@@ -122,6 +122,12 @@ class MultiPartitions(PartitionsDefinition):
             d.looks_like_key(p) for (_, d), p in zip(self.dimensions, parts, strict=True)
         )
 
+    def accepts_range(self, first: str, last: str) -> bool:
+        time = self.time_dimension
+        if time is not None and SEPARATOR not in first + last:
+            return self.dimension(time).accepts_range(first, last)
+        return self.looks_like_key(first) and self.looks_like_key(last)
+
     def due_series(self, as_of: datetime) -> pl.Series:
         return _due_series(self, as_of)
 

@@ -7,6 +7,7 @@ windows after the last closed one due as well (``1``: the current, still open wi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from functools import cached_property, lru_cache
 from typing import Any, ClassVar
@@ -17,6 +18,7 @@ import polars as pl
 from assetflow.define.partitions.base import PartitionsDefinition
 from assetflow.define.partitions.cron import CronOffsets, parse_cron, to_cron
 from assetflow.define.partitions.grid import WEEKDAYS, Grid, Unit, WindowTable
+from assetflow.define.partitions.span import is_time_key, key_span
 from assetflow.define.partitions.zones import (
     check_timezone,
     instants_to_walls,
@@ -229,6 +231,42 @@ class TimeWindowPartitions(PartitionsDefinition):
                 f"pick an earlier {self.unit}"
             )
         return canonical
+
+    def accepts_range(self, first: str, last: str) -> bool:
+        return all(self.looks_like_key(k) or is_time_key(k) for k in (first, last))
+
+    def select(
+        self,
+        as_of: datetime,
+        keys: Sequence[str] | None = None,
+        key_range: tuple[str, str] | None = None,
+    ) -> list[str]:
+        """As :meth:`PartitionsDefinition.select`; a range in another grain's keys selects the
+        due partitions whose window lies inside it (:meth:`keys_inside`)."""
+        if key_range is None or all(self._is_own_key(k) for k in key_range):
+            return super().select(as_of, keys, key_range)
+        chosen = super().select(as_of, keys, None) + self.keys_inside(*key_range, as_of)
+        return list(dict.fromkeys(chosen))
+
+    def _is_own_key(self, key: str) -> bool:
+        try:
+            self.parse_key(key)
+        except PartitionKeyError:
+            return False
+        return True
+
+    def keys_inside(self, first: str, last: str, as_of: datetime) -> list[str]:
+        """Due keys whose whole window lies between the start of ``first``'s window and the end
+        of ``last``'s, each read in the grain its form names (``define/partitions/span.py``)."""
+        lo, hi = key_span(first, self.timezone)[0], key_span(last, self.timezone)[1]
+        if lo >= hi:
+            raise PartitionKeyError(
+                f"partition range {first} .. {last} is empty: {first} comes after {last}; "
+                "swap --from/--to"
+            )
+        due = self.due_table(as_of)
+        inside = (due.starts >= lo) & (due.ends <= hi)
+        return due.keys.filter(pl.Series(inside)).to_list()
 
     def keys_between(self, first: str, last: str, as_of: datetime) -> list[str]:
         lo, hi = self.check_key(first, as_of), self.check_key(last, as_of)
