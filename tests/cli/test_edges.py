@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 import assetflow as af
-from assetflow.commit.catalog import LIVE_CATALOG, PUBLISHED_CATALOG
+from assetflow.commit.catalog import LIVE_CATALOG, PUBLISHED_CATALOG, Catalog
 from tests.conftest import AS_OF, RESOURCES, cli_env, invoke_cli, resource, run_cli
 from tests.warehouse_checks import fingerprint
 
@@ -30,19 +30,38 @@ def runs(warehouse: Path) -> list[tuple[str, str]]:
         con.close()
 
 
-@pytest.mark.parametrize("value", ["after_rename:abc", "after_renmae", "after_rename:1.5"])
-def test_a_malformed_fault_hook_is_a_one_line_configuration_error(tmp_path, value):
-    warehouse = tmp_path / "wh"
-    out = invoke_cli(
-        "-p", str(resource("linear")), "-w", str(warehouse), "materialize",
-        "--partition", "2026-04-02", env={"ASSETFLOW_FAULT": value},
-    )  # fmt: skip
-    assert out.returncode == 2
-    assert out.stderr.strip().splitlines() == [
-        f"error: ASSETFLOW_FAULT={value!r} is not <point>[:N] with N >= 1 and a point among "
+MALFORMED_FAULTS = ["after_rename:abc", "after_renmae", "after_rename:1.5", "after_rename:0"]
+
+
+def _fault_message(value: str) -> str:
+    return (
+        f"ASSETFLOW_FAULT={value!r} is not <point>[:N] with N >= 1 and a point among "
         "after_temp_write, after_fsync, after_rename, before_catalog_commit, "
         "after_catalog_commit, during_publish; it is a test hook for crash tests: unset it"
-    ]
+    )
+
+
+@pytest.mark.parametrize("value", MALFORMED_FAULTS)
+def test_a_malformed_fault_hook_is_a_configuration_error_when_the_catalog_opens(
+    tmp_path, monkeypatch, value
+):
+    monkeypatch.setenv("ASSETFLOW_FAULT", value)
+    with pytest.raises(af.ConfigError) as caught:
+        Catalog.open(tmp_path / "wh", timeout=5)
+    assert str(caught.value) == _fault_message(value)
+    assert not (tmp_path / "wh" / LIVE_CATALOG).exists()  # refused before anything was written
+
+
+@pytest.mark.slow  # the environment of a real process (a fault point would SIGKILL pytest)
+def test_a_malformed_fault_hook_is_one_line_and_exit_2_from_the_cli(tmp_path):
+    warehouse = tmp_path / "wh"
+    out = run_cli(
+        "-p", str(resource("linear")), "-w", str(warehouse), "materialize",
+        "--partition", "2026-04-02", env={"ASSETFLOW_FAULT": "after_rename:abc"},
+    )  # fmt: skip
+    assert out.returncode == 2
+    errors = [line for line in out.stderr.splitlines() if not line.startswith("note:")]
+    assert errors == [f"error: {_fault_message('after_rename:abc')}"]
     assert not list(warehouse.rglob("*.parquet"))
 
 
