@@ -12,6 +12,7 @@ The data flows through five stages, each a subpackage::
 
 from __future__ import annotations
 
+from assetflow import _startup  # noqa: F401  (first: Ctrl-C while the CLI starts up)
 from assetflow.commit.rollback import RollbackResult
 from assetflow.commit.vacuum import VacuumReport
 from assetflow.commit.verify import VerifyReport
@@ -48,12 +49,14 @@ from assetflow.errors import (
     InvalidNameError,
     PartitionKeyError,
     PlanError,
+    QueryRefusedError,
     SchemaMismatchError,
     SelectionError,
     StorageError,
     TaskError,
     TaskTimeoutError,
     UnknownUpstreamError,
+    WorkerStartError,
 )
 from assetflow.execute.cancel import CancelToken
 from assetflow.execute.context import Context
@@ -88,6 +91,7 @@ __all__ = [
     "Plan",
     "PlanError",
     "Project",
+    "QueryRefusedError",
     "RollbackResult",
     "RunResult",
     "Schedule",
@@ -108,6 +112,7 @@ __all__ = [
     "VerifyReport",
     "WeeklyPartitions",
     "Window",
+    "WorkerStartError",
     "asset",
     "source",
 ]

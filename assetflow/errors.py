@@ -16,12 +16,14 @@ thing at fault and the fix; the CLI prints that line and exits 2 (usage) or 1 (a
     ├── SelectionError             an asked-for asset does not exist
     ├── PartitionKeyError          malformed, out-of-range or not-yet-due partition key
     ├── PlanError                  the request cannot be planned (e.g. --only with stale upstream)
+    ├── QueryRefusedError          user SQL tried to leave the read-only sandbox (asset query)
     ├── StorageError               the warehouse cannot be read or written
     │   └── CatalogLockedError     another process holds the catalog past the lock timeout
     └── TaskError                  user code failed while materializing one partition
         ├── AssetOutputError       the asset returned something that is not a table (terminal)
         │   └── SchemaMismatchError  its columns conflict with the asset's other partitions
-        └── TaskTimeoutError       an attempt ran past the asset's ``timeout`` (retryable)
+        ├── TaskTimeoutError       an attempt ran past the asset's ``timeout`` (retryable)
+        └── WorkerStartError       worker processes keep dying before they can take a task
 """
 
 from __future__ import annotations
@@ -70,6 +72,10 @@ class PlanError(AssetflowError):
     """The requested materialization cannot be planned."""
 
 
+class QueryRefusedError(AssetflowError):
+    """User SQL did something the query sandbox does not allow (write, attach, read outside)."""
+
+
 class StorageError(AssetflowError):
     """The warehouse (catalog or data files) cannot be read or written."""
 
@@ -99,3 +105,9 @@ class SchemaMismatchError(AssetOutputError):
 
 class TaskTimeoutError(TaskError):
     """An attempt ran longer than its asset's ``timeout`` and was stopped."""
+
+
+class WorkerStartError(TaskError):
+    """Worker processes died while starting (killed, or crashed before loading the project)."""
+
+    retryable = False

@@ -18,6 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from assetflow.commit.catalog import Catalog, open_reader
+from assetflow.commit.sandbox import run_query
 from assetflow.config import check_lock_timeout
 from assetflow.define.asset import AssetDef
 from assetflow.define.graph import AssetGraph
@@ -25,7 +26,6 @@ from assetflow.define.partitions import UNPARTITIONED
 from assetflow.define.policy import TaskPolicy
 from assetflow.define.schedule import Schedule
 from assetflow.errors import (
-    AssetflowError,
     ConfigError,
     PartitionKeyError,
     SelectionError,
@@ -398,14 +398,10 @@ class Project(IntegrityMixin):
             ) from None
 
     def query(self, sql: str) -> pl.DataFrame:
-        """Run SQL over the warehouse (asset names are tables) and return a polars DataFrame."""
-        import duckdb
-
-        with open_reader(self.warehouse, timeout=self.lock_timeout) as reader:
-            try:
-                return reader.sql(sql)
-            except duckdb.Error as exc:
-                raise AssetflowError(f"query failed: {str(exc).splitlines()[0]}") from None
+        """Run read-only SQL over the warehouse (asset names are tables) in the sandbox of
+        ``commit/sandbox.py``; a statement that would write or read outside it raises
+        :class:`QueryRefusedError`."""
+        return run_query(self.warehouse, sql, timeout=self.lock_timeout)
 
 
 def _with_schedules(

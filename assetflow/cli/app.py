@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
+import threading
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -18,6 +22,7 @@ import click
 import duckdb
 from pydantic import BaseModel
 
+from assetflow import _startup
 from assetflow.commit.catalog import LIVE_CATALOG
 from assetflow.config import check_lock_timeout, resolve_settings
 from assetflow.errors import AssetflowError
@@ -149,6 +154,30 @@ def cli(ctx: click.Context, project, warehouse, lock_timeout, debug) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``asset`` console script."""
     args = sys.argv[1:] if argv is None else argv
+    with _terminate_as_interrupt():
+        _run(args)
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops the command like Ctrl-C: one line, exit 130 (a run records itself
+    cancelled; the runner turns both signals into a graceful cancellation while it runs)."""
+    _startup.restore()
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args: list[str]) -> None:
     try:
         cli.main(args=args, prog_name="asset", standalone_mode=False)
     except click.exceptions.Abort:

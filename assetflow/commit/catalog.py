@@ -25,18 +25,24 @@ import duckdb
 import polars as pl
 
 from assetflow.commit.automation import AUTOMATION_DDL
-from assetflow.commit.connect import connect, open_failure
-from assetflow.commit.faults import fault_point
+from assetflow.commit.connect import connect, open_failure, open_snapshot
+from assetflow.commit.faults import fault_config, fault_point
 from assetflow.commit.files import StagedFile, discard_staged
 from assetflow.commit.publish import publish_snapshot, refresh_views
 from assetflow.commit.runstate import RunStateMixin, RunStateWriter, insert_rows
-from assetflow.commit.schema import DDL, RUN_STATE_DDL, SCHEMA_VERSION
+from assetflow.commit.schema import DDL, RUN_STATE_DDL
 from assetflow.commit.schema_check import SchemaIndex, check_schema
 from assetflow.commit.state import (  # noqa: F401  (CatalogState and its schemas live here too)
     CURRENT_SCHEMA,
     INPUTS_SCHEMA,
     CatalogState,
     read_state,
+)
+from assetflow.commit.storage import (
+    check_schema_version,
+    create_config,
+    needs_rewrite,
+    rewrite_in_compatible_format,
 )
 from assetflow.errors import SchemaMismatchError, StorageError
 
@@ -171,10 +177,10 @@ class CatalogReader:
 
 @contextmanager
 def open_reader(root: Path, *, timeout: float = 10.0) -> Iterator[CatalogReader]:
-    """Open the published snapshot read-only (an empty reader if nothing was published yet)."""
+    """Open the latest published snapshot read-only (empty if nothing was published yet)."""
     path = root / PUBLISHED_CATALOG
     con = (
-        connect(path, read_only=True, timeout=timeout, damaged_hint=PUBLISHED_DAMAGED_HINT)
+        open_snapshot(path, timeout=timeout, damaged_hint=PUBLISHED_DAMAGED_HINT)
         if path.exists()
         else None
     )
@@ -216,15 +222,17 @@ class Catalog(RunStateMixin, CatalogReader):
                 f"cannot create the warehouse at {root}: {exc.strerror}; choose a writable "
                 "directory with -w/--warehouse"
             ) from None
-        con = connect(
-            live, read_only=False, timeout=timeout, on_wait=on_wait, damaged_hint=LIVE_DAMAGED_HINT
-        )
+        fault_config()  # a malformed test hook fails here, before any work starts
+        writer = {"timeout": timeout, "on_wait": on_wait, "damaged_hint": LIVE_DAMAGED_HINT}
+        con = connect(live, read_only=False, config=create_config(live), **writer)
         catalog: Catalog | None = None
         try:
-            con.execute(DDL)
-            con.execute(AUTOMATION_DDL)
-            con.execute(RUN_STATE_DDL)
-            _check_schema_version(con, live)
+            con.execute(DDL + AUTOMATION_DDL + RUN_STATE_DDL)
+            check_schema_version(con, live)
+            if needs_rewrite(con):  # written by an older assetflow: old clients cannot read it
+                rewrite_in_compatible_format(con, live, DDL + AUTOMATION_DDL + RUN_STATE_DDL)
+                con.close()
+                con = connect(live, read_only=False, **writer)
             con.execute(
                 "insert or replace into assetflow.meta values ('root', ?)", [str(root.resolve())]
             )
@@ -479,14 +487,3 @@ def _insert_current(
 ) -> None:
     rows = [(i.asset, i.partition, mid) for mid, i in zip(ids, items, strict=True)]
     insert_rows(con, "current", rows)
-
-
-def _check_schema_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    row = con.sql("select value from assetflow.meta where key = 'schema_version'").fetchall()
-    if not row:
-        con.execute("insert into assetflow.meta values ('schema_version', ?)", [SCHEMA_VERSION])
-    elif row[0][0] != SCHEMA_VERSION:
-        raise StorageError(
-            f"{path} has catalog schema {row[0][0]}, this assetflow expects {SCHEMA_VERSION}; "
-            "upgrade assetflow or use a new warehouse"
-        )

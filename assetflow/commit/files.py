@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from assetflow.commit.faults import fault_point
 from assetflow.commit.schema_check import describe_schema
 from assetflow.commit.versions import data_version, file_checksum
-from assetflow.errors import PartitionKeyError, StorageError
+from assetflow.errors import AssetOutputError, PartitionKeyError, StorageError
 
 _SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
 TEMP_PREFIX = ".tmp-"
@@ -80,6 +80,12 @@ def stage_table(table: pa.Table, root: Path, asset: str, key: str) -> StagedFile
         os.replace(temp, final)
         fsync_dir(folder)
         fault_point("after_rename")
+    except (pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
+        # Outputs are checked before staging; this catches a type those checks do not know.
+        temp.unlink(missing_ok=True)
+        raise AssetOutputError(
+            f"asset {asset!r} partition {key} cannot be written as Parquet: {exc}"
+        ) from None
     except OSError as exc:
         temp.unlink(missing_ok=True)
         raise StorageError(

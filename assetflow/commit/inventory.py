@@ -101,7 +101,8 @@ def view_files(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for name, sql in rows:
         if "read_parquet" in sql:
-            out[name] = [m.replace("''", "'") for m in _LITERAL.findall(sql)]
+            files = sql[sql.index("read_parquet") :]  # casts before it hold no file names
+            out[name] = [m.replace("''", "'") for m in _LITERAL.findall(files)]
     return out
 
 

@@ -3,12 +3,17 @@
 Views are derived from ``assetflow.current`` and rebuilt only for assets that changed since the
 last publish: rebuilding a view per commit would make a backfill quadratic in its partitions.
 Paths in views are absolute because DuckDB resolves relative ones against the *reader's* working
-directory; a moved warehouse gets its views rebuilt by the next writer (see Catalog.open).
+directory; a moved warehouse gets its views rebuilt by the next writer (see Catalog.open) or by
+the first query there (``commit/location.py``).
+
+The snapshot is a byte copy of the checkpointed live catalog, so it is in the live catalog's
+storage format (``commit/storage.py``: readable by DuckDB 1.1 and later).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from contextlib import suppress
 from pathlib import Path
@@ -20,19 +25,63 @@ from assetflow.commit.files import fsync_dir
 from assetflow.errors import StorageError
 
 _CHUNK = 1 << 20
+SIDECARS = (".wal", ".wal.checkpoint", ".wal.recovery")
+"""Files DuckDB keeps beside a database file. Beside the snapshot they can only come from a
+program that opened it read-write (assetflow never does); after a publish they belong to the
+replaced file, and DuckDB would replay a stray WAL onto the new one and refuse to open it."""
 
 
 def _quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def view_sql(name: str, files: list[Path]) -> str:
-    """``CREATE VIEW`` over exactly ``files`` (asset names are validated identifiers)."""
+def _quote_name(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+# A view stores its column types, and a DuckDB that cannot decode one of them cannot open the
+# database at all ("Enum value ... not implemented"), or refuses the view ("Contents of view
+# were altered"). These are the types DuckDB 2.x gives Parquet columns that DuckDB 1.1, the
+# oldest reader we promise (commit/storage.py), lacks or reads as another type; views cast
+# them to what 1.1 reads. The Parquet files keep full precision (nanoseconds included).
+PORTABLE_TYPES = (
+    (re.compile(r"\bTIMESTAMPTZ_NS\b"), "TIMESTAMP WITH TIME ZONE"),
+    (re.compile(r"\bTIME_NS\b"), "TIME"),
+    (re.compile(r'"NULL"'), "INTEGER"),  # an all-null column
+)
+
+
+def view_sql(name: str, files: list[Path], casts: dict[str, str] | None = None) -> str:
+    """``CREATE VIEW`` over exactly ``files`` (asset names are validated identifiers), with
+    ``casts`` (column -> type) applied."""
     listing = ", ".join(_quote_literal(str(f)) for f in files)
+    columns = "*"
+    if casts:
+        replaced = ", ".join(
+            f"cast({_quote_name(c)} as {t}) as {_quote_name(c)}" for c, t in casts.items()
+        )
+        columns = f"* replace ({replaced})"
     return (
-        f'create or replace view main."{name}" as select * from read_parquet([{listing}], '
+        f'create or replace view main."{name}" as select {columns} from read_parquet([{listing}], '
         "union_by_name = true, hive_partitioning = false)"
     )
+
+
+def portable_casts(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, str]:
+    """Columns of view ``name`` whose type old DuckDB clients cannot read, and what to cast to."""
+    rows = con.execute(
+        "select column_name, data_type from duckdb_columns() where database_name = "
+        "current_database() and schema_name = 'main' and table_name = ?",
+        [name],
+    ).fetchall()
+    casts: dict[str, str] = {}
+    for column, dtype in rows:
+        portable = dtype
+        for pattern, replacement in PORTABLE_TYPES:
+            portable = pattern.sub(replacement, portable)
+        if portable != dtype:
+            casts[column] = portable
+    return casts
 
 
 def refresh_views(
@@ -56,7 +105,11 @@ def refresh_views(
         con.execute("begin")
         try:
             if rows:
-                con.execute(view_sql(name, [base / r[0] for r in rows]))
+                files = [base / r[0] for r in rows]
+                con.execute(view_sql(name, files))
+                casts = portable_casts(con, name)
+                if casts:
+                    con.execute(view_sql(name, files, casts))
             else:
                 con.execute(f'drop view if exists main."{name}"')
             con.execute("commit")
@@ -94,7 +147,10 @@ def publish_snapshot(
     try:
         _copy_from(live_fd, temp)
         fault_point("during_publish")
+        remove_sidecars(published)
         os.replace(temp, published)
+        # Again: a program still writing the old file may have made a new one meanwhile.
+        remove_sidecars(published)
     except OSError as exc:
         temp.unlink(missing_ok=True)
         raise StorageError(
@@ -105,6 +161,16 @@ def publish_snapshot(
         temp.unlink(missing_ok=True)
         raise
     fsync_dir(published.parent)
+
+
+def sidecars(published: Path) -> list[Path]:
+    """The DuckDB sidecar files that exist beside ``published``."""
+    return [p for p in (published.with_name(published.name + s) for s in SIDECARS) if p.exists()]
+
+
+def remove_sidecars(published: Path) -> None:
+    for path in sidecars(published):
+        path.unlink(missing_ok=True)
 
 
 def _copy_from(source_fd: int, dest: Path) -> None:

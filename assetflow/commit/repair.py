@@ -2,15 +2,18 @@
 
 What it can repair, in order:
 
+0. A DuckDB sidecar beside the snapshot (a stray ``warehouse.duckdb.wal``) is removed.
 1. A live catalog that is missing or unreadable is restored from the published snapshot (a
    checkpointed copy of it as of the last publish); the damaged file is kept beside it. Commits
    made after that publish are forgotten: their files become orphans and the next run rebuilds
    those partitions, so the warehouse converges to the same data.
-2. A current partition whose file is missing or damaged is *forgotten* (made missing, history
-   kept), so the next run rebuilds it; ``asset rollback`` is the alternative when an earlier
-   version should be kept instead.
+2. A current partition whose file is missing or damaged, or has no columns (an older assetflow
+   committed such outputs; no view can be built over one), is *forgotten* (made missing,
+   history kept), so the next run rebuilds it; ``asset rollback`` is the alternative when an
+   earlier version should be kept instead.
 3. The snapshot is published again from the live catalog, which fixes a damaged, missing or
-   lagging ``warehouse.duckdb`` and views that point at another directory.
+   lagging ``warehouse.duckdb``, removes a stray WAL beside it, and rebuilds views that point at
+   another directory (a copied or moved warehouse).
 
 It never deletes a data file (``asset vacuum`` does that) and needs the write lock.
 """
@@ -27,10 +30,11 @@ import duckdb
 import polars as pl
 
 from assetflow.commit.catalog import LIVE_CATALOG, PUBLISHED_CATALOG, Catalog
-from assetflow.commit.connect import connect
+from assetflow.commit.connect import connect, open_snapshot
 from assetflow.commit.files import fsync_dir
 from assetflow.commit.inventory import catalog_files, scan_tables
-from assetflow.commit.verify import check_file
+from assetflow.commit.publish import sidecars
+from assetflow.commit.verify import NO_COLUMNS, check_file
 from assetflow.errors import CatalogLockedError, StorageError
 
 
@@ -42,6 +46,9 @@ def repair_warehouse(
     actions: list[str] = []
     if not live.exists() and not published.exists():
         raise StorageError(f"{root} has no catalog yet; run `asset materialize` first")
+    for stray in sidecars(published):  # first: DuckDB would replay it onto the snapshot
+        stray.unlink(missing_ok=True)
+        actions.append(f"removed {stray.name} (left by a program that opened the snapshot)")
     if not _readable(live, timeout, on_wait):
         if not _readable(published, timeout, None):
             raise StorageError(
@@ -53,12 +60,22 @@ def repair_warehouse(
     catalog = Catalog.open(root, timeout=timeout, on_wait=on_wait)
     try:
         files = catalog_files(catalog)
+        empty = set(
+            catalog.sql(
+                """select m.file_path from assetflow.current c
+                   join assetflow.materializations m on m.id = c.materialization_id
+                   where m.schema = ?""",
+                [NO_COLUMNS],
+            )["file_path"].to_list()
+        )
         for asset, partition, path, checksum in (
             files.filter(pl.col("is_current"))
             .select("asset", "partition", "file_path", "file_checksum")
             .iter_rows()
         ):
             problem = check_file(root, path, checksum)
+            if problem is None and path in empty:
+                problem = ("no_columns", "its file has no columns")
             if problem:
                 catalog.uncommit(asset, partition)
                 actions.append(
@@ -74,7 +91,11 @@ def _readable(path: Path, timeout: float, on_wait: Callable[[str], None] | None)
     if not path.exists():
         return False
     try:
-        con = connect(path, read_only=True, timeout=timeout, on_wait=on_wait)
+        con = (
+            connect(path, read_only=True, timeout=timeout, on_wait=on_wait)
+            if path.name == LIVE_CATALOG.name
+            else open_snapshot(path, timeout=timeout)
+        )
     except CatalogLockedError:
         raise
     except StorageError:

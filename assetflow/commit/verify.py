@@ -8,7 +8,11 @@ Checks, against the live catalog (the truth) and the published snapshot (what re
 - every asset view in the snapshot reads exactly the files the snapshot's catalog says are
   current, and those files exist;
 - files in the warehouse layout that no materialization references are *orphans* (left by a
-  crash or a refused commit): reported, not damage; ``asset vacuum`` removes them.
+  crash or a refused commit): reported, not damage; ``asset vacuum`` removes them;
+- no DuckDB sidecar (a WAL left by a program that opened the snapshot read-write) lies beside
+  the snapshot, and the snapshot was published for this location (not copied from another);
+- no current partition has a file without columns (an older assetflow committed such outputs;
+  DuckDB cannot build a view over one).
 
 A snapshot that is behind the live catalog (a run was killed between a commit and publishing)
 is not damage either: readers see the previous version, as promised; the next run republishes.
@@ -32,8 +36,10 @@ from assetflow.commit.catalog import (
     PUBLISHED_DAMAGED_HINT,
     CatalogReader,
 )
-from assetflow.commit.connect import connect, open_failure
+from assetflow.commit.connect import connect, open_failure, open_snapshot
 from assetflow.commit.inventory import catalog_files, scan_disk, scan_tables, view_files
+from assetflow.commit.location import moved_from, moved_message
+from assetflow.commit.publish import sidecars
 from assetflow.commit.versions import file_checksum
 from assetflow.errors import CatalogLockedError, StorageError
 
@@ -42,6 +48,8 @@ REPAIR_FILE_HINT = (
     "`asset rollback` restores a retained version"
 )
 REPUBLISH_HINT = "`asset verify --repair` (or the next run) publishes it again"
+NO_COLUMNS = "[]"
+"""The recorded schema of a file without columns."""
 
 
 class Problem(BaseModel):
@@ -50,7 +58,8 @@ class Problem(BaseModel):
     model_config = ConfigDict(frozen=True)
     kind: str
     """``missing_file``, ``checksum_mismatch``, ``catalog_missing``, ``catalog_unreadable``,
-    ``view_mismatch`` or ``snapshot_missing_file``."""
+    ``view_mismatch``, ``snapshot_missing_file``, ``snapshot_sidecar``, ``moved`` or
+    ``no_columns``."""
     detail: str
     asset: str | None = None
     partition: str | None = None
@@ -123,6 +132,16 @@ def verify_warehouse(
     problems: list[Problem] = []
     notes: list[str] = []
     files = _read_live(live, timeout, on_wait, problems)
+    for path in sidecars(published):
+        problems.append(
+            Problem(
+                kind="snapshot_sidecar",
+                path=path.name,
+                detail=f"left by a program that opened {PUBLISHED_CATALOG} read-write; DuckDB "
+                "replays it onto the next snapshot and refuses to open it; `asset verify "
+                "--repair` removes it (open the snapshot read-only)",
+            )
+        )
     snapshot = _read_snapshot(published, timeout, problems, notes)
 
     current = files.filter(pl.col("is_current")) if files is not None else None
@@ -203,6 +222,22 @@ def _read_live(
         return None
     try:
         scan_tables(con)
+        for asset, partition, file in con.execute(
+            """select c.asset, c.partition, m.file_path from assetflow.current c
+               join assetflow.materializations m on m.id = c.materialization_id
+               where m.schema = ? order by c.asset, c.partition""",
+            [NO_COLUMNS],
+        ).fetchall():
+            problems.append(
+                Problem(
+                    kind="no_columns",
+                    asset=asset,
+                    partition=partition,
+                    path=file,
+                    detail="its file has no columns, so DuckDB cannot build the asset's view "
+                    f"(later partitions are refused too); {REPAIR_FILE_HINT}",
+                )
+            )
         return catalog_files(CatalogReader(con, path.parent.parent, source=path))
     except duckdb.Error as exc:
         detail = str(open_failure(path, exc, LIVE_DAMAGED_HINT))
@@ -219,7 +254,7 @@ def _read_snapshot(
         notes.append(f"{PUBLISHED_CATALOG} is not published yet; {REPUBLISH_HINT}")
         return None
     try:
-        con = connect(path, read_only=True, timeout=timeout, damaged_hint=PUBLISHED_DAMAGED_HINT)
+        con = open_snapshot(path, timeout=timeout, damaged_hint=PUBLISHED_DAMAGED_HINT)
     except CatalogLockedError:
         raise
     except StorageError as exc:
@@ -230,6 +265,12 @@ def _read_snapshot(
     try:
         scan_tables(con)
         files = catalog_files(CatalogReader(con, path.parent, source=path))
+        original = moved_from(con, path.parent)
+        if original is not None:
+            # Every view reads the original's files; one problem says why, not one per view.
+            detail = moved_message(path.parent, original)
+            problems.append(Problem(kind="moved", path=str(PUBLISHED_CATALOG), detail=detail))
+            return None
         return files.filter(pl.col("is_current")), view_files(con)
     except duckdb.Error as exc:
         detail = str(open_failure(path, exc, PUBLISHED_DAMAGED_HINT))

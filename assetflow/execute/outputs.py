@@ -1,4 +1,22 @@
-"""Turning what an asset function returned into one Arrow table, or a clear error."""
+"""Turning what an asset function returned into one Arrow table, or a clear error.
+
+Every output is checked before it is staged (:func:`check_storable`): what the warehouse cannot
+store faithfully, or what DuckDB's views would read differently, is refused with one line
+naming the asset, partition and column, and nothing is written. The classes refused:
+
+- no columns at all (Parquet stores it, but DuckDB cannot build a view over such a file);
+- duplicate names, names that differ only in case, and the empty name (DuckDB, whose views
+  serve the warehouse, matches names case-insensitively and renames ``A`` to ``A_1``, ``''``
+  to ``C0``);
+- types Parquet cannot store (unions, run-end encoded, month-day-nano intervals, structs without
+  fields) and types DuckDB reads back as something else (decimals wider than 38 digits become
+  DOUBLE), at any nesting depth;
+- polars ``Object`` columns (arbitrary Python objects: to Arrow they are 8-byte pointers).
+
+The warehouse itself adds no column to an asset's data (views are ``select *`` over its files
+with ``hive_partitioning = false``; DuckDB's virtual ``filename``/``file_row_number`` columns
+give way to data columns of the same name), so no data column name is reserved.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +37,7 @@ def to_arrow(value: Any, *, asset: str, partition: str, inputs: Mapping[str, Any
     if isinstance(value, pl.LazyFrame):
         value = value.collect()
     if isinstance(value, pl.DataFrame):
+        _refuse_objects(value.schema, asset, partition)
         table = value.to_arrow()
     elif isinstance(value, pa.Table):
         table = value
@@ -33,14 +52,87 @@ def to_arrow(value: Any, *, asset: str, partition: str, inputs: Mapping[str, Any
             f"asset {asset!r} partition {partition} returned {type(value).__name__}; "
             f"return {ACCEPTED}"
         )
+    check_storable(table, asset=asset, partition=partition)
+    return table
+
+
+def check_storable(table: pa.Table, *, asset: str, partition: str) -> None:
+    """Refuse a table the warehouse cannot store faithfully (see the module docstring).
+
+    Raises:
+        AssetOutputError: naming the asset, partition and column (terminal: not retried).
+    """
+    where = f"asset {asset!r} partition {partition}"
     names = table.column_names
+    if not names:
+        raise AssetOutputError(
+            f"{where} returned a table without columns; return at least one column (an empty "
+            "result still needs its columns, e.g. pl.DataFrame(schema={'id': pl.Int64}))"
+        )
     if len(set(names)) != len(names):
         dupes = sorted({n for n in names if names.count(n) > 1})
         raise AssetOutputError(
-            f"asset {asset!r} partition {partition} returned duplicate column names {dupes}; "
-            "rename them so each column is unique"
+            f"{where} returned duplicate column names {dupes}; rename them so each column is unique"
         )
-    return table
+    if "" in names:
+        raise AssetOutputError(f"{where} returned a column with an empty name; name every column")
+    seen: dict[str, str] = {}
+    for name in names:
+        other = seen.setdefault(name.casefold(), name)
+        if other != name:
+            raise AssetOutputError(
+                f"{where} returned columns {other!r} and {name!r}, which differ only in case; "
+                "DuckDB's views treat them as one name (and rename one), so rename one of them"
+            )
+    for field in table.schema:
+        problem = _unstorable(field.type)
+        if problem:
+            raise AssetOutputError(f"{where} column {field.name!r} {problem}")
+
+
+def _unstorable(dtype: pa.DataType) -> str | None:
+    """Why a column of ``dtype`` cannot be stored faithfully, or None (nested types walked)."""
+    if isinstance(dtype, pa.ExtensionType):
+        return _unstorable(dtype.storage_type)
+    if pa.types.is_union(dtype) or pa.types.is_run_end_encoded(dtype):
+        return f"has type {dtype}, which Parquet cannot store; return one type per column"
+    if pa.types.is_interval(dtype):
+        return f"has type {dtype}, which Parquet cannot store; store it as a duration or numbers"
+    if pa.types.is_decimal(dtype) and dtype.precision > 38:
+        return (
+            f"has type {dtype}: DuckDB reads decimals above 38 digits as DOUBLE, losing digits; "
+            "cast it to decimal(38, s) or to a string"
+        )
+    if pa.types.is_struct(dtype):
+        if dtype.num_fields == 0:
+            return "is a struct without fields, which Parquet cannot store; drop it"
+        children = [dtype.field(i).type for i in range(dtype.num_fields)]
+    elif pa.types.is_map(dtype):
+        children = [dtype.key_type, dtype.item_type]
+    elif hasattr(dtype, "value_type"):  # lists of every kind, dictionaries
+        children = [dtype.value_type]
+    else:
+        return None
+    return next((found for c in children if (found := _unstorable(c))), None)
+
+
+def _refuse_objects(schema: pl.Schema, asset: str, partition: str) -> None:
+    for name, dtype in schema.items():
+        if _has_object(dtype):
+            raise AssetOutputError(
+                f"asset {asset!r} partition {partition} column {name!r} holds Python objects "
+                f"({dtype}), which cannot be stored (they would be written as 8-byte memory "
+                "addresses); convert them to strings, numbers or a struct"
+            )
+
+
+def _has_object(dtype: pl.DataType) -> bool:
+    if dtype == pl.Object:
+        return True
+    if isinstance(dtype, pl.Struct):
+        return any(_has_object(f.dtype) for f in dtype.fields)
+    inner = getattr(dtype, "inner", None)
+    return inner is not None and _has_object(inner)
 
 
 def _run_sql(sql: str, *, asset: str, partition: str, inputs: Mapping[str, Any]) -> pa.Table:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import assetflow
-from assetflow.errors import ConfigError
+from assetflow.errors import ConfigError, WorkerStartError
 from assetflow.execute.worker import TaskSpec, WorkerSetup
 
 _BOOT = (
@@ -32,6 +32,8 @@ _BOOT = (
 )
 
 Message = tuple[Any, ...]
+MAX_BOOT_DEATHS = 3
+"""Workers that may die in a row before loading the project until the run fails (exit 1)."""
 
 
 @dataclass
@@ -56,6 +58,7 @@ class ProcessPool:
         self._workers: dict[int, _Worker] = {}
         self._next_id = 0
         self._closing = False
+        self._boot_deaths = 0
 
     def want(self, ready: int) -> None:
         """``ready`` tasks wait for a worker: start workers for those no booting one will take."""
@@ -108,12 +111,18 @@ class ProcessPool:
             except (EOFError, OSError):
                 pass
             worker.exitcode = worker.process.wait(timeout=5)
-            if not worker.ready:
-                raise ConfigError(
-                    f"a worker process exited while starting (exit code {worker.exitcode}); "
-                    "run with --executor threads to see why"
-                )
             self._bury(worker)
+            if not worker.ready:
+                # Killed (the OOM killer, a signal) or crashed before loading the project: no
+                # task was lost, so start another; ``want`` does when tasks wait for one.
+                self._boot_deaths += 1
+                if self._boot_deaths > MAX_BOOT_DEATHS:
+                    raise WorkerStartError(
+                        f"worker processes died while starting, {self._boot_deaths} times in a "
+                        f"row (last exit code {worker.exitcode}); check memory limits, or run "
+                        "with --executor threads to see why"
+                    )
+                continue
             messages.append(("died", worker.wid, worker.task, worker.exitcode))
         return messages
 
@@ -121,6 +130,7 @@ class ProcessPool:
         kind = message[0]
         if kind == "ready":
             worker.ready = True
+            self._boot_deaths = 0
         elif kind == "done":
             worker.task = None
             out.append(("done", worker.wid, message[1]))

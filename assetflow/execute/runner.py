@@ -129,33 +129,36 @@ class Runner:
         )  # fmt: skip
         book.flush(force=True)
         status = "failed"
-        try:
-            with self.cancel.on_signals():
-                self._loop()
-            if self.cancel.requested:
-                status = "cancelled"
-            elif book.result.count("failed") or book.result.count("upstream_failed"):
-                status = "failed"
-            else:
-                status = "succeeded"
-        except BaseException:
-            self._abort()
-            raise
-        finally:
-            self._crew.close(kill=status != "succeeded")
-            book.close_hooks()
-            book.result.status = status
+        # Signals cancel until the outcome is recorded, not only while tasks run (late SIGTERM).
+        with self.cancel.on_signals():
             try:
-                self._committer.drain()
+                self._loop()
+                if self.cancel.requested:
+                    status = "cancelled"
+                elif book.result.count("failed") or book.result.count("upstream_failed"):
+                    status = "failed"
+                else:
+                    status = "succeeded"
+            except BaseException:
+                self._abort()
+                raise
             finally:
-                self._committer.close()
-                self._waker.close()
+                self._crew.close(kill=status != "succeeded")
+                book.close_hooks()
+                try:
+                    self._committer.drain()
+                finally:
+                    self._committer.close()
+                    self._waker.close()
+                if status == "succeeded" and self.cancel.requested:
+                    status = "cancelled"  # asked to stop after the last task: say so
+                book.result.status = status
+                self.catalog.write_state(book.state)
+                self.catalog.finish_run(run_id, status, self.clock())
                 if self._own_cancel:
                     self.cancel.close()
-            self.catalog.write_state(book.state)
-            self.catalog.finish_run(run_id, status, self.clock())
-            book.result.timings.update(self._committer.seconds)
-            book.tick("total", started)
+                book.result.timings.update(self._committer.seconds)
+                book.tick("total", started)
         return book.result
 
     def _loop(self) -> None:
@@ -341,14 +344,9 @@ class Runner:
         kept = []
         for task, staged, finished in batch:
             asset, partition = task.key
+            spec = self.graph[asset]
             try:
-                self.catalog.check_output(
-                    asset,
-                    partition,
-                    staged,
-                    self.graph[asset].code_version,
-                    self.graph[asset].schema,
-                )
+                self.catalog.check_output(asset, partition, staged, spec.code_version, spec.schema)
             except SchemaMismatchError as exc:
                 self._attempt_failed(task, schema_error(exc))
                 continue

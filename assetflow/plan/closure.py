@@ -4,7 +4,8 @@
 but costs a mapping call per step. A backfill over years of partitions only needs to *count*
 what will run before it starts, so this computes the same closure per (asset, upstream) edge:
 assets in reverse topological order, each one's running partitions mapped to its upstreams in
-one edge frame, non-fresh upstream partitions pulled in. No loop over partition keys.
+one edge frame, non-fresh upstream partitions pulled in; then requested partitions that read
+what the run builds (``plan/downstream.py``), as the planner does. No loop over partition keys.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Mapping, Sequence
 import polars as pl
 
 from assetflow.define.graph import AssetGraph
+from assetflow.plan.downstream import must_also_run
 from assetflow.plan.staleness import committed_keys
 
 SUMMARY_SCHEMA = {
@@ -71,6 +73,8 @@ def run_closure(
                 # a requested-but-fresh upstream that a running partition needs still stays fresh
             pulled = needed.with_columns(requested=pl.lit(False), run=pl.lit(True))
             frames[up] = pulled if have is None else pl.concat([have, pulled])
+
+    frames = _with_downstream(graph, statuses, frames)
     if not frames:
         return pl.DataFrame(
             schema={
@@ -82,6 +86,39 @@ def run_closure(
             }
         )
     return pl.concat([f.select(pl.lit(a).alias("asset"), pl.all()) for a, f in frames.items()])
+
+
+def _with_downstream(
+    graph: AssetGraph, statuses: pl.DataFrame, frames: dict[str, pl.DataFrame]
+) -> dict[str, pl.DataFrame]:
+    """What must also run for the run to converge, as the planner adds it."""
+    by_asset = statuses.partition_by("asset", as_dict=True) if statuses.height else {}
+
+    def committed(asset: str) -> pl.Series:
+        found = by_asset.get((asset,))
+        if found is None:
+            return pl.Series("partition", [], dtype=pl.String)
+        return committed_keys(found)
+
+    out = dict(frames)
+    for name, why in must_also_run(graph, frames, committed=committed).items():
+        have = frames.get(name)
+        added = why.select("partition").with_columns(
+            status=pl.lit("stale"), requested=pl.lit(False), run=pl.lit(True)
+        )
+        if have is None:
+            out[name] = added
+            continue
+        out[name] = pl.concat(
+            [
+                have.with_columns(
+                    run=pl.col("run") | pl.col("partition").is_in(added["partition"])
+                ),
+                added.join(have.select("partition"), on="partition", how="anti"),
+            ],
+            how="vertical_relaxed",
+        )
+    return out
 
 
 def summarize(closure: pl.DataFrame, order: Sequence[str]) -> pl.DataFrame:

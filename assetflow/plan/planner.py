@@ -8,6 +8,8 @@ partitions an asset runs are pushed through each upstream mapping's edge frame t
 upstream partitions they need, so a backfill of hundreds of thousands of partitions is a few
 joins, not a loop over keys. Steps are kept in a frame and turned into :class:`Step` records only
 when iterated (a frozen dataclass costs microseconds to build, which adds up at that scale).
+Then, in topological order, requested partitions that read what the run builds are made to run
+too (``plan/downstream.py``), so one run converges.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from assetflow.commit.catalog import CatalogState
 from assetflow.define.graph import AssetGraph
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.errors import PlanError
+from assetflow.plan.downstream import must_also_run
 from assetflow.plan.staleness import committed_keys, status_by_asset
 from assetflow.plan.targets import asset_targets, resolve_targets
 
@@ -217,6 +220,7 @@ def build_plan(
                     pl.col("partition").alias("_down_partition"),
                 )
             )
+    planned = _with_downstream(graph, planned, by_asset, only)
     ordered = [planned[n] for n in graph.order if n in planned]
     frame = (
         pl.concat(ordered)
@@ -226,6 +230,48 @@ def build_plan(
         )
     )
     return Plan(steps=StepFrame(frame), as_of=as_of, force=force)
+
+
+def _with_downstream(
+    graph: AssetGraph,
+    planned: dict[str, pl.DataFrame],
+    by_asset: dict[str, pl.DataFrame],
+    only: bool,
+) -> dict[str, pl.DataFrame]:
+    """Add what must also run for the run to converge (``plan/downstream.py``)."""
+
+    def committed(asset: str) -> pl.Series:
+        return committed_keys(by_asset[asset])
+
+    extra = must_also_run(graph, planned, committed=committed, pull_upstream=not only)
+    out = dict(planned)
+    for name, why in extra.items():
+        steps = planned.get(name)
+        have = [] if steps is None else steps["partition"].to_list()
+        if steps is not None:
+            found = steps.join(why, on="partition", how="left", suffix="_new")
+            steps = found.with_columns(
+                run=pl.col("run") | pl.col("reason_new").is_not_null(),
+                status=pl.when(pl.col("reason_new").is_not_null())
+                .then(pl.lit("stale"))
+                .otherwise(pl.col("status")),
+                reason=pl.coalesce("reason_new", "reason"),
+            ).drop("reason_new")
+        new = why.filter(~pl.col("partition").is_in(have)).join(
+            by_asset[name].select("partition", "_order"), on="partition"
+        )
+        new = new.select(
+            pl.lit(name).alias("asset"),
+            "partition",
+            pl.lit("stale").alias("status"),
+            "reason",
+            pl.lit(True).alias("run"),
+            pl.lit(False).alias("requested"),
+            "_order",
+        )
+        frames = [f for f in (steps, new) if f is not None and f.height]
+        out[name] = pl.concat(frames, how="vertical_relaxed").sort("_order")
+    return out
 
 
 def _pulled(
