@@ -143,9 +143,9 @@ def _html(build: Callable[[Request], dict], template: str):
         try:
             context = build(request)
         except views.NotFound as exc:
-            page = env.get_template("error.html").render(message=str(exc), as_of=None)
+            page = env.get_template("error.html").render(message=str(exc))
             return HTMLResponse(page, status_code=404)
-        context.setdefault("as_of", _now(request).isoformat(timespec="seconds"))
+        context["as_of_label"] = f"{_now(request).astimezone(UTC):%Y-%m-%d %H:%M} UTC"
         return HTMLResponse(env.get_template(template).render(**context, request=request))
 
     return endpoint

@@ -22,11 +22,38 @@ from assetflow.ui.statuses import FAILED, FRESH, MISSING, RUNNING, STALE, worst
 MAX_LANES = 3
 DENSE_ABOVE = 2000
 _GUTTER = 170
-_LANE = 9
+_LANE = 12
 _ROW_PAD = 5
 _AXIS = 26
 _BIN = 2
-_NICE = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400)
+_NICE = (
+    0.001,
+    0.002,
+    0.005,
+    0.01,
+    0.02,
+    0.05,
+    0.1,
+    0.2,
+    0.5,
+    1,
+    2,
+    5,
+    10,
+    15,
+    30,
+    60,
+    120,
+    300,
+    600,
+    900,
+    1800,
+    3600,
+    7200,
+    21600,
+    43200,
+    86400,
+)
 
 # attempt state -> (status whose colour it borrows, severity name for folding)
 _LOOK = {
@@ -165,8 +192,8 @@ def _axis(t0: datetime, total: float, scale: float, bottom: int) -> tuple[str, s
     step = next((n for n in _NICE if n * scale >= 70), _NICE[-1])
     labels = [f'<text class="axis-start" x="6" y="{_AXIS - 8}">{t0:%Y-%m-%d %H:%M:%S} UTC</text>']
     grid = []
-    t = 0.0
-    while t <= total + 1e-9:
+    for i in range(int(total / step + 1e-9) + 1):
+        t = i * step  # not accumulated: 0.1 + 0.1 + 0.1 drifts
         px = _GUTTER + t * scale
         labels.append(
             f'<text class="tick-label" x="{px + 3:.1f}" y="{_AXIS - 8}">+{_duration(t)}</text>'
@@ -179,6 +206,8 @@ def _axis(t0: datetime, total: float, scale: float, bottom: int) -> tuple[str, s
 
 
 def _duration(seconds: float) -> str:
+    if 0 < seconds < 1:
+        return f"{seconds * 1000:.0f}ms"
     if seconds < 60:
         return f"{seconds:.1f}s" if seconds < 10 and seconds % 1 else f"{seconds:.0f}s"
     if seconds < 3600:

@@ -106,13 +106,13 @@ def _node(name: str, x: float, y: float, counts: Mapping[str, int], center: bool
     ]
     detail = ", ".join(problems[:2]) if problems else f"{total:,} fresh"
     bar, at = [], 0.0
-    width = NODE_W - 8
+    width = NODE_W - 20
     for style in STYLES:
         n = counts.get(style.name, 0)
         if n and total:
             part = width * n / total
             bar.append(
-                f'<rect x="{x + 6 + at:.1f}" y="{y + NODE_H - 5}" width="{max(part, 0.8):.1f}" '
+                f'<rect x="{x + 12 + at:.1f}" y="{y + NODE_H - 7}" width="{max(part, 0.8):.1f}" '
                 f'height="3" fill="{style.colour}"/>'
             )
             at += part
@@ -127,8 +127,8 @@ def _node(name: str, x: float, y: float, counts: Mapping[str, int], center: bool
         'rx="4"/>'
         f'<rect class="status-stripe" x="{x:.1f}" y="{y:.1f}" width="5" height="{NODE_H}" '
         f'fill="{colour}"/>'
-        f'<text class="node-name" x="{x + 12:.1f}" y="{y + 14:.1f}">{escape(label)}</text>'
-        f'<text class="node-detail" x="{x + 12:.1f}" y="{y + 26:.1f}">{escape(detail)}</text>'
+        f'<text class="node-name" x="{x + 12:.1f}" y="{y + 15:.1f}">{escape(label)}</text>'
+        f'<text class="node-detail" x="{x + 12:.1f}" y="{y + 28:.1f}">{escape(detail)}</text>'
         f"{''.join(bar)}</a>"
     )
 

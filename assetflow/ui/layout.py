@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 NODE_W = 200
-NODE_H = 34
+NODE_H = 40
 DUMMY_H = 4
 GAP_X = 70
 GAP_Y = 12

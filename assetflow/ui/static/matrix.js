@@ -16,6 +16,8 @@
   const DAY = 86400000;
   const HOUR = 3600000;
   const BG = 0xffffffff;
+  const MAX_FIT = 24; // px per partition when everything fits
+  const MAX_ZOOM = 48;
   const pad = (n, w = 2) => String(n).padStart(w, "0");
 
   function decode(buffer) {
@@ -122,6 +124,7 @@
       for (const s of header.legend) this.colours[s.code] = packColour(s.colour);
       header.severity.forEach((code, r) => { this.rank[code] = r; });
       this.labels = opts.labels;
+      this.single = this.count === 1 && group.rule.kind === "keys" && group.rule.keys[0] === "__all__";
       this.rowH = opts.bar ? 28 : this.rows > 300 ? 9 : 14;
       this.axisH = 20;
       this.build();
@@ -145,6 +148,7 @@
       this.cursor = el("div", "cursor");
       this.stage.append(this.canvas, this.tip, this.cursor);
       this.root.replaceChildren(tools, this.stage);
+      if (this.single) tools.hidden = true; // unpartitioned: nothing to zoom or name
       this.root.tabIndex = 0;
       this.ctx = this.canvas.getContext("2d");
       this.ctx.font = "11px system-ui, sans-serif";
@@ -175,13 +179,14 @@
       this.paint();
     }
 
-    minPpc() { return this.plotW / Math.max(this.count, 1); }
+    // A few partitions get cells of at most MAX_FIT px; many get the whole width.
+    minPpc() { return Math.min(MAX_FIT, this.plotW / Math.max(this.count, 1)); }
     fit() { this.ppc = this.minPpc(); this.x0 = 0; }
     clamp() { this.x0 = Math.max(0, Math.min(this.x0, this.count - this.plotW / this.ppc)); }
 
     zoom(factor, anchor) {
       const at = this.x0 + anchor / this.ppc;
-      this.ppc = Math.min(48, Math.max(this.minPpc(), this.ppc * factor));
+      this.ppc = Math.min(MAX_ZOOM, Math.max(this.minPpc(), this.ppc * factor));
       this.x0 = at - anchor / this.ppc;
       this.clamp();
       this.paint();
@@ -241,7 +246,7 @@
       for (let i = Math.ceil(this.x0 / step) * step; i < Math.min(end, this.count); i += step) {
         const x = Math.round(this.gutter + (i - this.x0) * this.ppc) + 0.5;
         ctx.beginPath(); ctx.moveTo(x, this.axisH - 5); ctx.lineTo(x, this.axisH); ctx.stroke();
-        const key = String(keyAt(this.rule, i));
+        const key = this.single ? "" : String(keyAt(this.rule, i));
         if (x + 4 < this.gutter + this.plotW - 40) ctx.fillText(key.length > 18 ? key.slice(0, 17) + "…" : key, x + 3, this.axisH - 7);
       }
     }
