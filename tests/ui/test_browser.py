@@ -35,7 +35,8 @@ PIXEL_JS = """([index, asset, col]) => {
     const painter = document.querySelectorAll('.matrix')[index].painter;
     const row = painter.group.assets.indexOf(asset);
     const c = painter.cellCentre(row, col);
-    const d = painter.canvas.getContext('2d').getImageData(Math.round(c.x), Math.round(c.y), 1, 1).data;
+    const ctx = painter.canvas.getContext('2d');
+    const d = ctx.getImageData(Math.round(c.x), Math.round(c.y), 1, 1).data;
     return [d[0], d[1], d[2]];
 }"""
 
