@@ -9,6 +9,8 @@ assets are closures.
 
 from __future__ import annotations
 
+import threading
+
 import polars as pl
 
 import assetflow as af
@@ -17,9 +19,15 @@ DAYS = af.DailyPartitions(start="2026-04-01")
 REGIONS = af.StaticPartitions(["eu", "us", "apac"])
 
 
-def build(orders_version: str = "1", fail_key: str = "2026-04-03") -> list[af.AssetDef]:
+def build(
+    orders_version: str = "1", fail_key: str = "2026-04-03", gate: threading.Event | None = None
+) -> list[af.AssetDef]:
+    """The shop's assets; with ``gate``, ``orders`` waits for it to be set (a run in progress)."""
+
     @af.asset(partitions=DAYS, code_version=orders_version)
     def orders(context: af.Context) -> pl.DataFrame:
+        if gate is not None and not gate.wait(timeout=60):
+            raise TimeoutError("the test never opened the gate")
         day = int(context.partition_key[-2:])
         return pl.DataFrame({"id": [1, 2, 3], "amount": [day, 2 * day, int(orders_version)]})
 
