@@ -171,12 +171,13 @@ def _matrix(request: Request) -> Response:
     unknown = [n for n in names or () if n not in data.graph.assets]
     if unknown:
         return JSONResponse({"error": f"unknown asset {unknown[0]!r}"}, status_code=404)
+    matrix, version = data.matrix_version(now, names)
     which = zlib.crc32("\0".join(names or ()).encode())
-    tag = f'"{data.snapshot_tag()}-{now:%Y%m%d%H%M}-{which:x}"'
+    tag = f'"{version}-{which:x}"'
     headers = {"ETag": tag, "Cache-Control": "no-cache"}
     if request.headers.get("if-none-match") == tag:
         return Response(status_code=304, headers=headers)
-    payload = encode(data.matrix(now, names))
+    payload = encode(matrix)
     return Response(payload, media_type="application/octet-stream", headers=headers)
 
 

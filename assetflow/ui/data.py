@@ -13,11 +13,9 @@ What each page needs from the read model is listed in ``assetflow/ui/README.md``
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import duckdb
 import polars as pl
@@ -26,6 +24,7 @@ from assetflow.commit.catalog import PUBLISHED_CATALOG, open_reader
 from assetflow.errors import StorageError
 from assetflow.observe.runs import RunModel, list_runs, run_info
 from assetflow.project import Project
+from assetflow.ui.cache import SnapshotCache
 from assetflow.ui.gantt import TaskSpan
 from assetflow.ui.matrix import StatusMatrix, build_matrix
 
@@ -71,26 +70,25 @@ class PartitionInfo:
 class UiData:
     """Read-only answers for the pages, from the published snapshot of ``project``'s warehouse.
 
-    Statuses and matrices are cached per (snapshot, minute): the snapshot file is replaced by an
-    atomic rename on every publish, so its identity changes exactly when the data may have.
+    Statuses and matrices are cached per (snapshot, minute) in a :class:`SnapshotCache`: after a
+    publish, pages get the previous snapshot's values at once while the new ones are computed.
     """
 
     def __init__(self, project: Project, clock: Callable[[], datetime]) -> None:
         self.project = project
         self.graph = project.graph
         self.clock = clock
-        self._lock = threading.Lock()
-        self._cache: dict[tuple, Any] = {}
+        self._cache = SnapshotCache()
 
     def snapshot_tag(self) -> str:
-        """An ETag for the published snapshot: changes whenever a writer publishes."""
+        """Names the published snapshot; changes whenever a writer publishes, sorts by age."""
         path = self.project.warehouse / PUBLISHED_CATALOG
         try:
             st = path.stat()
         except FileNotFoundError:
-            return "empty"
-        raw = f"{st.st_ino}:{st.st_mtime_ns}:{st.st_size}"
-        return hashlib.blake2s(raw.encode(), digest_size=8).hexdigest()
+            return "0" * 16
+        digest = hashlib.blake2s(f"{st.st_ino}:{st.st_size}".encode(), digest_size=4).hexdigest()
+        return f"{st.st_mtime_ns:016x}-{digest}"
 
     def status_cells(self, as_of: datetime) -> pl.DataFrame:
         """``asset, partition, status, reason`` for every due or committed partition.
@@ -99,27 +97,36 @@ class UiData:
         ``running`` for a task of a live run, ``failed`` for a missing or stale partition whose
         latest attempt failed.
         """
-        return self._cached(("cells",), as_of, lambda: self._status_cells(as_of))
+        return self._cells(as_of, exact=False)
 
     def matrix(self, as_of: datetime, assets: tuple[str, ...] | None = None) -> StatusMatrix:
         """The status matrix of ``assets`` (all when None)."""
-        return self._cached(
-            ("matrix", assets),
-            as_of,
-            lambda: build_matrix(self.graph, self.status_cells(as_of), as_of, assets),
-        )
+        return self.matrix_version(as_of, assets)[0]
 
-    def _cached(self, what: tuple, as_of: datetime, compute: Callable[[], Any]) -> Any:
-        key = (self.snapshot_tag(), as_of.strftime("%Y%m%d%H%M"), what)
-        with self._lock:
-            if key in self._cache:
-                return self._cache[key]
-        value = compute()
-        with self._lock:
-            # Entries of an older snapshot or minute can never be asked for again.
-            self._cache = {k: v for k, v in self._cache.items() if k[:2] == key[:2]}
-            self._cache[key] = value
-        return value
+    def matrix_version(
+        self, as_of: datetime, assets: tuple[str, ...] | None = None
+    ) -> tuple[StatusMatrix, str]:
+        """The matrix and a tag of the snapshot and minute it shows (the payload's ETag)."""
+
+        def compute() -> StatusMatrix:
+            # Exactly this version's statuses: a matrix must not pair new keys with old cells.
+            return build_matrix(self.graph, self._cells(as_of, exact=True), as_of, assets)
+
+        value, version = self._cache.get(("matrix", assets), self._version(as_of), compute)
+        return value, "-".join(version)
+
+    def warm_up(self) -> None:
+        """Compute the overview now, so the first page a user opens is served from cache."""
+        self.matrix(self.clock())
+
+    def _version(self, as_of: datetime) -> tuple[str, str]:
+        return self.snapshot_tag(), as_of.strftime("%Y%m%d%H%M")
+
+    def _cells(self, as_of: datetime, *, exact: bool) -> pl.DataFrame:
+        def compute() -> pl.DataFrame:
+            return self._status_cells(as_of)
+
+        return self._cache.get(("cells",), self._version(as_of), compute, exact=exact)[0]
 
     def _status_cells(self, as_of: datetime) -> pl.DataFrame:
         frame = self.project.status(as_of=as_of).frame.select(

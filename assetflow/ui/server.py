@@ -23,6 +23,7 @@ def serve(project: Project, host: str = "127.0.0.1", port: int = 8765) -> None:
     # Bound to another interface, the user means to reach it by other names.
     allowed = LOOPBACK_HOSTS if host in LOOPBACK_HOSTS else ("*",)
     app = create_app(project, allowed_hosts=allowed)
+    threading.Thread(target=app.state.data.warm_up, name="assetflow-ui-warm", daemon=True).start()
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
 
@@ -41,8 +42,9 @@ class BackgroundServer:
     ) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.app = create_app(project, clock=clock)
         config = uvicorn.Config(
-            create_app(project, clock=clock),
+            self.app,
             host="127.0.0.1",
             port=self.port,
             log_level="warning",
