@@ -19,6 +19,8 @@ Measured, with the UI served by uvicorn on loopback and driven by the system Chr
   cleared: the statuses are computed again) and warm (same snapshot: cached);
 - browser: navigation start to ``performance.mark('af-painted')`` (every matrix painted);
 - payload: bytes of ``/api/matrix`` raw and as sent (gzip);
+- right after a writer publishes: the page is served from the previous snapshot's statuses,
+  and how long until the new snapshot's are served;
 - graph page at 1,000 assets: layout + SVG server time and browser load, the default
   neighbourhood view and the full drawing (``?all=1``).
 """
@@ -145,6 +147,29 @@ def measure_pages(server: BackgroundServer, page, urls: dict[str, str], repeat: 
               f"| {summary(cold_paint)} | {summary(warm_paint)} |")  # fmt: skip
 
 
+def after_publish(server, page, project, root: Path, repeat: int) -> None:
+    """A writer publishes (one partition re-materialized): the next page is served from the
+    previous snapshot's statuses at once; how long until the new snapshot's are served."""
+    last = (AS_OF.date() - timedelta(days=1)).isoformat()
+    writer = af.Project(project.graph.assets.values(), root, executor="threads")
+    served, painted, updated = [], [], []
+    for _ in range(repeat):
+        fetch(server.url + "/api/matrix")  # settle on the current snapshot
+        time.sleep(1.5)
+        writer.materialize(["a000"], partition=last, force=True, only=True, as_of=AS_OF)
+        published = time.perf_counter()
+        served.append(fetch(server.url + "/")[0])
+        painted.append(browser_paint(page, server.url + "/")["painted"])
+        etag = server.app.state.data.snapshot_tag()
+        while etag not in urllib.request.urlopen(server.url + "/api/matrix").headers["etag"]:
+            time.sleep(0.02)
+        updated.append((time.perf_counter() - published) * 1000)
+    print(
+        f"\nright after a publish: server ms {summary(served)}, browser to painted ms "
+        f"{summary(painted)}; new snapshot served after ms {summary(updated)}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assets", type=int, default=100)
@@ -175,11 +200,15 @@ def main() -> None:
               f"{len(gzip.compress(raw, 5)):,} at gzip level 5")  # fmt: skip
         asset = f"/assets/a{args.assets * 55 // 100:03d}"
         measure_pages(server, page, {"overview": "/", "asset page": asset}, args.repeat)
+        after_publish(server, page, project, root, args.repeat)
 
         graph_project = af.Project(graph_assets(args.graph_assets), scratch / "graph-warehouse")
         with BackgroundServer(graph_project, clock=lambda: AS_OF) as graph_server:
             ui = graph_server.app.state.data
             for label, full in (("neighbourhood (default)", False), ("all assets", True)):
+                t0 = time.perf_counter()
+                graph_page(ui, AS_OF, None, 2, full)  # statuses of 1,000 assets, then cached
+                statuses = (time.perf_counter() - t0) * 1000
                 t0 = time.perf_counter()
                 result = graph_page(ui, AS_OF, None, 2, full)
                 took = (time.perf_counter() - t0) * 1000
@@ -189,8 +218,9 @@ def main() -> None:
                 ]
                 print(
                     f"graph {label}: {result['shown']} nodes, {len(result['edges'])} edges, "
-                    f"{result['crossings']} crossings; views.graph_page {took:.0f} ms; "
-                    f"svg {len(result['svg']):,} bytes; browser load ms {summary(loads)}"
+                    f"{result['crossings']} crossings; first call {statuses:.0f} ms, then "
+                    f"layout + SVG {took:.0f} ms; svg {len(result['svg']):,} bytes; "
+                    f"browser load ms {summary(loads)}"
                 )
         browser.close()
     load = os.getloadavg()[0]

@@ -136,14 +136,20 @@ class UiData:
         if overlay.height == 0:
             return frame
         joined = frame.join(overlay, on=["asset", "partition"], how="left")
-        status = (
-            pl.when(pl.col("overlay") == "running")
+        running = pl.col("overlay") == "running"
+        failed = (pl.col("overlay") == "failed") & pl.col("status").is_in(["missing", "stale"])
+        return joined.with_columns(
+            status=pl.when(running)
             .then(pl.lit("running"))
-            .when((pl.col("overlay") == "failed") & pl.col("status").is_in(["missing", "stale"]))
+            .when(failed)
             .then(pl.lit("failed"))
-            .otherwise(pl.col("status"))
-        )
-        return joined.with_columns(status=status).drop("overlay")
+            .otherwise(pl.col("status")),
+            reason=pl.when(running)
+            .then(pl.lit("being materialized; was: ") + pl.col("reason"))
+            .when(failed)
+            .then(pl.lit("its latest attempt failed; ") + pl.col("reason"))
+            .otherwise(pl.col("reason")),
+        ).drop("overlay")
 
     def partition(self, asset: str, key: str, as_of: datetime) -> PartitionInfo:
         """Status, reason and materialization history of one partition."""

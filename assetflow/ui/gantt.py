@@ -80,7 +80,7 @@ class TaskSpan:
 
 
 def render_gantt(
-    spans: Sequence[TaskSpan], now: datetime, *, width: int = 1100, order: Sequence[str] = ()
+    spans: Sequence[TaskSpan], now: datetime, *, width: int = 1300, order: Sequence[str] = ()
 ) -> str:
     """SVG markup of the timeline; rows in ``order`` first, then by first start."""
     if not spans:

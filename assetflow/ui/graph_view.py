@@ -37,15 +37,17 @@ def choose_assets(
 ) -> GraphSelection:
     """All assets if they fit under ``limit`` and none is selected, else a neighbourhood.
 
-    With no selection on a large graph the first asset in topological order is the centre.
+    With no selection on a large graph the best connected asset is the centre.
     """
     if center is None and len(graph) <= limit:
         return GraphSelection(tuple(graph.order), None, depth, len(graph), 0)
-    center = graph[center].name if center is not None else graph.order[0]
     downstream: dict[str, list[str]] = {n: [] for n in graph.order}
     for name in graph.order:
         for up in graph[name].upstreams:
             downstream[up].append(name)
+    if center is None:  # the best connected asset (first in topological order among equals)
+        center = max(graph.order, key=lambda n: len(graph[n].upstreams) + len(downstream[n]))
+    center = graph[center].name
     distance = {center: 0}
     frontier = [center]
     for step in range(1, depth + 1):

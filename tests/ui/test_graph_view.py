@@ -27,7 +27,7 @@ def test_a_large_graph_shows_the_neighbourhood_of_the_selection():
     chosen = choose_assets(graph, "a0500", 2)
     assert chosen.assets == ("a0498", "a0499", "a0500", "a0501", "a0502")
     assert chosen.total == 1000 and chosen.truncated == 0
-    assert choose_assets(graph, None, 1).assets == ("a0000", "a0001")
+    assert choose_assets(graph, None, 1).assets == ("a0000", "a0001", "a0002")
 
 
 def test_a_neighbourhood_over_the_limit_keeps_the_nearest():

@@ -149,3 +149,9 @@ def test_graph_twin_lays_every_edge_left_to_right(ui_server):
     assert all(layer[u] < layer[d] for u, d in graph["edges"])
     near = get_json(ui_server + "/api/graph?asset=revenue&depth=1")
     assert sorted(n["asset"] for n in near["nodes"]) == ["orders_clean", "revenue"]
+
+
+def test_a_failed_partition_says_its_latest_attempt_failed(ui_server):
+    page = get_json(ui_server + "/api/assets/flaky/partitions/2026-04-03")
+    assert page["status"] == "failed"
+    assert page["reason"].startswith("its latest attempt failed; ")

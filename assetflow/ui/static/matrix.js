@@ -246,8 +246,9 @@
       for (let i = Math.ceil(this.x0 / step) * step; i < Math.min(end, this.count); i += step) {
         const x = Math.round(this.gutter + (i - this.x0) * this.ppc) + 0.5;
         ctx.beginPath(); ctx.moveTo(x, this.axisH - 5); ctx.lineTo(x, this.axisH); ctx.stroke();
-        const key = this.single ? "" : String(keyAt(this.rule, i));
-        if (x + 4 < this.gutter + this.plotW - 40) ctx.fillText(key.length > 18 ? key.slice(0, 17) + "…" : key, x + 3, this.axisH - 7);
+        let key = this.single ? "" : String(keyAt(this.rule, i));
+        if (key.length > 18) key = key.slice(0, 17) + "…";
+        if (x + 3 + ctx.measureText(key).width <= this.gutter + this.plotW) ctx.fillText(key, x + 3, this.axisH - 7);
       }
     }
 
