@@ -21,7 +21,7 @@ from assetflow.ui.graph_view import FULL_GRAPH_LIMIT, choose_assets, layout_sele
 from assetflow.ui.statuses import SEVERITY, STYLES, legend
 
 MAX_DEPTH = 6
-_ROWS_SHOWN = 200
+_ROWS_SHOWN = 100
 
 
 class NotFound(LookupError):

@@ -36,7 +36,7 @@ PIXEL_JS = """([index, asset, col]) => {
     const row = painter.group.assets.indexOf(asset);
     const c = painter.cellCentre(row, col);
     const ctx = painter.canvas.getContext('2d');
-    const d = ctx.getImageData(Math.round(c.x), Math.round(c.y), 1, 1).data;
+    const d = ctx.getImageData(Math.floor(c.x), Math.floor(c.y), 1, 1).data;
     return [d[0], d[1], d[2]];
 }"""
 
