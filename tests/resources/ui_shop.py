@@ -1,0 +1,53 @@
+"""A small shop for the web UI tests; :func:`build` returns its assets (nothing at module level).
+
+``orders`` (daily from 2026-04-01) -> ``orders_clean`` (daily; its docstring holds a ``<script>``
+tag) -> ``revenue`` (unpartitioned, reads every day); ``flaky`` (daily, fails for one key, one
+retry); ``regions`` (static eu / us / apac). ``orders_version`` changes both the code version
+and the data of ``orders``, so its downstream turns stale. Run with ``executor="threads"``: the
+assets are closures.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import polars as pl
+
+import assetflow as af
+
+DAYS = af.DailyPartitions(start="2026-04-01")
+REGIONS = af.StaticPartitions(["eu", "us", "apac"])
+
+
+def build(
+    orders_version: str = "1", fail_key: str = "2026-04-03", gate: threading.Event | None = None
+) -> list[af.AssetDef]:
+    """The shop's assets; with ``gate``, ``orders`` waits for it to be set (a run in progress)."""
+
+    @af.asset(partitions=DAYS, code_version=orders_version)
+    def orders(context: af.Context) -> pl.DataFrame:
+        if gate is not None and not gate.wait(timeout=60):
+            raise TimeoutError("the test never opened the gate")
+        day = int(context.partition_key[-2:])
+        return pl.DataFrame({"id": [1, 2, 3], "amount": [day, 2 * day, int(orders_version)]})
+
+    @af.asset(partitions=DAYS, code_version="1")
+    def orders_clean(orders: pl.DataFrame) -> pl.DataFrame:
+        """Orders without test rows. <script>alert("owned")</script> <b>not bold</b>"""
+        return orders.filter(pl.col("amount") > 0)
+
+    @af.asset(code_version="1")
+    def revenue(orders_clean: pl.DataFrame) -> pl.DataFrame:
+        return orders_clean.select(pl.col("amount").sum())
+
+    @af.asset(partitions=DAYS, code_version="1", retries=1, retry_delay=0)
+    def flaky(context: af.Context) -> pl.DataFrame:
+        if context.partition_key == fail_key:
+            raise RuntimeError(f"flaky was told to fail on {fail_key}")
+        return pl.DataFrame({"ok": [True]})
+
+    @af.asset(partitions=REGIONS, code_version="1")
+    def regions(context: af.Context) -> pl.DataFrame:
+        return pl.DataFrame({"region": [context.partition_key]})
+
+    return [orders, orders_clean, revenue, flaky, regions]

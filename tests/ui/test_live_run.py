@@ -1,0 +1,82 @@
+"""A run in progress while the UI is open: the matrix shows it running, the runs page polls, and
+both settle once it ends (the UI reads only the published snapshot the run keeps republishing)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import assetflow as af
+from assetflow.ui.server import BackgroundServer
+from tests.conftest import AS_OF
+from tests.resources.ui_shop import build
+from tests.ui.conftest import fetch
+
+
+def overview(url: str) -> dict:
+    return json.loads(fetch(url + "/api/overview")[2])
+
+
+def wait_for(check: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "the UI never showed the expected state"
+        time.sleep(0.2)
+
+
+@contextmanager
+def run_in_progress(warehouse: Path) -> Iterator[tuple[str, threading.Event, dict]]:
+    """The UI of a warehouse where ``orders`` 2026-04-01 is being materialized until the gate
+    opens; yields (url, gate, outcome) and waits for the run when leaving."""
+    gate = threading.Event()
+    started = time.monotonic()
+    project = af.Project(
+        build(gate=gate),
+        warehouse,
+        clock=lambda: AS_OF + timedelta(seconds=time.monotonic() - started),
+        executor="threads",
+    )
+    outcome: dict = {}
+    worker = threading.Thread(
+        target=lambda: outcome.update(
+            result=project.materialize(["orders"], partition="2026-04-01", as_of=AS_OF)
+        )
+    )
+    with BackgroundServer(project, clock=lambda: AS_OF) as server:
+        worker.start()
+        try:
+            yield server.url, gate, outcome
+        finally:
+            gate.set()
+            worker.join(timeout=60)
+
+
+def test_a_running_partition_shows_as_running_then_fresh(tmp_path):
+    with run_in_progress(tmp_path / "warehouse") as (url, gate, outcome):
+        wait_for(lambda: overview(url)["counts"]["orders"]["running"] == 1)
+        assert 'hx-trigger="every 2s"' in fetch(url + "/runs")[2].decode()
+        gate.set()
+        wait_for(lambda: "result" in outcome)
+        assert outcome["result"].status == "succeeded"
+        wait_for(lambda: overview(url)["counts"]["orders"]["fresh"] == 1)
+        assert overview(url)["counts"]["orders"]["running"] == 0
+        assert "hx-trigger" not in fetch(url + "/runs")[2].decode()
+
+
+def test_the_open_runs_page_refreshes_itself_until_the_run_ends(tmp_path, tab):
+    with run_in_progress(tmp_path / "warehouse") as (url, gate, _):
+        wait_for(lambda: overview(url)["totals"]["running"] == 1)
+        tab.page.goto(url + "/runs")
+        status = tab.page.locator("#runs-table tbody tr td:nth-child(2)")
+        assert status.inner_text() == "running"
+        gate.set()
+        status.filter(has_text="succeeded").wait_for(timeout=20_000)  # swapped in by htmx
+        polls = [u for u in tab.requests if u.endswith("/runs-fragment")]
+        assert polls and tab.page.locator("#runs-table[hx-trigger]").count() == 0
+        tab.page.wait_for_timeout(2500)  # over one polling period: no request follows
+        assert len([u for u in tab.requests if u.endswith("/runs-fragment")]) == len(polls)
