@@ -28,14 +28,14 @@ from assetflow.ui.cache import SnapshotCache
 from assetflow.ui.gantt import TaskSpan
 from assetflow.ui.matrix import StatusMatrix, build_matrix
 
-# Latest task of every (asset, partition) over all runs: a failed last attempt or a task of a
-# live run changes what the matrix shows for that partition.
+# Latest task of every (asset, partition) over all runs: a task of a live run shows as running.
+# (A failed last attempt is the planner's own ``failed`` status.)
 _OVERLAY_SQL = """
 select asset, partition, overlay from (
     select t.asset, t.partition,
            case when arg_max(t.status, t.updated_at) in ('running', 'retrying')
                      and arg_max(r.status, t.updated_at) = 'running' then 'running'
-                when arg_max(t.status, t.updated_at) = 'failed' then 'failed' end as overlay
+           end as overlay
     from assetflow.task_states t join assetflow.runs r using (run_id)
     group by t.asset, t.partition
 ) where overlay is not null
@@ -93,9 +93,8 @@ class UiData:
     def status_cells(self, as_of: datetime) -> pl.DataFrame:
         """``asset, partition, status, reason`` for every due or committed partition.
 
-        ``status`` is the planner's (fresh / stale / missing) with two overlays from run state:
-        ``running`` for a task of a live run, ``failed`` for a missing or stale partition whose
-        latest attempt failed.
+        ``status`` is the planner's (fresh / stale / missing / failed) with one overlay from run
+        state: ``running`` for a task of a live run.
         """
         return self._cells(as_of, exact=False)
 
@@ -137,17 +136,10 @@ class UiData:
             return frame
         joined = frame.join(overlay, on=["asset", "partition"], how="left")
         running = pl.col("overlay") == "running"
-        failed = (pl.col("overlay") == "failed") & pl.col("status").is_in(["missing", "stale"])
         return joined.with_columns(
-            status=pl.when(running)
-            .then(pl.lit("running"))
-            .when(failed)
-            .then(pl.lit("failed"))
-            .otherwise(pl.col("status")),
+            status=pl.when(running).then(pl.lit("running")).otherwise(pl.col("status")),
             reason=pl.when(running)
             .then(pl.lit("being materialized; was: ") + pl.col("reason"))
-            .when(failed)
-            .then(pl.lit("its latest attempt failed; ") + pl.col("reason"))
             .otherwise(pl.col("reason")),
         ).drop("overlay")
 

@@ -154,4 +154,5 @@ def test_graph_twin_lays_every_edge_left_to_right(ui_server):
 def test_a_failed_partition_says_its_latest_attempt_failed(ui_server):
     page = get_json(ui_server + "/api/assets/flaky/partitions/2026-04-03")
     assert page["status"] == "failed"
-    assert page["reason"].startswith("its latest attempt failed; ")
+    assert page["reason"].startswith("last attempt failed in run ")
+    assert "flaky was told to fail on 2026-04-03" in page["reason"]
