@@ -34,6 +34,7 @@ from assetflow.commit.catalog import CatalogState
 from assetflow.define.graph import AssetGraph
 from assetflow.define.mapping import Identity
 from assetflow.define.partitions import UNPARTITIONED
+from assetflow.plan.single_key import single_key_status
 from assetflow.plan.source_status import source_reasons
 
 STATUS_SCHEMA = {
@@ -91,7 +92,9 @@ def status_by_asset(
     failures = _split(state.failures, ["asset"])
     per_asset: dict[str, pl.DataFrame] = {}
     for name in graph.order:
-        frame = _asset_status(graph, current, inputs, observations, as_of, name, per_asset)
+        frame = single_key_status(graph, name, current.get((name,)), inputs, per_asset)
+        if frame is None:
+            frame = _asset_status(graph, current, inputs, observations, as_of, name, per_asset)
         failed = failures.get((name,))
         per_asset[name] = frame if failed is None else _with_failures(frame, failed)
     return per_asset
