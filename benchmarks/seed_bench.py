@@ -3,6 +3,7 @@
 Usage (from the repository root, in the project's virtualenv)::
 
     python -m benchmarks.seed_bench [--rounds 3] [--days 365] [--json out.json]
+    git archive BASE | tar -x -C /tmp/base && python -m benchmarks.seed_bench --baseline /tmp/base
 
 Every figure is a whole process (``asset ...`` or ``python -m benchmarks.seed_pipeline floor``)
 timed from outside: wall clock, and CPU (user + sys) from the kernel's accounting of the
@@ -19,7 +20,10 @@ Figures:
 - ``cron``: ``asset materialize --partition DAY`` for successive days, one call each, on one
   warehouse (the first call, which creates the warehouse, is not counted);
 - ``noop``: ``asset materialize --from --to`` again over the full, fresh warehouse of ``w1``;
-- ``help`` / ``version``: ``asset --help`` and ``asset --version``; ``python``: ``python -c pass``.
+- ``help`` / ``version``: ``asset --help`` and ``asset --version``; ``python``: ``python -c ''``.
+
+With ``--baseline DIR`` every assetflow figure is also taken importing assetflow from DIR (an
+older commit's tree), in the same rounds, so before and after share the machine's state.
 """
 
 from __future__ import annotations
@@ -44,11 +48,11 @@ FIRST = "2025-01-01"
 ENV = dict(os.environ)
 
 
-def timed(cmd: list[str]) -> tuple[float, float]:
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """(wall s, CPU s) of one whole command, its children included; fails loudly if it fails."""
     started = time.perf_counter()
     proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        cmd, cwd=ROOT, env=env or ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     assert proc.stderr is not None
     err = proc.stderr.read()
@@ -58,6 +62,11 @@ def timed(cmd: list[str]) -> tuple[float, float]:
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {err.decode()[-2000:]}")
     return wall, usage.ru_utime + usage.ru_stime
+
+
+def with_source(src: Path | None) -> dict[str, str]:
+    """The environment that imports assetflow from ``src`` (None: the installed one)."""
+    return dict(ENV, PYTHONPATH=str(src.resolve())) if src else dict(ENV)
 
 
 def last_day(days: int) -> str:
@@ -83,45 +92,32 @@ def materialize(warehouse: Path, days: int, workers: int) -> list[str]:
     )
 
 
-def one_round(scratch: Path, days: int, cron_days: int) -> dict[str, tuple[float, float]]:
+def floor(scratch: Path, days: int) -> tuple[float, float]:
+    cmd = [sys.executable, "-m", "benchmarks.seed_pipeline", "floor", str(scratch / "floor")]
+    return timed([*cmd, FIRST, str(days)])
+
+
+def one_round(
+    scratch: Path, days: int, cron_days: int, env: dict[str, str]
+) -> dict[str, tuple[float, float]]:
+    """assetflow's figures, importing it as ``env`` says, on fresh warehouses."""
     out: dict[str, tuple[float, float]] = {}
-    floor_dir = scratch / "floor"
-    out["floor"] = timed(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.seed_pipeline",
-            "floor",
-            str(floor_dir),
-            FIRST,
-            str(days),
-        ]
-    )
     for workers in (1, 2):
-        out[f"w{workers}"] = timed(materialize(scratch / f"w{workers}", days, workers))
-    out["noop"] = timed(materialize(scratch / "w1", days, 1))
+        out[f"w{workers}"] = timed(materialize(scratch / f"w{workers}", days, workers), env)
+    out["noop"] = timed(materialize(scratch / "w1", days, 1), env)
     cron = scratch / "cron"
     start = date.fromisoformat(FIRST)
-    timed(asset_cmd(cron, "materialize", "--partition", FIRST, "--plain"))
+    timed(asset_cmd(cron, "materialize", "--partition", FIRST, "--plain"), env)
     calls = [
-        timed(
-            asset_cmd(
-                cron,
-                "materialize",
-                "--partition",
-                (start + timedelta(days=i)).isoformat(),
-                "--plain",
-            )
-        )
-        for i in range(1, cron_days + 1)
+        timed(asset_cmd(cron, "materialize", "--partition", day, "--plain"), env)
+        for day in ((start + timedelta(days=i)).isoformat() for i in range(1, cron_days + 1))
     ]
     out["cron"] = (
         statistics.median(c[0] for c in calls),
         statistics.median(c[1] for c in calls),
     )
-    out["help"] = timed(asset_cmd(scratch, "--help"))
-    out["version"] = timed(asset_cmd(scratch, "--version"))
-    out["python"] = timed([sys.executable, "-c", "pass"])
+    out["help"] = timed(asset_cmd(scratch, "--help"), env)
+    out["version"] = timed(asset_cmd(scratch, "--version"), env)
     for path in scratch.iterdir():
         shutil.rmtree(path)
     return out
@@ -134,42 +130,52 @@ def main() -> None:
     parser.add_argument("--cron-days", type=int, default=5)
     parser.add_argument("--json", type=Path)
     parser.add_argument(
-        "--src", type=Path, help="import assetflow from this source tree (e.g. an older commit)"
+        "--baseline",
+        type=Path,
+        help="also run every assetflow figure importing assetflow from this source tree "
+        "(e.g. `git archive` of an older commit), interleaved with the current one",
     )
     args = parser.parse_args()
-    if args.src:
-        ENV["PYTHONPATH"] = str(args.src.resolve())
+    sides = {"now": with_source(None)}
+    if args.baseline:
+        sides = {"before": with_source(args.baseline), **sides}
     load_before = os.getloadavg()
-    rounds = []
+    rounds: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="seed-bench-") as tmp:
+        scratch = Path(tmp)
         for i in range(args.rounds):
-            rounds.append(one_round(Path(tmp), args.days, args.cron_days))
+            got = {"floor": floor(scratch, args.days), "python": timed([sys.executable, "-c", ""])}
+            shutil.rmtree(scratch / "floor")
+            for side, env in sides.items():
+                got[side] = one_round(scratch, args.days, args.cron_days, env)
+            rounds.append(got)
             print(f"round {i + 1}/{args.rounds} done", file=sys.stderr)
     load_after = os.getloadavg()
-    names = list(rounds[0])
-    med = {n: tuple(statistics.median(r[n][k] for r in rounds) for k in (0, 1)) for n in names}
-    ratio = {n: statistics.median(r[n][0] / r["floor"][0] for r in rounds) for n in ("w1", "w2")}
-    per_ap = statistics.median(
-        (r["w1"][1] - r["floor"][1]) / (3 * args.days) * 1000 for r in rounds
-    )
-    print(
-        f"{args.days} days, {args.rounds} rounds; load {load_before[0]:.2f} -> {load_after[0]:.2f}"
-    )
-    print(f"{'figure':<10} {'wall s':>8} {'CPU s':>8} {'wall / floor':>13}")
-    for n in names:
-        r = f"{ratio[n]:.2f}x" if n in ratio else ""
-        print(f"{n:<10} {med[n][0]:>8.3f} {med[n][1]:>8.3f} {r:>13}")
-    print(f"framework CPU per asset-partition (w1 - floor): {per_ap:.2f} ms")
+    report(rounds, list(sides), args.days, (load_before[0], load_after[0]))
     if args.json:
-        doc = {
-            "days": args.days,
-            "rounds": rounds,
-            "median": med,
-            "ratio_to_floor": ratio,
-            "framework_ms_per_asset_partition": per_ap,
-            "load": [load_before[0], load_after[0]],
-        }
-        args.json.write_text(json.dumps(doc, indent=2))
+        args.json.write_text(json.dumps({"days": args.days, "rounds": rounds}, indent=2))
+
+
+def report(rounds: list[dict], sides: list[str], days: int, load: tuple[float, float]) -> None:
+    def med(values) -> float:
+        return statistics.median(values)
+
+    print(f"{days} days, {len(rounds)} rounds; 1-minute load {load[0]:.1f} -> {load[1]:.1f}")
+    for name in ("floor", "python"):
+        wall, cpu = med(r[name][0] for r in rounds), med(r[name][1] for r in rounds)
+        print(f"{name}: wall {wall:.3f} s, CPU {cpu:.3f} s")
+    print("| figure | " + " | ".join(f"{s} wall / CPU s | {s} wall / floor" for s in sides) + " |")
+    for figure in rounds[0][sides[0]]:
+        cells = []
+        for s in sides:
+            wall = med(r[s][figure][0] for r in rounds)
+            cpu = med(r[s][figure][1] for r in rounds)
+            ratio = med(r[s][figure][0] / r["floor"][0] for r in rounds)
+            cells.append(f"{wall:.3f} / {cpu:.3f} | {ratio:.2f}x")
+        print(f"| {figure} | " + " | ".join(cells) + " |")
+    for s in sides:
+        per = med((r[s]["w1"][1] - r["floor"][1]) / (3 * days) * 1000 for r in rounds)
+        print(f"{s}: framework CPU per asset-partition, (w1 - floor) / (3 x days): {per:.2f} ms")
 
 
 if __name__ == "__main__":
