@@ -12,58 +12,131 @@ The data flows through five stages, each a subpackage::
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING
+
 from assetflow import _startup  # noqa: F401  (first: Ctrl-C while the CLI starts up)
-from assetflow.commit.rollback import RollbackResult
-from assetflow.commit.vacuum import VacuumReport
-from assetflow.commit.verify import VerifyReport
-from assetflow.define.asset import AssetDef, asset
-from assetflow.define.graph import AssetGraph
-from assetflow.define.mapping import (
-    AllPartitions,
-    DimensionMapping,
-    Identity,
-    PartitionMapping,
-    Window,
-)
-from assetflow.define.partitions import (
-    UNPARTITIONED,
-    DailyPartitions,
-    HourlyPartitions,
-    MonthlyPartitions,
-    MultiPartitions,
-    PartitionsDefinition,
-    StaticPartitions,
-    WeeklyPartitions,
-)
-from assetflow.define.policy import TaskPolicy
-from assetflow.define.schedule import Schedule
-from assetflow.define.source import source
-from assetflow.errors import (
-    AssetflowError,
-    AssetOutputError,
-    CatalogLockedError,
-    ConfigError,
-    CycleError,
-    DefinitionError,
-    DuplicateAssetError,
-    InvalidNameError,
-    PartitionKeyError,
-    PlanError,
-    QueryRefusedError,
-    SchemaMismatchError,
-    SelectionError,
-    StorageError,
-    TaskError,
-    TaskTimeoutError,
-    UnknownUpstreamError,
-    WorkerStartError,
-)
-from assetflow.execute.cancel import CancelToken
-from assetflow.execute.context import Context
-from assetflow.execute.records import RunResult, TaskEvent, TaskResult
-from assetflow.observe.status_report import StatusReport
-from assetflow.plan.planner import Plan, Step
-from assetflow.project import Project
+
+# Names load on first use (PEP 562), so `asset --help` and `import assetflow.errors` do not
+# import polars, pyarrow, numpy and DuckDB. Type checkers see the plain imports below.
+_WHERE = {
+    "AllPartitions": "assetflow.define.mapping",
+    "AssetDef": "assetflow.define.asset",
+    "AssetGraph": "assetflow.define.graph",
+    "AssetOutputError": "assetflow.errors",
+    "AssetflowError": "assetflow.errors",
+    "CancelToken": "assetflow.execute.cancel",
+    "CatalogLockedError": "assetflow.errors",
+    "ConfigError": "assetflow.errors",
+    "Context": "assetflow.execute.context",
+    "CycleError": "assetflow.errors",
+    "DailyPartitions": "assetflow.define.partitions",
+    "DefinitionError": "assetflow.errors",
+    "DimensionMapping": "assetflow.define.mapping",
+    "DuplicateAssetError": "assetflow.errors",
+    "HourlyPartitions": "assetflow.define.partitions",
+    "Identity": "assetflow.define.mapping",
+    "InvalidNameError": "assetflow.errors",
+    "MonthlyPartitions": "assetflow.define.partitions",
+    "MultiPartitions": "assetflow.define.partitions",
+    "PartitionKeyError": "assetflow.errors",
+    "PartitionMapping": "assetflow.define.mapping",
+    "PartitionsDefinition": "assetflow.define.partitions",
+    "Plan": "assetflow.plan.planner",
+    "PlanError": "assetflow.errors",
+    "Project": "assetflow.project",
+    "QueryRefusedError": "assetflow.errors",
+    "RollbackResult": "assetflow.commit.rollback",
+    "RunResult": "assetflow.execute.records",
+    "Schedule": "assetflow.define.schedule",
+    "SchemaMismatchError": "assetflow.errors",
+    "SelectionError": "assetflow.errors",
+    "StaticPartitions": "assetflow.define.partitions",
+    "StatusReport": "assetflow.observe.status_report",
+    "Step": "assetflow.plan.planner",
+    "StorageError": "assetflow.errors",
+    "TaskError": "assetflow.errors",
+    "TaskEvent": "assetflow.execute.records",
+    "TaskPolicy": "assetflow.define.policy",
+    "TaskResult": "assetflow.execute.records",
+    "TaskTimeoutError": "assetflow.errors",
+    "UNPARTITIONED": "assetflow.define.partitions",
+    "UnknownUpstreamError": "assetflow.errors",
+    "VacuumReport": "assetflow.commit.vacuum",
+    "VerifyReport": "assetflow.commit.verify",
+    "WeeklyPartitions": "assetflow.define.partitions",
+    "Window": "assetflow.define.mapping",
+    "WorkerStartError": "assetflow.errors",
+    "asset": "assetflow.define.asset",
+    "source": "assetflow.define.source",
+}
+
+if TYPE_CHECKING:
+    from assetflow.commit.rollback import RollbackResult
+    from assetflow.commit.vacuum import VacuumReport
+    from assetflow.commit.verify import VerifyReport
+    from assetflow.define.asset import AssetDef, asset
+    from assetflow.define.graph import AssetGraph
+    from assetflow.define.mapping import (
+        AllPartitions,
+        DimensionMapping,
+        Identity,
+        PartitionMapping,
+        Window,
+    )
+    from assetflow.define.partitions import (
+        UNPARTITIONED,
+        DailyPartitions,
+        HourlyPartitions,
+        MonthlyPartitions,
+        MultiPartitions,
+        PartitionsDefinition,
+        StaticPartitions,
+        WeeklyPartitions,
+    )
+    from assetflow.define.policy import TaskPolicy
+    from assetflow.define.schedule import Schedule
+    from assetflow.define.source import source
+    from assetflow.errors import (
+        AssetflowError,
+        AssetOutputError,
+        CatalogLockedError,
+        ConfigError,
+        CycleError,
+        DefinitionError,
+        DuplicateAssetError,
+        InvalidNameError,
+        PartitionKeyError,
+        PlanError,
+        QueryRefusedError,
+        SchemaMismatchError,
+        SelectionError,
+        StorageError,
+        TaskError,
+        TaskTimeoutError,
+        UnknownUpstreamError,
+        WorkerStartError,
+    )
+    from assetflow.execute.cancel import CancelToken
+    from assetflow.execute.context import Context
+    from assetflow.execute.records import RunResult, TaskEvent, TaskResult
+    from assetflow.observe.status_report import StatusReport
+    from assetflow.plan.planner import Plan, Step
+    from assetflow.project import Project
+
+
+def __getattr__(name: str) -> object:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'assetflow' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "AllPartitions",
