@@ -14,7 +14,6 @@ from assetflow.cli.app import (
     pass_state,
 )
 from assetflow.observe.table import format_table
-from assetflow.plan.targets import partition_range
 
 
 @cli.command("list")
@@ -50,6 +49,8 @@ def status(state: CliState, assets, details, partition, from_key, to_key, as_jso
     committed partitions), and with --details the reason for each partition. Only the named
     ASSETS are shown (all when none). --partition or --from/--to narrow it to those partitions
     (a --from/--to range also selects the weeks / months that lie inside it)."""
+    from assetflow.plan.targets import partition_range
+
     report = state.project.status(
         list(assets) or None,
         partition=partition,
