@@ -61,15 +61,23 @@ def memory_version(table: pa.Table) -> str | None:
     those tables are not hashed here: their versions stay exactly what they always were.
     """
     combined = table.combine_chunks()
-    for column in combined.columns:
-        if column.null_count or not _flat(column.type):
-            return None
-        if any(chunk.offset for chunk in column.chunks):
-            return None
+    if not round_trips(combined):
+        return None
     h = hashlib.blake2b(digest_size=16)
     with pa.ipc.new_stream(_HashSink(h), combined.schema) as writer:
         writer.write_table(combined)
     return h.hexdigest()
+
+
+def round_trips(table: pa.Table) -> bool:
+    """True if reading ``table`` back from Parquet gives it exactly, buffers included: flat
+    columns without nulls, not sliced (see :func:`memory_version`)."""
+    for column in table.columns:
+        if column.null_count or not _flat(column.type):
+            return False
+        if any(chunk.offset for chunk in column.chunks):
+            return False
+    return True
 
 
 def _flat(kind: pa.DataType) -> bool:
