@@ -23,9 +23,9 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+from assetflow.commit.catalog import LIVE_CATALOG, Catalog
 
 import assetflow as af
-from assetflow.commit.catalog import LIVE_CATALOG, Catalog
 from assetflow.commit.files import stage_table
 from assetflow.commit.publish import publish_snapshot
 from assetflow.commit.schema import DDL

@@ -25,8 +25,9 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assetflow.commit.automation import AUTOMATION_DDL
 from assetflow.commit.catalog import CatalogReader
+
+from assetflow.commit.automation import AUTOMATION_DDL
 from assetflow.commit.schema import DDL
 from assetflow.commit.state import latest_failures
 

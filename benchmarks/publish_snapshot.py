@@ -33,14 +33,14 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-
 from assetflow.commit.catalog import LIVE_CATALOG, PUBLISHED_CATALOG, Catalog, PendingCommit
+
+from assetflow.commit.catalog_format import STORAGE_VERSION
 from assetflow.commit.connect import open_snapshot
 from assetflow.commit.files import stage_table
 from assetflow.commit.publish import portable_casts, publish_snapshot, view_sql
 from assetflow.commit.sandbox import open_sandbox
 from assetflow.commit.schema import DDL
-from assetflow.commit.storage import STORAGE_VERSION
 
 
 def median_ms(fn, n: int) -> float:
