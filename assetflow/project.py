@@ -9,8 +9,7 @@ from __future__ import annotations
 import os
 import pickle
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import polars as pl
 
 from assetflow.callbacks import RunCallbacks
 from assetflow.commit.rollback import RollbackResult
+from assetflow.commit.state import CatalogState
 from assetflow.commit.vacuum import VacuumReport
 from assetflow.commit.verify import VerifyReport
 from assetflow.commit.warehouse import Warehouse
@@ -27,22 +27,11 @@ from assetflow.define.graph import AssetGraph
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.define.policy import TaskPolicy
 from assetflow.define.schedule import Schedule
-from assetflow.errors import (
-    ConfigError,
-    PartitionKeyError,
-    SelectionError,
-    StorageError,
-)
+from assetflow.errors import ConfigError
 from assetflow.execute.cancel import CancelToken
 from assetflow.execute.hooks import Hook
 from assetflow.execute.pool import EXECUTORS
-from assetflow.execute.resume import (
-    RunRequest,
-    find_run,
-    load_request,
-    plan_request,
-    resume_plan,
-)
+from assetflow.execute.resume import RunRequest, find_run, load_request, plan_request, resume_plan
 from assetflow.execute.runner import Runner, RunOptions, RunResult
 from assetflow.execute.worker import WorkerSetup
 from assetflow.loader import calling_folder, load_project, resolve, with_schedules
@@ -50,6 +39,10 @@ from assetflow.observe.status_report import StatusReport
 from assetflow.plan.planner import Plan, Which
 from assetflow.plan.staleness import compute_status
 from assetflow.plan.targets import resolve_targets
+from assetflow.selection import as_list, build_request, partition_keys, partition_of
+
+_Planned = tuple[Plan, RunRequest, str | None, str]
+"""What a run executes: its plan, the request stored with it, the run it resumes, its command."""
 
 
 def _utcnow() -> datetime:
@@ -136,9 +129,9 @@ class Project:
         as_of: datetime | None = None,
     ) -> Plan:
         """What :meth:`materialize` would run, without running it."""
-        request = self._request(
+        request = build_request(
             selection, partition, partitions, partition_range, keys_by_asset, which, force, only,
-            as_of,
+            as_of or self.clock(),
         )  # fmt: skip
         with self.warehouse.reader() as reader:
             state = reader.state()
@@ -184,21 +177,15 @@ class Project:
         The run's status is ``succeeded``, ``failed`` (a task failed; others went on) or
         ``cancelled``; :meth:`resume` finishes a failed or cancelled run.
         """
-        request = self._request(
+        request = build_request(
             selection, partition, partitions, partition_range, keys_by_asset, which, force, only,
-            as_of,
+            as_of or self.clock(),
         )  # fmt: skip
-        callbacks = callbacks or RunCallbacks()
-        with self._writer(callbacks) as catalog:
-            state = catalog.state()
-            plan = plan_request(self.graph, state, request)
-            callbacks.plan(plan)
-            runner = self._runner(
-                catalog, state, callbacks, workers, executor, grace_period, cancel
-            )
-            return runner.run(
-                plan, self._new_run_id(), command, os.getpid(), request=request.model_dump_json()
-            )
+
+        def planned(catalog: CatalogWriter, state: CatalogState) -> _Planned:
+            return plan_request(self.graph, state, request), request, None, command
+
+        return self._run(planned, callbacks, workers, executor, grace_period, cancel)
 
     def resume(
         self,
@@ -217,68 +204,45 @@ class Project:
         fresh and not redone; failed, cancelled and never-started tasks run. ``run_id`` may be
         a unique prefix.
         """
-        callbacks = callbacks or RunCallbacks()
-        with self._writer(callbacks) as catalog:
+
+        def planned(catalog: CatalogWriter, state: CatalogState) -> _Planned:
             found = find_run(catalog, run_id)
             request = load_request(catalog, found)
             root = request.resume_of or found
-            state = catalog.state()
             plan = resume_plan(self.graph, catalog, state, request, root)
-            callbacks.plan(plan)
-            runner = self._runner(
-                catalog, state, callbacks, workers, executor, grace_period, cancel
-            )
             resumed = request.model_copy(update={"resume_of": root})
-            return runner.run(
-                plan,
-                self._new_run_id(),
-                command or f"runs resume {found}",
-                os.getpid(),
-                request=resumed.model_dump_json(),
-                resume_of=found,
-            )
+            return plan, resumed, found, command or f"runs resume {found}"
 
-    def _request(
-        self, selection, partition, partitions, partition_range, keys_by_asset, which, force,
-        only, as_of,
-    ) -> RunRequest:  # fmt: skip
-        if which is not None and (force or which not in ("stale", "missing")):
-            raise SelectionError(
-                f"which={which!r} (--stale-only/--missing-only) picks partitions by status and "
-                "force (--force) reruns fresh ones: use one of them (which: stale or missing)"
-            )
-        if keys_by_asset is not None and (selection or partition or partitions or partition_range):
-            raise SelectionError("pass either keys_by_asset= or a selection and partitions")
-        return RunRequest(
-            selection=_as_list(selection),
-            partitions=_keys(partition, partitions),
-            partition_range=partition_range,
-            keys_by_asset=None if keys_by_asset is None else {
-                a: list(k) for a, k in keys_by_asset.items()
-            },
-            which=which,
-            force=force,
-            only=only,
-            as_of=as_of or self.clock(),
-        )  # fmt: skip
+        return self._run(planned, callbacks, workers, executor, grace_period, cancel)
 
-    @contextmanager
-    def _writer(self, callbacks: RunCallbacks) -> Iterator[CatalogWriter]:
-        """The writable catalog; runs left ``running`` by a dead process are closed first."""
+    def _run(
+        self,
+        planned: Callable[[CatalogWriter, CatalogState], _Planned],
+        callbacks: RunCallbacks | None,
+        workers: int | None,
+        executor: str | None,
+        grace: float,
+        cancel: CancelToken | None,
+    ) -> RunResult:
+        """Hold the writer, close runs a dead process left ``running``, plan, run."""
+        callbacks = callbacks or RunCallbacks()
         with self.warehouse.writer(callbacks.on_wait) as catalog:
             for dead in catalog.interrupt_unfinished_runs(self.clock()):
                 callbacks.notice(
                     f"run {dead} was interrupted (its process died); "
                     f"`asset runs resume {dead}` finishes it"
                 )
-            yield catalog
-
-    def _runner(self, catalog, state, callbacks, workers, executor, grace, cancel) -> Runner:
-        options = self._options(workers, executor, grace)
-        return Runner(
-            self.graph, catalog, state, clock=self.clock, on_event=callbacks.on_event,
-            options=options, cancel=cancel,
-        )  # fmt: skip
+            state = catalog.state()
+            plan, request, resume_of, command = planned(catalog, state)
+            callbacks.plan(plan)
+            runner = Runner(
+                self.graph, catalog, state, clock=self.clock, on_event=callbacks.on_event,
+                options=self._options(workers, executor, grace), cancel=cancel,
+            )  # fmt: skip
+            return runner.run(
+                plan, self._new_run_id(), command, os.getpid(),
+                request=request.model_dump_json(), resume_of=resume_of,
+            )  # fmt: skip
 
     def _options(self, workers: int | None, executor: str | None, grace: float) -> RunOptions:
         requested = executor or self.executor
@@ -341,14 +305,14 @@ class Project:
             state = reader.state()
         as_of = as_of or self.clock()
         frame = compute_status(self.graph, state, as_of)
-        names = _as_list(selection)
+        names = as_list(selection)
         chosen = self.graph.select(names)
         frame = frame.filter(pl.col("asset").is_in(chosen))
         targets = resolve_targets(
             self.graph,
             chosen,
             as_of,
-            keys=_keys(partition, partitions),
+            keys=partition_keys(partition, partitions),
             key_range=partition_range,
             explicit=names is not None,
         )
@@ -360,24 +324,10 @@ class Project:
     def read(self, asset: str, partition: str | None = None) -> pl.DataFrame:
         """The committed data of an asset (one partition, or all of them when None)."""
         definition = self.graph[asset].partitions
+        key = None
         if partition is not None:
             key = definition.parse_key(partition) if definition else UNPARTITIONED
-        storage = self.warehouse.storage
-        with self.warehouse.reader() as reader:
-            files = reader.current_keys(asset, None if partition is None else [key])
-        if not files:
-            where = f" partition {partition}" if partition is not None else ""
-            raise PartitionKeyError(
-                f"{asset}{where} has not been materialized; run `asset materialize {asset}"
-                + (f" --partition {partition}`" if partition else "`")
-            )
-        try:
-            frames = [pl.read_parquet(storage.uri(f)) for f in files]
-            return pl.concat(frames, how="diagonal_relaxed")
-        except (OSError, pl.exceptions.ComputeError) as exc:
-            raise StorageError(
-                f"cannot read {asset}: {exc}; run `asset verify` to check the warehouse"
-            ) from None
+        return self.warehouse.read(asset, key)
 
     def query(self, sql: str) -> pl.DataFrame:
         """Run read-only SQL over the warehouse (asset names are tables) in the sandbox of
@@ -405,10 +355,8 @@ class Project:
         dry_run: bool = False,
         on_wait: Callable[[str], None] | None = None,
     ) -> VacuumReport:
-        """Remove orphan files and superseded versions older than ``older_than``.
-
-        Files a current partition references are never removed.
-        """
+        """Remove orphan files and superseded versions older than ``older_than`` (never a
+        file a current partition references)."""
         return self.warehouse.vacuum(
             now=self.clock(), older_than=older_than, dry_run=dry_run, on_wait=on_wait
         )
@@ -418,7 +366,7 @@ class Project:
 
         Read from the published snapshot: no writer lock, no republish.
         """
-        return self.warehouse.versions(asset, self._partition_of(asset, partition))
+        return self.warehouse.versions(asset, partition_of(self.graph, asset, partition))
 
     def rollback(
         self,
@@ -434,39 +382,15 @@ class Project:
             to: the materialization id to restore; by default the newest earlier version
                 whose data differs from the current one.
         """
-        key = self._partition_of(asset, partition)
+        key = partition_of(self.graph, asset, partition)
         where = f" --partition {partition}" if partition is not None else ""
         return self.warehouse.rollback(
             asset, key, to=to, run_id=self._new_run_id(), command=f"rollback {asset}{where}",
             clock=self.clock, on_wait=on_wait,
         )  # fmt: skip
 
-    def _partition_of(self, asset: str, partition: str | None) -> str:
-        definition = self.graph[asset].partitions
-        if definition is None:
-            if partition is not None:
-                raise PartitionKeyError(f"{asset} is unpartitioned; drop --partition")
-            return UNPARTITIONED
-        if partition is None:
-            raise PartitionKeyError(f"{asset} is partitioned; pass --partition KEY")
-        return definition.parse_key(partition)
-
 
 def _check_executor(executor: str) -> str:
     if executor not in EXECUTORS:
         raise ConfigError(f"unknown executor {executor!r}; use one of: {', '.join(EXECUTORS)}")
     return executor
-
-
-def _as_list(selection: str | Sequence[str] | None) -> list[str] | None:
-    if selection is None:
-        return None
-    return [selection] if isinstance(selection, str) else list(selection) or None
-
-
-def _keys(partition: str | None, partitions: Iterable[str] | None) -> list[str] | None:
-    if partition is not None and partitions is not None:
-        raise PartitionKeyError("pass either partition= or partitions=, not both")
-    if partition is not None:
-        return [partition]
-    return None if partitions is None else list(partitions)

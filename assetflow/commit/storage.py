@@ -21,6 +21,7 @@ DuckDB needs them on a local disk, so they stay in the warehouse's local directo
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 from collections.abc import Callable, Iterator
@@ -139,6 +140,8 @@ class LocalStorage:
                 os.fsync(f.fileno())
             fault_point("after_fsync")
             checksum = file_checksum(temp)
+            if final.exists():  # write-once (keys are fresh uuids: this is a caller's bug)
+                raise FileExistsError(errno.EEXIST, "the key was written before", str(final))
             os.replace(temp, final)
             fsync_dir(folder)
             fault_point("after_rename")

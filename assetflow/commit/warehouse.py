@@ -37,7 +37,7 @@ from assetflow.commit.storage import LocalStorage, Storage
 from assetflow.commit.vacuum import VacuumReport, vacuum
 from assetflow.commit.verify import VerifyReport, verify_warehouse
 from assetflow.commit.writer import CatalogWriter, open_writer
-from assetflow.errors import ConfigError, StorageError
+from assetflow.errors import ConfigError, PartitionKeyError, StorageError
 
 OnWait = Callable[[str], None]
 
@@ -170,6 +170,24 @@ class Warehouse:
             writer.abandon()
             raise
         writer.close()
+
+    def read(self, asset: str, partition: str | None = None) -> pl.DataFrame:
+        """The committed data of ``asset``: one partition (its canonical key), or all of them."""
+        with self.reader() as reader:
+            keys = reader.current_keys(asset, None if partition is None else [partition])
+        if not keys:
+            where = f" partition {partition}" if partition is not None else ""
+            raise PartitionKeyError(
+                f"{asset}{where} has not been materialized; run `asset materialize {asset}"
+                + (f" --partition {partition}`" if partition else "`")
+            )
+        try:
+            frames = [pl.read_parquet(self._storage.uri(k)) for k in keys]
+            return pl.concat(frames, how="diagonal_relaxed")
+        except (OSError, pl.exceptions.ComputeError) as exc:
+            raise StorageError(
+                f"cannot read {asset}: {exc}; run `asset verify` to check the warehouse"
+            ) from None
 
     def query(self, sql: str) -> pl.DataFrame:
         """Run read-only SQL (asset names are tables) in the sandbox of ``commit/sandbox.py``.
