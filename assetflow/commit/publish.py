@@ -15,12 +15,12 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from contextlib import suppress
 from pathlib import Path
 
 import duckdb
 
 from assetflow.commit.faults import fault_point
+from assetflow.commit.session import CatalogSession
 from assetflow.commit.storage import Storage, fsync_dir
 from assetflow.errors import StorageError
 
@@ -85,7 +85,7 @@ def portable_casts(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, str]:
 
 
 def refresh_views(
-    con: duckdb.DuckDBPyConnection, storage: Storage, assets: Iterable[str]
+    session: CatalogSession, storage: Storage, assets: Iterable[str]
 ) -> dict[str, str]:
     """Point each asset's view at its current files; return the assets whose view failed.
 
@@ -93,6 +93,7 @@ def refresh_views(
     fails it. Each view gets its own transaction so that one damaged asset keeps its previous
     view (and is reported) while every other asset is still published.
     """
+    con = session.live
     failed: dict[str, str] = {}
     for name in assets:
         rows = con.execute(
@@ -101,24 +102,18 @@ def refresh_views(
                where c.asset = ? order by c.partition""",
             [name],
         ).fetchall()
-        con.execute("begin")
         try:
-            if rows:
-                files = [storage.uri(r[0]) for r in rows]
-                con.execute(view_sql(name, files))
-                casts = portable_casts(con, name)
-                if casts:
-                    con.execute(view_sql(name, files, casts))
-            else:
-                con.execute(f'drop view if exists main."{name}"')
-            con.execute("commit")
+            with session.transaction(f"the view of {name}", map_errors=False):
+                if rows:
+                    files = [storage.uri(r[0]) for r in rows]
+                    con.execute(view_sql(name, files))
+                    casts = portable_casts(con, name)
+                    if casts:
+                        con.execute(view_sql(name, files, casts))
+                else:
+                    con.execute(f'drop view if exists main."{name}"')
         except duckdb.Error as exc:
-            with suppress(duckdb.Error):
-                con.execute("rollback")
             failed[name] = str(exc).splitlines()[0]
-        except BaseException:
-            con.execute("rollback")
-            raise
     return failed
 
 

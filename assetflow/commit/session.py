@@ -83,12 +83,13 @@ class CatalogSession:
 
     @contextmanager
     def transaction(
-        self, what: str, kept: str = "nothing of it was written"
+        self, what: str, kept: str = "nothing of it was written", *, map_errors: bool = True
     ) -> Iterator[duckdb.DuckDBPyConnection]:
         """One catalog transaction: committed when the block ends, rolled back if it raises.
 
         A DuckDB error becomes a StorageError ``could not commit <what> to the catalog: <cause>;
-        <kept> ...``.
+        <kept> ...``; ``map_errors=False`` re-raises it as is, for a caller that records the
+        failure and goes on (a view that cannot be rebuilt).
         """
         con = self.live
         con.execute("begin")
@@ -100,7 +101,7 @@ class CatalogSession:
             # second error from ROLLBACK would hide the one that says what happened.
             with suppress(duckdb.Error):
                 con.execute("rollback")
-            if isinstance(exc, duckdb.Error):
+            if map_errors and isinstance(exc, duckdb.Error):
                 raise commit_failure(what, exc, kept) from None
             raise
 

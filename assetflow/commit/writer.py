@@ -256,7 +256,7 @@ class CatalogWriter(CatalogReader):
             return
         if views:
             try:
-                self.view_failures = refresh_views(con, self.storage, sorted(self._dirty))
+                self.view_failures = refresh_views(self._session, self.storage, sorted(self._dirty))
             except duckdb.Error as exc:  # reading assetflow.current failed: the catalog itself
                 raise self._session.damaged(exc) from None
             self._dirty = set(self.view_failures)
