@@ -97,13 +97,12 @@ def write_failure_cause(path: Path) -> str | None:
 def open_failure(path: Path, exc: BaseException, hint: str | None = None) -> StorageError:
     """A one-line StorageError for a DuckDB file that cannot be opened or read, with the fix."""
     first = first_line(exc)
-    lowered = first.lower()
-    if "permission denied" in lowered:
+    if "permission denied" in first.lower():
         return StorageError(
             f"cannot open {path}: permission denied; run as a user who may write the warehouse "
             "directory, or choose another one with -w/--warehouse"
         )
-    if any(m in lowered for m in _WRITE_FAILURES):
+    if is_write_failure(exc):
         cause = write_failure_cause(path)
         if cause:
             return StorageError(
@@ -114,7 +113,7 @@ def open_failure(path: Path, exc: BaseException, hint: str | None = None) -> Sto
             f"cannot write {path}: DuckDB stopped after an earlier write failed ({first}); "
             "check free space and file size limits, then re-run (`asset verify` checks it)"
         )
-    if _WAL_REPLAY in lowered:
+    if _WAL_REPLAY in first.lower():
         return StorageError(
             f"cannot open {path}: a stray {path.name}.wal beside it (left by a program that "
             "opened it read-write) does not match it; `asset verify --repair` removes it and "
@@ -129,12 +128,28 @@ def damaged_hint(path: Path) -> str:
     return LIVE_DAMAGED_HINT if path.name.endswith("catalog.duckdb") else PUBLISHED_DAMAGED_HINT
 
 
-def commit_failure(what: str, exc: BaseException, kept: str) -> StorageError:
-    """A catalog transaction writing ``what`` failed: nothing of it is committed, ``kept`` says
-    what readers and the next run see instead."""
+def is_write_failure(exc: BaseException) -> bool:
+    """DuckDB failed to write its file (or refuses to go on after such a failure)."""
+    lowered = first_line(exc).lower()
+    return any(m in lowered for m in _WRITE_FAILURES)
+
+
+def commit_failure(what: str, exc: BaseException, kept: str, path: Path) -> StorageError:
+    """A catalog transaction writing ``what`` to ``path`` failed: nothing of it is committed,
+    ``kept`` says what readers and the next run see instead. After a failed write DuckDB only
+    says "invalidated", so the cause (a full disk, a file size limit) is diagnosed here."""
+    cause = (write_failure_cause(path) if is_write_failure(exc) else None) or first_line(exc)
     return StorageError(
-        f"could not commit {what} to the catalog: {first_line(exc)}; {kept} "
-        "(check free space, then re-run)"
+        f"could not commit {what} to the catalog: {cause}; {kept} (check free space, then re-run)"
+    )
+
+
+def checkpoint_failure(path: Path, exc: BaseException) -> StorageError:
+    """Checkpointing the live catalog before a publish failed; the snapshot stays as it was."""
+    cause = (write_failure_cause(path) if is_write_failure(exc) else None) or first_line(exc)
+    return StorageError(
+        f"could not checkpoint {path}: {cause}; the published snapshot was left as it was: "
+        "check free space, then run `asset verify`"
     )
 
 

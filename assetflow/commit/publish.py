@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from assetflow.commit.db_errors import checkpoint_failure
 from assetflow.commit.faults import fault_point
 from assetflow.commit.session import CatalogSession
 from assetflow.commit.storage import Storage, fsync_dir
@@ -133,10 +134,7 @@ def publish_snapshot(
     try:
         con.execute("checkpoint")
     except duckdb.Error as exc:
-        raise StorageError(
-            f"could not checkpoint {live}: {str(exc).splitlines()[0]}; the published snapshot "
-            "was left as it was: check free space, then run `asset verify`"
-        ) from None
+        raise checkpoint_failure(live, exc) from None
     temp = published.with_name(f".{published.name}.{os.getpid()}.tmp")
     try:
         _copy_from(live_fd, temp)

@@ -92,8 +92,8 @@ class CatalogSession:
         failure and goes on (a view that cannot be rebuilt).
         """
         con = self.live
-        con.execute("begin")
         try:
+            con.execute("begin")  # inside: after a failed write DuckDB refuses even this
             yield con
             con.execute("commit")
         except BaseException as exc:
@@ -102,7 +102,7 @@ class CatalogSession:
             with suppress(duckdb.Error):
                 con.execute("rollback")
             if map_errors and isinstance(exc, duckdb.Error):
-                raise commit_failure(what, exc, kept) from None
+                raise commit_failure(what, exc, kept, self.source) from None
             raise
 
     def close(self) -> None:
