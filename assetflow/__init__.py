@@ -7,7 +7,8 @@ The data flows through five stages, each a subpackage::
     graph      missing   code,       + one      (read-only)
     partitions or stale  stage file  catalog txn
 
-:class:`Project` ties them together for notebooks and the ``asset`` CLI.
+:class:`Project` ties them together for notebooks and the ``asset`` CLI; a :class:`Warehouse`
+is the handle to one warehouse (read, query, verify) without a project.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ _WHERE = {
     "Project": "assetflow.project",
     "QueryRefusedError": "assetflow.errors",
     "RollbackResult": "assetflow.commit.rollback",
+    "RunCallbacks": "assetflow.callbacks",
     "RunResult": "assetflow.execute.records",
     "Schedule": "assetflow.define.schedule",
     "SchemaMismatchError": "assetflow.errors",
@@ -64,6 +66,7 @@ _WHERE = {
     "UnknownUpstreamError": "assetflow.errors",
     "VacuumReport": "assetflow.commit.vacuum",
     "VerifyReport": "assetflow.commit.verify",
+    "Warehouse": "assetflow.commit.warehouse",
     "WeeklyPartitions": "assetflow.define.partitions",
     "Window": "assetflow.define.mapping",
     "WorkerStartError": "assetflow.errors",
@@ -72,9 +75,11 @@ _WHERE = {
 }
 
 if TYPE_CHECKING:
+    from assetflow.callbacks import RunCallbacks
     from assetflow.commit.rollback import RollbackResult
     from assetflow.commit.vacuum import VacuumReport
     from assetflow.commit.verify import VerifyReport
+    from assetflow.commit.warehouse import Warehouse
     from assetflow.define.asset import AssetDef, asset
     from assetflow.define.graph import AssetGraph
     from assetflow.define.mapping import (
@@ -166,6 +171,7 @@ __all__ = [
     "Project",
     "QueryRefusedError",
     "RollbackResult",
+    "RunCallbacks",
     "RunResult",
     "Schedule",
     "SchemaMismatchError",
@@ -183,6 +189,7 @@ __all__ = [
     "UnknownUpstreamError",
     "VacuumReport",
     "VerifyReport",
+    "Warehouse",
     "WeeklyPartitions",
     "Window",
     "WorkerStartError",
