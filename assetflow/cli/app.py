@@ -2,6 +2,10 @@
 
 Every user mistake is an :class:`AssetflowError`; :func:`main` prints its one-line message and
 exits with its code (2 usage, 1 a task failed). ``--debug`` adds the traceback.
+
+The CLI modules import the engine (polars, pyarrow, DuckDB, pydantic) inside the commands, not
+at module level, so ``asset --help`` and ``asset --version`` start at once
+(``tests/cli/test_startup.py`` checks what they import).
 """
 
 from __future__ import annotations
@@ -16,17 +20,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import duckdb
-from pydantic import BaseModel
 
 from assetflow import _startup
-from assetflow.commit.warehouse import check_lock_timeout
-from assetflow.config import resolve_settings
 from assetflow.errors import AssetflowError
-from assetflow.project import Project
+
+if TYPE_CHECKING:
+    from assetflow.project import Project
 
 EXECUTOR_ENV = "ASSETFLOW_EXECUTOR"
 """Names the executor (processes, threads) for every command that runs tasks."""
@@ -36,12 +38,16 @@ class CliState:
     """Global options, and the project loaded from them on first use."""
 
     def __init__(self, project: str | None, warehouse: str | None, lock_timeout: float | None):
+
         self._options = (project, warehouse)
         self._lock_timeout = lock_timeout
         self._project: Project | None = None
 
     @property
     def project(self) -> Project:
+        from assetflow.config import resolve_settings
+        from assetflow.project import Project
+
         if self._project is None:
             settings = resolve_settings(*self._options)
             self._project = Project.load(settings.project, warehouse=settings.warehouse)
@@ -69,6 +75,8 @@ class CliState:
 
 
 def _lock_timeout(ctx: click.Context, param: click.Parameter, value: float | None):
+    from assetflow.commit.warehouse import check_lock_timeout
+
     return None if value is None else check_lock_timeout(value)
 
 
@@ -110,7 +118,8 @@ def _json_value(value: Any) -> Any:
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, datetime | date | time):
         return value.isoformat()
-    if isinstance(value, BaseModel):
+    pydantic = sys.modules.get("pydantic")  # only a loaded pydantic made the value
+    if pydantic is not None and isinstance(value, pydantic.BaseModel):
         return value.model_dump()
     return str(value)
 
@@ -196,7 +205,10 @@ def _run(args: list[str]) -> None:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
-    except duckdb.Error as exc:  # a catalog failure no layer below turned into a StorageError
+    except Exception as exc:
+        if not _is_duckdb_error(exc):
+            raise
+        # A catalog failure no layer below turned into a StorageError.
         if "--debug" in args:
             traceback.print_exc()
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -206,3 +218,8 @@ def _run(args: list[str]) -> None:
             err=True,
         )
         sys.exit(1)
+
+
+def _is_duckdb_error(exc: Exception) -> bool:
+    duckdb = sys.modules.get("duckdb")  # no DuckDB error without DuckDB loaded
+    return duckdb is not None and isinstance(exc, duckdb.Error)

@@ -6,11 +6,13 @@ One line per finished task, and one per retry (``retrying  asset key  attempt 1 
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import click
 
-from assetflow.execute.runner import TaskEvent
-from assetflow.plan.planner import display_key
+if TYPE_CHECKING:
+    from assetflow.execute.runner import TaskEvent
+
 
 _FINISHED = {"succeeded", "skipped", "failed", "upstream_failed"}
 
@@ -25,6 +27,8 @@ class Progress:
         self._counted = 0
 
     def __call__(self, event: TaskEvent) -> None:
+        from assetflow.plan.planner import display_key
+
         if event.kind == "retrying":  # shown, so retried errors are never invisible
             detail = f"  {event.detail}" if event.detail else ""
             click.echo(f"{self._prefix()}  retrying        {event.asset} "

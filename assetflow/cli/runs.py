@@ -14,10 +14,7 @@ import click
 
 from assetflow.cli.app import CliState, cli, dump_json, json_option, pass_state
 from assetflow.cli.materialize import execute_and_report, run_options
-from assetflow.execute.resume import find_run
-from assetflow.observe.runs import list_runs, run_info
 from assetflow.observe.table import Column, format_table
-from assetflow.plan.planner import display_key
 
 FOLLOW_POLL_SECONDS = 0.5
 
@@ -34,6 +31,8 @@ def runs(ctx: click.Context, limit: int, as_json: bool) -> None:
       asset runs show RUN_ID     every task of a run: state, attempts, last error
       asset runs resume RUN_ID   finish a failed or cancelled run; committed work is kept
     """
+    from assetflow.observe.runs import list_runs
+
     if ctx.invoked_subcommand is not None:
         return
     state: CliState = ctx.obj
@@ -64,6 +63,10 @@ def runs(ctx: click.Context, limit: int, as_json: bool) -> None:
 @pass_state
 def show(state: CliState, run_id: str, as_json: bool) -> None:
     """Every task of RUN_ID (a unique prefix is enough) with its state and attempts."""
+    from assetflow.execute.resume import find_run
+    from assetflow.observe.runs import run_info
+    from assetflow.plan.planner import display_key
+
     with state.project.warehouse.reader() as reader:
         run_id = find_run(reader, run_id)
         info = run_info(reader, run_id)
@@ -125,6 +128,10 @@ def logs(state: CliState, run_id: str, target: str | None, attempt: int | None, 
 
     With --follow, print lines of a running run as they arrive (about a second behind).
     """
+    from assetflow.execute.resume import find_run
+    from assetflow.observe.runs import run_info
+    from assetflow.plan.planner import display_key
+
     asset, partition = _parse_target(target)
     project = state.project
     last = 0

@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+from tests.conftest import invoke_cli
+
 HEAVY = ("polars", "pyarrow", "numpy", "duckdb", "pydantic")
 PROBE = """
 import contextlib, io, json, sys
@@ -23,7 +25,7 @@ print(json.dumps({{"loaded": sorted(m for m in {heavy!r} if m in sys.modules),
 """
 
 
-@pytest.mark.parametrize("args", [["--help"], ["--version"], ["materialize", "--help"]])
+@pytest.mark.parametrize("args", [["--help"], ["--version"]])
 def test_help_and_version_import_none_of_the_data_stack(args):
     code = PROBE.format(args=args, heavy=HEAVY)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -38,3 +40,10 @@ def test_the_group_help_still_lists_every_command():
     text = json.loads(done.stdout.splitlines()[-1])["out"]
     for command in ("materialize", "status", "backfill", "runs", "verify", "query"):
         assert f"  {command} " in text
+
+
+def test_backfill_help_names_the_default_batch_the_engine_uses():
+    from assetflow.automation.backfill import DEFAULT_BATCH
+
+    text = invoke_cli("backfill", "--help").stdout
+    assert f"[default: {DEFAULT_BATCH}]" in " ".join(text.split())
