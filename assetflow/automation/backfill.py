@@ -15,7 +15,6 @@ backfill's own runs already committed.
 from __future__ import annotations
 
 import getpass
-import inspect
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from assetflow.commit.automation import (
     update_backfill,
 )
 from assetflow.commit.catalog import Catalog, open_reader
-from assetflow.errors import AssetflowError, PartitionKeyError, SelectionError
+from assetflow.errors import BackfillError, PartitionKeyError, SelectionError
 from assetflow.execute.runner import RunResult, TaskEvent
 from assetflow.plan.closure import run_closure, summarize
 from assetflow.plan.staleness import compute_status
@@ -39,10 +38,6 @@ from assetflow.plan.targets import resolve_targets
 from assetflow.project import Project
 
 DEFAULT_BATCH = 10
-
-
-class BackfillError(AssetflowError):
-    """A backfill cannot be found or resumed."""
 
 
 @dataclass(frozen=True)
@@ -202,7 +197,7 @@ def run_backfill(
                     on_event=on_event,
                     on_wait=on_wait,
                     command=_command(backfill_id),
-                    **materialize_options(project, workers),
+                    workers=workers,
                 )
                 runs.append(result)
                 done += result.count("succeeded") + result.count("skipped")
@@ -260,15 +255,6 @@ def list_backfills(project: Project) -> list[dict]:
         if r["state"] == "running" and not _alive(r["pid"]):
             r["state"] = "interrupted"
     return rows
-
-
-def materialize_options(project: Project, workers: int | None) -> dict[str, int]:
-    """Pass ``workers`` on to ``Project.materialize`` when this build's runner takes it."""
-    if workers is None:
-        return {}
-    if "workers" not in inspect.signature(project.materialize).parameters:
-        raise BackfillError("--workers: this assetflow runs tasks one at a time; drop --workers")
-    return {"workers": workers}
 
 
 def _command(backfill_id: int) -> str:

@@ -12,7 +12,6 @@ from assetflow.automation.backfill import (
     BackfillSpec,
     list_backfills,
     load_backfill,
-    materialize_options,
     plan_backfill,
     requested_keys,
     run_backfill,
@@ -42,7 +41,7 @@ from assetflow.observe.table import format_table
     "--workers",
     type=click.IntRange(min=1),
     default=None,
-    help="Tasks to run in parallel (when the runner supports it).",
+    help="Tasks run in parallel at most (default: env ASSETFLOW_WORKERS, else the CPU cores).",
 )
 @now_option
 @allow_future_option
@@ -72,7 +71,6 @@ def backfill(
     """
     project = state.project
     as_of = parse_now(now_text, allow_future=allow_future) if now_text else project.clock()
-    materialize_options(project, workers)  # fail before recording anything
     if assets and assets[0] == "resume":
         _resume(state, assets[1:], batch, as_json, as_of, workers)
         return
