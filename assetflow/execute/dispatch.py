@@ -68,7 +68,9 @@ class Dispatcher:
         now = self._clock()
         task.attempt_started = now
         task.started_at = task.started_at or now
-        self._start_deadline(task)
+        task.deadline = None
+        if not self.executor.reports_starts:
+            self._start_deadline(task)
         spec = TaskSpec(
             task_id=task.index,
             asset=asset,

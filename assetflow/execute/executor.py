@@ -105,6 +105,10 @@ class Executor(ABC):
     """Whether attempts run in other processes, which load the assets through
     ``ExecutorSetup.worker_setup``. Choosing such an executor for assets that cannot be shipped
     (defined in a notebook) fails before the run with one line saying so."""
+    reports_starts: ClassVar[bool] = False
+    """Whether it sends ``AttemptStarted`` when a submitted attempt actually begins (its
+    attempts may wait in a queue first). Then an attempt's ``timeout`` counts from that
+    message; otherwise from submission."""
 
     @abstractmethod
     def start(self, setup: ExecutorSetup) -> None:

@@ -79,9 +79,9 @@ class AttemptOutcome:
 
 @dataclass(frozen=True)
 class AttemptStarted:
-    """The attempt began running. Executors whose submitted tasks may wait in a queue first (a
-    cluster scheduler) send it, and the attempt's ``timeout`` counts from here; without it the
-    timeout counts from submission."""
+    """The attempt began running. Sent by executors whose submitted attempts may wait in a
+    queue first (a cluster scheduler) and that declare ``reports_starts``: the attempt's
+    ``timeout`` then counts from here instead of from submission."""
 
     task_id: int
     attempt: int

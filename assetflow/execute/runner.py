@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from multiprocessing.connection import wait
 
-from assetflow.commit.catalog import Catalog, CatalogState, InputRead, PendingCommit
+from assetflow.commit.catalog import Catalog, CatalogState, PendingCommit
 from assetflow.define.graph import AssetGraph
 from assetflow.errors import SchemaMismatchError
 from assetflow.execute.active import ActiveRun
@@ -36,6 +36,7 @@ from assetflow.execute.messages import (
     WorkerLost,
 )
 from assetflow.execute.records import RunResult, TaskEvent, TaskResult
+from assetflow.execute.resolve import resolve
 from assetflow.execute.retry import (
     retry_delay,
     schema_error,
@@ -44,7 +45,7 @@ from assetflow.execute.retry import (
     worker_lost_error,
 )
 from assetflow.execute.scheduler import Key
-from assetflow.plan.planner import Plan, display_key
+from assetflow.plan.planner import Plan
 from assetflow.states import RunStatus, TaskStatus
 
 __all__ = ["RunOptions", "RunResult", "Runner", "TaskEvent", "TaskResult"]
@@ -190,38 +191,11 @@ class Runner:
             task = run.tasks[work.popleft()]
             if task.done:
                 continue
-            asset = task.key[0]
-            if run.cancelling:
-                work.extend(self._finish(task, TaskStatus.CANCELLED, "the run was cancelled first"))
-                continue
-            failed = run.sched.failed_upstream(task.key)
-            if failed:
-                detail = f"upstream {failed[0]} {display_key(failed[1])} did not succeed"
-                work.extend(self._finish(task, TaskStatus.UPSTREAM_FAILED, detail))
-                continue
-            reads = [
-                InputRead(up, q, self.ledger.version((up, q)) or "")
-                for up, qs in run.upstream[task.key].items()
-                for q in qs
-            ]
-            missing = next((r for r in reads if not r.data_version), None)
-            if missing:
-                detail = f"upstream {missing.upstream} {display_key(missing.partition)} is missing"
-                work.extend(self._finish(task, TaskStatus.UPSTREAM_FAILED, detail))
-                continue
-            code = self.graph[asset].code_versions
-            if not run.force and self.ledger.unchanged(task.key, code, reads):
-                detail = "upstream rebuilt with identical data"
-                work.extend(self._finish(task, TaskStatus.SKIPPED, detail))
-                continue
-            task.inputs = tuple(reads)
-            root = run.crew.root
-            task.files = {
-                up: tuple(str(root / self.ledger.file((up, q))) for q in qs)
-                for up, qs in run.upstream[task.key].items()
-                if up in self.graph[asset].inputs
-            }
-            run.sched.enqueue(task.key)
+            verdict = resolve(task, run, self.graph, self.ledger)
+            if verdict is None:
+                run.sched.enqueue(task.key)
+            else:
+                work.extend(self._finish(task, *verdict))
 
     def _dispatch(self) -> None:
         run = self._run

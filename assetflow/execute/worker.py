@@ -146,11 +146,15 @@ _loaded: dict[str, dict[str, AssetDef]] = {}
 
 
 def run_spec(spec: TaskSpec, setup: WorkerSetup) -> AttemptOutcome:
-    """Run one attempt in a process of its own (a cluster worker): the assets are loaded once
-    per process and setup, then :func:`run_attempt`. Logs arrive with the outcome only."""
+    """Run one attempt in a process that serves an executor elsewhere (a cluster worker).
+
+    The assets are loaded once per process and setup, and output capture is installed with
+    them; then :func:`run_attempt`. Its log lines arrive with the outcome.
+    """
     assets = _loaded.get(setup.key)
     if assets is None:
         assets = _loaded[setup.key] = setup.assets()
+        install()  # route print/warnings/logging of attempt threads into their logs, for good
     return run_attempt(spec, assets[spec.asset])
 
 
