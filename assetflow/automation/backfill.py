@@ -32,8 +32,8 @@ from assetflow.commit.automation import (
 from assetflow.commit.catalog import Catalog, open_reader
 from assetflow.errors import BackfillError, PartitionKeyError, SelectionError
 from assetflow.execute.runner import RunResult, TaskEvent
-from assetflow.plan.closure import run_closure, summarize
-from assetflow.plan.staleness import compute_status
+from assetflow.plan.planner import build_plan
+from assetflow.plan.summary import count_by_asset
 from assetflow.plan.targets import resolve_targets
 from assetflow.project import Project
 
@@ -101,13 +101,14 @@ def plan_backfill(
     *,
     force: bool,
 ) -> tuple[int, list[AssetSummary]]:
-    """How many partitions the backfill will run, and a per-asset summary (vectorized)."""
+    """How many partitions the backfill will run, and a per-asset summary: the counts of the
+    plan a materialization of the whole range would run (vectorized)."""
     with open_reader(project.warehouse, timeout=project.lock_timeout) as reader:
         state = reader.state()
-    statuses = compute_status(project.graph, state, as_of)
-    closure = run_closure(project.graph, statuses, targets, force=force)
-    summary = [AssetSummary(**r) for r in summarize(closure, project.graph.order).to_dicts()]
-    return int(closure["run"].sum()), summary
+    plan = build_plan(project.graph, state, as_of, keys_by_asset=targets, force=force)
+    fields = list(AssetSummary.__dataclass_fields__)
+    summary = [AssetSummary(**r) for r in count_by_asset(plan).select(fields).to_dicts()]
+    return len(plan.to_run), summary
 
 
 @dataclass
