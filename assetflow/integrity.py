@@ -24,6 +24,7 @@ from assetflow.commit.verify import VerifyReport, verify_warehouse
 from assetflow.define.graph import AssetGraph
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.errors import PartitionKeyError, StorageError
+from assetflow.states import RunStatus, TaskStatus
 
 
 class IntegrityMixin:
@@ -102,12 +103,12 @@ class IntegrityMixin:
                 run_id,
                 asset,
                 key,
-                "succeeded",
+                TaskStatus.SUCCEEDED,
                 reason=f"rolled back to materialization {result.restored}",
                 started_at=now,
                 finished_at=now,
             )
-            catalog.finish_run(run_id, "succeeded", self.clock())
+            catalog.finish_run(run_id, RunStatus.SUCCEEDED, self.clock())
             return result
 
     def _partition_of(self, asset: str, partition: str | None) -> str:

@@ -36,6 +36,7 @@ from assetflow.plan.planner import build_plan
 from assetflow.plan.summary import count_by_asset
 from assetflow.plan.targets import resolve_targets
 from assetflow.project import Project
+from assetflow.states import RunStatus, TaskStatus
 
 DEFAULT_BATCH = 10
 
@@ -132,7 +133,7 @@ def start_backfill(project: Project, spec: BackfillSpec, as_of: datetime, total:
             force=spec.force,
             created_by=_user(),
             created_at=project.clock(),
-            state="running",
+            state=RunStatus.RUNNING,
             total=total,
             pid=os.getpid(),
         )
@@ -146,7 +147,7 @@ def load_backfill(project: Project, backfill_id: int) -> tuple[BackfillSpec, dic
     if not rows:
         raise BackfillError(f"no backfill {backfill_id}; `asset backfills` lists them")
     row = rows[0]
-    if row["state"] == "running" and _alive(row["pid"]) and row["pid"] != os.getpid():
+    if row["state"] == RunStatus.RUNNING and _alive(row["pid"]) and row["pid"] != os.getpid():
         raise BackfillError(
             f"backfill {backfill_id} is still running in process {row['pid']}; wait for it"
         )
@@ -179,7 +180,7 @@ def run_backfill(
     all_keys = sorted({k for ks in targets.values() for k in ks})
     runs: list[RunResult] = []
     done, failed = base_done, 0
-    state = "failed"
+    state = RunStatus.FAILED
     try:
         for start in range(0, len(all_keys), max(1, batch)):
             chunk = set(all_keys[start : start + batch])
@@ -201,14 +202,14 @@ def run_backfill(
                     workers=workers,
                 )
                 runs.append(result)
-                done += result.count("succeeded") + result.count("skipped")
-                failed += result.count("failed") + result.count("upstream_failed")
+                done += result.count(TaskStatus.SUCCEEDED) + result.count(TaskStatus.SKIPPED)
+                failed += result.count(TaskStatus.FAILED) + result.count(TaskStatus.UPSTREAM_FAILED)
             ids = [r.run_id for r in runs]
             versions = observed.versions if observed else None
             _progress(project, backfill_id, prior + ids, done, failed, versions, ids)
-        state = "failed" if failed else "succeeded"
+        state = RunStatus.FAILED if failed else RunStatus.SUCCEEDED
     except KeyboardInterrupt:
-        state = "interrupted"
+        state = RunStatus.INTERRUPTED
         raise
     finally:
         _finish(project, backfill_id, state, prior + [r.run_id for r in runs], done, failed)
@@ -226,7 +227,7 @@ def _progress(project, backfill_id, run_ids, done, failed, versions, new_runs) -
             run_ids=run_ids,
             updated_at=project.clock(),
             pid=os.getpid(),
-            state="running",
+            state=RunStatus.RUNNING,
         )
         update_backfill(catalog, backfill_id, done=done, failed=failed)
     finally:
@@ -253,8 +254,8 @@ def list_backfills(project: Project) -> list[dict]:
     with open_reader(project.warehouse, timeout=project.lock_timeout) as reader:
         rows = backfill_rows(reader)
     for r in rows:
-        if r["state"] == "running" and not _alive(r["pid"]):
-            r["state"] = "interrupted"
+        if r["state"] == RunStatus.RUNNING and not _alive(r["pid"]):
+            r["state"] = RunStatus.INTERRUPTED
     return rows
 
 

@@ -18,9 +18,9 @@ from assetflow.automation.backfill import (
     start_backfill,
 )
 from assetflow.cli.app import CliState, cli, dump_json, json_option, pass_state
-from assetflow.cli.progress import Progress
 from assetflow.cli.schedule import allow_future_option, now_option, parse_now
 from assetflow.errors import SelectionError
+from assetflow.observe.progress import CountedProgress
 from assetflow.observe.table import format_table
 
 
@@ -100,7 +100,7 @@ def backfill(
         as_of,
         batch=batch,
         workers=workers,
-        on_event=None if as_json else Progress(total),
+        on_event=None if as_json else CountedProgress(total),
         on_wait=lambda msg: click.echo(f"note: {msg}", err=True),
     )
     _report(outcome, as_json, _plan_json(spec, summary, total))
@@ -128,7 +128,7 @@ def _resume(state: CliState, args, batch: int, as_json: bool, as_of, workers) ->
         resume=True,
         base_done=int(row["done"]),
         workers=workers,
-        on_event=None if as_json else Progress(remaining),
+        on_event=None if as_json else CountedProgress(remaining),
         on_wait=lambda msg: click.echo(f"note: {msg}", err=True),
     )
     _report(outcome, as_json, _plan_json(spec, summary, remaining))
