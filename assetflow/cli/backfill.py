@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     "--workers",
     type=click.IntRange(min=1),
     default=None,
-    help="Tasks to run in parallel (when the runner supports it).",
+    help="Tasks run in parallel at most (default: env ASSETFLOW_WORKERS, else the CPU cores).",
 )
 @now_option
 @allow_future_option
@@ -64,19 +64,17 @@ def backfill(
     from assetflow.automation.backfill import (
         DEFAULT_BATCH,
         BackfillSpec,
-        materialize_options,
         plan_backfill,
         requested_keys,
         run_backfill,
         start_backfill,
     )
     from assetflow.callbacks import RunCallbacks
-    from assetflow.cli.progress import Progress
+    from assetflow.observe.progress import CountedProgress
 
     batch = DEFAULT_BATCH if batch is None else batch
     project = state.project
     as_of = parse_now(now_text, allow_future=allow_future) if now_text else project.clock()
-    materialize_options(project, workers)  # fail before recording anything
     if assets and assets[0] == "resume":
         _resume(state, assets[1:], batch, as_json, as_of, workers)
         return
@@ -107,7 +105,7 @@ def backfill(
         batch=batch,
         workers=workers,
         callbacks=RunCallbacks(
-            on_event=None if as_json else Progress(total),
+            on_event=None if as_json else CountedProgress(total),
             on_wait=lambda msg: click.echo(f"note: {msg}", err=True),
         ),
     )
@@ -122,7 +120,7 @@ def _resume(state: CliState, args, batch: int, as_json: bool, as_of, workers) ->
         run_backfill,
     )
     from assetflow.callbacks import RunCallbacks
-    from assetflow.cli.progress import Progress
+    from assetflow.observe.progress import CountedProgress
 
     if len(args) != 1 or not args[0].isdigit():
         raise SelectionError("usage: asset backfill resume ID (ids: `asset backfills`)")
@@ -146,7 +144,7 @@ def _resume(state: CliState, args, batch: int, as_json: bool, as_of, workers) ->
         base_done=row.done,
         workers=workers,
         callbacks=RunCallbacks(
-            on_event=None if as_json else Progress(remaining),
+            on_event=None if as_json else CountedProgress(remaining),
             on_wait=lambda msg: click.echo(f"note: {msg}", err=True),
         ),
     )

@@ -28,17 +28,17 @@ if TYPE_CHECKING:
 
 
 class _ExecutorChoice(click.Choice):
-    """The executors' names, looked up when an option is parsed or its help shown: importing
-    them imports the engine, which ``asset --help`` should not pay for."""
+    """The registered executors' names, looked up when an option is parsed or its help shown:
+    the registry imports the engine, which ``asset --help`` should not pay for."""
 
     def __init__(self) -> None:
         super().__init__(())
 
     @property  # type: ignore[override]
     def choices(self) -> tuple[str, ...]:
-        from assetflow.execute.pool import EXECUTORS
+        from assetflow.execute.executors import executor_names
 
-        return EXECUTORS
+        return executor_names()
 
     @choices.setter
     def choices(self, value: object) -> None:
@@ -71,9 +71,9 @@ def run_options(fn: Callable) -> Callable:
         "--workers",
         type=click.IntRange(min=1),
         default=None,
-        envvar="ASSETFLOW_WORKERS",
         metavar="N",
-        help=f"Tasks run in parallel at most (default: CPU cores, here {os.cpu_count()}).",
+        help="Tasks run in parallel at most (default: env ASSETFLOW_WORKERS, else the CPU "
+        f"cores, here {os.cpu_count()}).",
     )(fn)
     return fn
 

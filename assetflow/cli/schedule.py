@@ -121,7 +121,7 @@ def tick_command(state: CliState, now_text, allow_future, dry_run, as_json) -> N
     partitions are reported as skipped. Exit code 1 if a task failed."""
     from assetflow.automation.tick import tick
     from assetflow.callbacks import RunCallbacks
-    from assetflow.cli.progress import Progress
+    from assetflow.observe.progress import CountedProgress
 
     now = parse_now(now_text, allow_future=allow_future)
     if not dry_run:
@@ -131,7 +131,7 @@ def tick_command(state: CliState, now_text, allow_future, dry_run, as_json) -> N
         now,
         dry_run=dry_run,
         callbacks=RunCallbacks(
-            on_event=None if as_json else Progress(),
+            on_event=None if as_json else CountedProgress(),
             on_wait=lambda msg: click.echo(f"note: {msg}", err=True),
         ),
     )
@@ -285,7 +285,7 @@ def scheduler(state: CliState, poll: float) -> None:
     goes on. SIGTERM or Ctrl-C finishes the current tick and exits 0; a second one aborts it."""
     from assetflow.automation.tick import tick
     from assetflow.callbacks import RunCallbacks
-    from assetflow.cli.progress import Progress
+    from assetflow.observe.progress import CountedProgress
 
     project = state.project
     if not project.schedules and not _polls(project):
@@ -305,7 +305,7 @@ def scheduler(state: CliState, poll: float) -> None:
     while not stopping:
         now = datetime.now(UTC)
         try:
-            report = tick(project, now, callbacks=RunCallbacks(on_event=Progress()))
+            report = tick(project, now, callbacks=RunCallbacks(on_event=CountedProgress()))
             _print_tick(report)
         except AssetflowError as exc:
             click.echo(f"error: tick at {now.isoformat()}: {exc}", err=True)
