@@ -15,7 +15,7 @@ Two files live in a warehouse (see ``docs/architecture.md`` for why):
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
@@ -106,9 +106,9 @@ class CatalogReader:
             return df
         return df.cast(schema) if df.height else pl.DataFrame(schema=schema)
 
-    def state(self) -> CatalogState:
-        """What the planner reads: see :mod:`assetflow.commit.state`."""
-        return read_state(self)
+    def state(self, only: Mapping[str, pl.Series] | None = None) -> CatalogState:
+        """What the planner reads (``only``: just these partitions): see ``commit/state.py``."""
+        return read_state(self, only)
 
     def current_files(self, asset: str, partitions: Iterable[str] | None = None) -> list[Path]:
         """Absolute paths of the committed files of ``asset`` (optionally some partitions)."""

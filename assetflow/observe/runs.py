@@ -1,19 +1,18 @@
-"""Runs, their tasks and their logs, read from the published snapshot (never blocks a writer).
+"""Runs, their tasks and their logs: pure queries over the published snapshot.
 
-A running coordinator republishes the snapshot at least every second, so these views of a
-running run lag by at most about a second.
+A running coordinator republishes the snapshot at least every second, so a running run shows
+here about a second behind. Finished runs are read from ``assetflow.tasks`` (one final row per
+task); a running run's tasks from ``assetflow.task_states`` (the latest event of each).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-import duckdb
 import polars as pl
 from pydantic import BaseModel
 
-from assetflow.commit.catalog import CatalogReader
-from assetflow.errors import StorageError
+from assetflow.observe.snapshot import Snapshot
 
 STATES = (
     "queued",
@@ -26,6 +25,20 @@ STATES = (
     "cancelled",
     "interrupted",
 )
+
+TASK_SCHEMA = {
+    "asset": pl.String,
+    "partition": pl.String,
+    "status": pl.String,
+    "attempts": pl.Int32,
+    "started_at": pl.Datetime("us", "UTC"),
+    "finished_at": pl.Datetime("us", "UTC"),
+    "seconds": pl.Float64,
+    "rows": pl.Int64,
+    "bytes": pl.Int64,
+    "detail": pl.String,
+}
+"""One row per task of a run (:func:`run_tasks`)."""
 
 
 class RunModel(BaseModel):
@@ -41,94 +54,163 @@ class RunModel(BaseModel):
     """Number of tasks per state."""
     retried: int = 0
     """Tasks that needed more than one attempt."""
+    seconds: float | None = None
+    """Wall time of the run (None while it runs)."""
+    attempts: int = 0
+    """Attempts of all its tasks (retries included)."""
+    rows: int = 0
+    """Rows of the partitions it committed."""
+    bytes: int = 0
+    """Bytes of the partitions it committed."""
 
 
-def _has_run_tables(reader: CatalogReader) -> bool:
-    try:
-        reader.sql("select 1 from assetflow.task_events limit 0")
-    except (StorageError, duckdb.Error):  # no catalog yet, or one older than run state
-        return False
-    return True
+_RUN_COLUMNS = "run_id, status, command, started_at, finished_at, pid"
+
+# Task counts per run and state: final rows for finished runs, the latest event of each task
+# for running ones (their tasks have no final row yet). ``?`` is the list of run ids.
+_COUNTS_SQL = """
+with wanted as (select run_id, status = 'running' as live from assetflow.runs
+                where list_contains(?::varchar[], run_id))
+select run_id, status, count(*)::bigint as n,
+       count(*) filter (where attempts > 1)::bigint as retried
+from (select t.run_id, t.status, t.attempts from assetflow.tasks t
+      join wanted w using (run_id) where not w.live
+      union all
+      select s.run_id, s.status, s.attempts from assetflow.task_states s
+      join wanted w using (run_id) where w.live)
+group by run_id, status
+"""
+_OUTPUT_SQL = """
+select run_id, sum(row_count)::bigint as rows, sum(bytes)::bigint as bytes
+from assetflow.materializations where list_contains(?::varchar[], run_id) group by run_id
+"""
+_ATTEMPTS_SQL = """
+select run_id, count(*)::bigint as attempts from assetflow.attempts
+where list_contains(?::varchar[], run_id) group by run_id
+"""
 
 
-def list_runs(reader: CatalogReader, limit: int = 20) -> list[RunModel]:
-    """The most recent runs, newest first, with task counts by state."""
-    if not _has_run_tables(reader):
+def list_runs(snap: Snapshot, limit: int = 20) -> list[RunModel]:
+    """The most recent runs, newest first, with task counts by state, retries and output."""
+    if not snap.has("task_events"):  # no catalog yet, or one older than run state
         return []
-    runs = reader.sql(
-        "select run_id, status, command, started_at, finished_at, pid from assetflow.runs "
+    runs = snap.sql(
+        f"select {_RUN_COLUMNS} from assetflow.runs "
         "order by started_at desc, run_id desc limit ?",
         [limit],
     )
-    counts = reader.sql(
-        """select run_id, status, count(*) as n, count(*) filter (where attempts > 1) as retried
-           from assetflow.task_states
-           where run_id in (select run_id from assetflow.runs
-                            order by started_at desc, run_id desc limit ?)
-           group by run_id, status""",
-        [limit],
-    )
-    by_run: dict[str, dict[str, int]] = {}
-    retried: dict[str, int] = {}
-    for run_id, status, n, again in counts.iter_rows():
-        by_run.setdefault(run_id, {})[status] = n
-        retried[run_id] = retried.get(run_id, 0) + again
-    return [
-        RunModel(**row, tasks=by_run.get(row["run_id"], {}), retried=retried.get(row["run_id"], 0))
-        for row in runs.iter_rows(named=True)
-    ]
+    return _models(snap, runs)
 
 
-def run_info(reader: CatalogReader, run_id: str) -> RunModel | None:
+def run_info(snap: Snapshot, run_id: str) -> RunModel | None:
     """One run, or None if the snapshot does not know it."""
-    if not _has_run_tables(reader):
+    if not snap.has("task_events"):
         return None
-    rows = reader.sql(
-        "select run_id, status, command, started_at, finished_at, pid from assetflow.runs "
-        "where run_id = ?",
-        [run_id],
-    )
-    if not rows.height:
-        return None
-    counts = reader.sql(
-        """select status, count(*) as n, count(*) filter (where attempts > 1) as retried
-           from assetflow.task_states where run_id = ? group by status""",
-        [run_id],
-    )
-    return RunModel(
-        **rows.row(0, named=True),
-        tasks={status: n for status, n, _ in counts.iter_rows()},
-        retried=int(counts["retried"].sum()),
-    )
+    runs = snap.sql(f"select {_RUN_COLUMNS} from assetflow.runs where run_id = ?", [run_id])
+    found = _models(snap, runs)
+    return found[0] if found else None
 
 
-def run_tasks(reader: CatalogReader, run_id: str) -> pl.DataFrame:
-    """Every task of a run: state, attempts, last error, in the order they were queued."""
-    return reader.sql(
-        """with first as (
-               select asset, partition, min(seq) as queued_seq,
-                      min(event_at) filter (where status = 'running') as started_at,
-                      max(event_at) as updated_at
-               from assetflow.task_events where run_id = ? group by asset, partition
-           ),
-           last_error as (
-               select asset, partition, arg_max(error_message, attempt) as error
-               from assetflow.attempts where run_id = ? and error_message is not null
-               group by asset, partition
-           )
-           select s.asset, s.partition, s.status, s.attempts, f.started_at, f.updated_at,
-                  e.error
+def _models(snap: Snapshot, runs: pl.DataFrame) -> list[RunModel]:
+    ids = runs["run_id"].to_list()
+    if not ids:
+        return []
+    counts: dict[str, dict[str, int]] = {}
+    retried: dict[str, int] = {}
+    for run_id, status, n, again in snap.sql(_COUNTS_SQL, [ids]).iter_rows():
+        counts.setdefault(run_id, {})[status] = n
+        retried[run_id] = retried.get(run_id, 0) + again
+    output = {r: (rows, size) for r, rows, size in snap.sql(_OUTPUT_SQL, [ids]).iter_rows()}
+    attempts = dict(snap.sql(_ATTEMPTS_SQL, [ids]).iter_rows())
+    models = []
+    for row in runs.iter_rows(named=True):
+        run_id = row["run_id"]
+        end = row["finished_at"]
+        rows, size = output.get(run_id, (0, 0))
+        models.append(
+            RunModel(
+                **row,
+                tasks={s: counts[run_id][s] for s in STATES if s in counts.get(run_id, {})},
+                retried=retried.get(run_id, 0),
+                seconds=(end - row["started_at"]).total_seconds() if end else None,
+                attempts=attempts.get(run_id, 0),
+                rows=rows or 0,
+                bytes=size or 0,
+            )
+        )
+    return models
+
+
+def run_tasks(snap: Snapshot, run_id: str, *, live: bool = False) -> pl.DataFrame:
+    """Every task of a run (:data:`TASK_SCHEMA`), in the order they started.
+
+    ``detail`` is the first line of the last error of a failed task, else why the task ended
+    as it did (``upstream sales_raw 2026-04-08 did not succeed``). ``live``: the run is still
+    running (its tasks are read from their latest events).
+    """
+    source = (
+        """select s.asset, s.partition, s.status, s.attempts,
+                  f.started_at, f.finished_at, f.reason
            from assetflow.task_states s
-           join first f using (asset, partition)
-           left join last_error e using (asset, partition)
-           where s.run_id = ?
-           order by f.queued_seq""",
-        [run_id, run_id, run_id],
+           left join (select asset, partition, started_at, finished_at, reason
+                      from assetflow.tasks where run_id = $1) f using (asset, partition)
+           where s.run_id = $1"""
+        if live
+        else """select asset, partition, status, attempts, started_at, finished_at, reason
+                from assetflow.tasks where run_id = $1"""
+    )
+    # The first 'running' event is when a task started, also for one that is still running.
+    frame = snap.sql(
+        f"""with t as ({source}),
+           began as (select asset, partition, min(event_at) as began
+                     from assetflow.task_events where run_id = $1 and status = 'running'
+                     group by asset, partition),
+           errors as (select asset, partition,
+                             arg_max(error_message, attempt) as error
+                      from assetflow.attempts
+                      where run_id = $1 and error_message is not null
+                      group by asset, partition),
+           output as (select asset, partition, row_count, bytes
+                      from assetflow.materializations where run_id = $1)
+           select t.asset, t.partition, t.status, t.attempts,
+                  coalesce(t.started_at, b.began) as started_at, t.finished_at,
+                  epoch(t.finished_at - coalesce(t.started_at, b.began)) as seconds,
+                  o.row_count as rows, o.bytes,
+                  split_part(case when t.status = 'succeeded' then null
+                                  else coalesce(e.error, t.reason) end, chr(10), 1) as detail
+           from t
+           left join began b using (asset, partition)
+           left join errors e using (asset, partition)
+           left join output o using (asset, partition)
+           order by started_at nulls last, t.asset, t.partition""",
+        [run_id],
+    )
+    return frame.cast(TASK_SCHEMA) if frame.height else pl.DataFrame(schema=TASK_SCHEMA)
+
+
+def run_assets(tasks: pl.DataFrame) -> pl.DataFrame:
+    """Per asset of a run's :func:`run_tasks`: tasks by outcome, retries, time, rows, bytes."""
+    return (
+        tasks.group_by("asset", maintain_order=True)
+        .agg(
+            tasks=pl.len(),
+            succeeded=(pl.col("status") == "succeeded").sum(),
+            failed=(pl.col("status") == "failed").sum(),
+            other=(~pl.col("status").is_in(["succeeded", "failed"])).sum(),
+            retried=(pl.col("attempts") > 1).sum(),
+            started_at=pl.col("started_at").min(),
+            finished_at=pl.col("finished_at").max(),
+            median_s=pl.col("seconds").median(),
+            max_s=pl.col("seconds").max(),
+            rows=pl.col("rows").sum(),
+            bytes=pl.col("bytes").sum(),
+        )
+        .with_columns(pl.col(c).cast(pl.Int64) for c in ("succeeded", "failed", "other"))
     )
 
 
 def run_logs(
-    reader: CatalogReader,
+    snap: Snapshot,
     run_id: str,
     *,
     asset: str | None = None,
@@ -146,16 +228,16 @@ def run_logs(
         if value is not None:
             where.append(f"{column} = ?")
             params.append(value)
-    return reader.sql(
+    return snap.sql(
         "select seq, asset, partition, attempt, logged_at, stream, message from assetflow.logs "
         f"where {' and '.join(where)} order by seq",
         params,
     )
 
 
-def attempt_outcomes(reader: CatalogReader, run_id: str) -> dict[tuple[str, str, int], str]:
+def attempt_outcomes(snap: Snapshot, run_id: str) -> dict[tuple[str, str, int], str]:
     """(asset, partition, attempt) -> how the attempt ended, e.g. ``failed: HTTPError``."""
-    rows = reader.sql(
+    rows = snap.sql(
         "select asset, partition, attempt, status, error_type from assetflow.attempts "
         "where run_id = ?",
         [run_id],
