@@ -46,6 +46,7 @@ from assetflow.execute.worker import WorkerSetup
 from assetflow.integrity import IntegrityMixin
 from assetflow.loader import import_target, module_folder
 from assetflow.observe.status_report import StatusReport
+from assetflow.observing import ObserveMixin
 from assetflow.plan.planner import Plan, Which
 from assetflow.plan.staleness import compute_status
 from assetflow.plan.targets import resolve_targets
@@ -55,7 +56,7 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Project(IntegrityMixin):
+class Project(ObserveMixin, IntegrityMixin):
     """A set of assets and the warehouse they materialize into.
 
     Args:

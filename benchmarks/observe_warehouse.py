@@ -9,8 +9,8 @@ through ``Window(lookback=6)``) with 10 runs of history:
   data, so their downstream rebuilds with new versions (the rest keeps its versions);
 - run 6 instead rebuilds roots a000..a004 over all 3,650 days with code version 2 (``--only``),
   leaving their downstream stale until the later runs rebuild the last 30 days;
-- run 10: like 2-9, but a057 (57% down the order) fails its last 3 days after a retry; its downstream is
-  ``upstream_failed``.
+- run 10: like 2-9, but a057 (57% down the order) fails its last 3 days after a retry; its
+  downstream is ``upstream_failed``.
 
 Materializing 3.65 million tasks for real would take hours, so the catalog's state tables are
 written directly (in the live catalog's own schema: materializations with their recorded inputs,

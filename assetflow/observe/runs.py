@@ -95,8 +95,7 @@ def list_runs(snap: Snapshot, limit: int = 20) -> list[RunModel]:
     if not snap.has("task_events"):  # no catalog yet, or one older than run state
         return []
     runs = snap.sql(
-        f"select {_RUN_COLUMNS} from assetflow.runs "
-        "order by started_at desc, run_id desc limit ?",
+        f"select {_RUN_COLUMNS} from assetflow.runs order by started_at desc, run_id desc limit ?",
         [limit],
     )
     return _models(snap, runs)

@@ -1,0 +1,61 @@
+"""The read model: one object answering every read-side question about a project's warehouse.
+
+The CLI, the notebook reprs (through :class:`assetflow.Project`) and the web UI ask a
+:class:`ReadModel`; each question opens the latest published snapshot, runs pure queries over
+it (SQL and polars) and returns a report object with text (``render()``/``repr``), HTML
+(``_repr_html_``), ``to_polars()`` and ``to_json()``. Nothing here writes or holds the live
+catalog, so a reader never blocks a run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from assetflow.define.graph import AssetGraph
+from assetflow.errors import SelectionError
+from assetflow.observe.run_report import RunList, RunReport
+from assetflow.observe.runs import list_runs, run_info, run_tasks
+from assetflow.observe.snapshot import Snapshot, open_snapshot, snapshot_tag
+
+
+class ReadModel:
+    """Read-side questions about ``graph``'s warehouse at ``root``.
+
+    Args:
+        graph: the project's assets (lineage, mappings, partitions).
+        root: the warehouse directory.
+        timeout: seconds to wait if the snapshot file is momentarily locked.
+    """
+
+    def __init__(self, graph: AssetGraph, root: Path, *, timeout: float = 10.0) -> None:
+        self.graph = graph
+        self.root = root
+        self.timeout = timeout
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Snapshot]:
+        """The latest published snapshot, open for a few queries (see :class:`Snapshot`)."""
+        with open_snapshot(self.root, timeout=self.timeout) as snap:
+            yield snap
+
+    def snapshot_tag(self) -> str:
+        """Identifies the latest published snapshot (a cache key / ETag); cheap (one stat)."""
+        return snapshot_tag(self.root)
+
+    # -- runs -----------------------------------------------------------------------------
+
+    def runs(self, limit: int = 20) -> RunList:
+        """The most recent runs, newest first."""
+        with self.snapshot() as snap:
+            return RunList(list_runs(snap, limit))
+
+    def run(self, run_id: str) -> RunReport:
+        """One run (``run_id`` may be a unique prefix) with every task."""
+        with self.snapshot() as snap:
+            found = snap.find_run(run_id)
+            info = run_info(snap, found)
+            if info is None:
+                raise SelectionError(f"unknown run {run_id!r}; `asset runs` lists the recent runs")
+            return RunReport(info, run_tasks(snap, found, live=info.status == "running"))

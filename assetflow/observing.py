@@ -1,0 +1,39 @@
+"""The read side of :class:`assetflow.Project`: runs, timelines, history, why, lineage, inputs.
+
+Each method asks the project's :class:`~assetflow.observe.model.ReadModel` (pure queries over
+the published snapshot, never the live catalog) and returns a report that prints as text in a
+terminal, renders as HTML in a notebook and converts with ``.to_polars()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from assetflow.define.graph import AssetGraph
+from assetflow.observe.model import ReadModel
+from assetflow.observe.run_report import RunList, RunReport
+
+
+class ObserveMixin:
+    """Read-side methods of :class:`assetflow.Project`."""
+
+    graph: AssetGraph
+    warehouse: Path
+    lock_timeout: float
+    clock: Callable[[], datetime]
+
+    @property
+    def read_model(self) -> ReadModel:
+        """The read model over this project's warehouse (what the CLI and the web UI use)."""
+        return ReadModel(self.graph, self.warehouse, timeout=self.lock_timeout)
+
+    def runs(self, limit: int = 20) -> RunList:
+        """The most recent runs, newest first: status, duration, tasks per state, retries."""
+        return self.read_model.runs(limit)
+
+    def run(self, run_id: str) -> RunReport:
+        """One run (a unique prefix of its id is enough) with every task: state, attempts,
+        duration, rows, bytes and the error line."""
+        return self.read_model.run(run_id)
