@@ -14,6 +14,7 @@ from pathlib import Path
 from assetflow.define.graph import AssetGraph
 from assetflow.observe.model import ReadModel
 from assetflow.observe.run_report import RunList, RunReport
+from assetflow.observe.timeline_report import Timeline
 
 
 class ObserveMixin:
@@ -37,3 +38,8 @@ class ObserveMixin:
         """One run (a unique prefix of its id is enough) with every task: state, attempts,
         duration, rows, bytes and the error line."""
         return self.read_model.run(run_id)
+
+    def timeline(self, run_id: str) -> Timeline:
+        """A run's tasks on a time axis (a text Gantt; SVG in a notebook), retries and
+        failures marked, and its critical path."""
+        return self.read_model.timeline(run_id, self.clock())

@@ -61,6 +61,32 @@ def show(state: CliState, run_id: str, all_tasks: bool, as_json: bool) -> None:
         click.echo(report.render(all_tasks=all_tasks))
 
 
+@cli.command()
+@click.argument("run_id")
+@click.option("--width", type=click.IntRange(min=20, max=400), default=60, show_default=True,
+              help="Columns of the time axis.")  # fmt: skip
+@click.option("--fold/--no-fold", default=None,
+              help="One line per asset (default above 40 tasks) / one line per task.")  # fmt: skip
+@json_option
+@pass_state
+def timeline(state: CliState, run_id: str, width: int, fold: bool | None, as_json: bool) -> None:
+    """A text Gantt chart of RUN_ID (a unique prefix is enough): each task's attempts on a
+    time axis, retries and failures marked, and the critical path: the chain of tasks, each
+    waiting for the one before, that decided when the run ended.
+
+    \b
+    One line per task, or per asset (partitions folded) above 40 tasks. Marks:
+      =  succeeded        +  succeeded after a retry     x  failed attempt
+      ~  running          .  waiting to retry            c  cancelled
+      *  on the critical path
+    """
+    found = state.project.timeline(run_id)
+    if as_json:
+        click.echo(dump_json(found.to_json(width=width, fold=fold)))
+    else:
+        click.echo(found.render(width=width, fold=fold))
+
+
 @runs.command("resume")
 @click.argument("run_id")
 @run_options

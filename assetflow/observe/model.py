@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 from assetflow.define.graph import AssetGraph
@@ -18,6 +19,8 @@ from assetflow.errors import SelectionError
 from assetflow.observe.run_report import RunList, RunReport
 from assetflow.observe.runs import list_runs, run_info, run_tasks
 from assetflow.observe.snapshot import Snapshot, open_snapshot, snapshot_tag
+from assetflow.observe.timeline import critical_path, run_spans
+from assetflow.observe.timeline_report import Timeline
 
 
 class ReadModel:
@@ -59,3 +62,14 @@ class ReadModel:
             if info is None:
                 raise SelectionError(f"unknown run {run_id!r}; `asset runs` lists the recent runs")
             return RunReport(info, run_tasks(snap, found, live=info.status == "running"))
+
+    def timeline(self, run_id: str, now: datetime) -> Timeline:
+        """Every attempt of a run on a time axis, and its critical path (``now`` ends the bars
+        of attempts still running)."""
+        with self.snapshot() as snap:
+            found = snap.find_run(run_id)
+            info = run_info(snap, found)
+            if info is None:
+                raise SelectionError(f"unknown run {run_id!r}; `asset runs` lists the recent runs")
+            spans = run_spans(snap, found, live=info.status == "running")
+        return Timeline(info, spans, critical_path(self.graph, spans), now)

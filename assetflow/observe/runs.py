@@ -66,18 +66,17 @@ class RunModel(BaseModel):
 
 _RUN_COLUMNS = "run_id, status, command, started_at, finished_at, pid"
 
-# Task counts per run and state: final rows for finished runs, the latest event of each task
-# for running ones (their tasks have no final row yet). ``?`` is the list of run ids.
+# Task counts per run and state: final rows for finished runs (first list of ids), the latest
+# event of each task for running ones (second list; their tasks have no final row yet). The
+# filter on run_id reaches into the task_states view, so only those runs' events are read.
 _COUNTS_SQL = """
-with wanted as (select run_id, status = 'running' as live from assetflow.runs
-                where list_contains(?::varchar[], run_id))
 select run_id, status, count(*)::bigint as n,
        count(*) filter (where attempts > 1)::bigint as retried
-from (select t.run_id, t.status, t.attempts from assetflow.tasks t
-      join wanted w using (run_id) where not w.live
+from (select run_id, status, attempts from assetflow.tasks
+      where list_contains(?::varchar[], run_id)
       union all
-      select s.run_id, s.status, s.attempts from assetflow.task_states s
-      join wanted w using (run_id) where w.live)
+      select run_id, status, attempts from assetflow.task_states
+      where list_contains(?::varchar[], run_id))
 group by run_id, status
 """
 _OUTPUT_SQL = """
@@ -114,9 +113,11 @@ def _models(snap: Snapshot, runs: pl.DataFrame) -> list[RunModel]:
     ids = runs["run_id"].to_list()
     if not ids:
         return []
+    live = runs.filter(pl.col("status") == "running")["run_id"].to_list()
+    done = [i for i in ids if i not in live]
     counts: dict[str, dict[str, int]] = {}
     retried: dict[str, int] = {}
-    for run_id, status, n, again in snap.sql(_COUNTS_SQL, [ids]).iter_rows():
+    for run_id, status, n, again in snap.sql(_COUNTS_SQL, [done, live]).iter_rows():
         counts.setdefault(run_id, {})[status] = n
         retried[run_id] = retried.get(run_id, 0) + again
     output = {r: (rows, size) for r, rows, size in snap.sql(_OUTPUT_SQL, [ids]).iter_rows()}
@@ -150,10 +151,9 @@ def run_tasks(snap: Snapshot, run_id: str, *, live: bool = False) -> pl.DataFram
     source = (
         """select s.asset, s.partition, s.status, s.attempts,
                   f.started_at, f.finished_at, f.reason
-           from assetflow.task_states s
+           from (select * from assetflow.task_states where run_id = $1) s
            left join (select asset, partition, started_at, finished_at, reason
-                      from assetflow.tasks where run_id = $1) f using (asset, partition)
-           where s.run_id = $1"""
+                      from assetflow.tasks where run_id = $1) f using (asset, partition)"""
         if live
         else """select asset, partition, status, attempts, started_at, finished_at, reason
                 from assetflow.tasks where run_id = $1"""
