@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from assetflow.define.graph import AssetGraph
+from assetflow.observe.history_report import AssetHistory, PartitionHistory
 from assetflow.observe.model import ReadModel
 from assetflow.observe.run_report import RunList, RunReport
 from assetflow.observe.timeline_report import Timeline
@@ -43,3 +44,11 @@ class ObserveMixin:
         """A run's tasks on a time axis (a text Gantt; SVG in a notebook), retries and
         failures marked, and its critical path."""
         return self.read_model.timeline(run_id, self.clock())
+
+    def history(self, asset: str, partition: str | None = None) -> PartitionHistory | AssetHistory:
+        """Every materialization (data and code version, rows, bytes, duration, run, the
+        upstream versions it read) and failed attempt of one partition, newest first; without
+        ``partition`` (of a partitioned asset), each partition's latest state plus trends."""
+        if partition is None and self.graph[asset].partitions is not None:
+            return self.read_model.asset_history(asset)
+        return self.read_model.partition_history(asset, partition)

@@ -15,7 +15,16 @@ from datetime import datetime
 from pathlib import Path
 
 from assetflow.define.graph import AssetGraph
-from assetflow.errors import SelectionError
+from assetflow.define.partitions import UNPARTITIONED
+from assetflow.errors import PartitionKeyError, SelectionError
+from assetflow.observe.history import (
+    asset_by_run,
+    asset_latest,
+    partition_failures,
+    partition_versions,
+    version_inputs,
+)
+from assetflow.observe.history_report import AssetHistory, PartitionHistory
 from assetflow.observe.run_report import RunList, RunReport
 from assetflow.observe.runs import list_runs, run_info, run_tasks
 from assetflow.observe.snapshot import Snapshot, open_snapshot, snapshot_tag
@@ -73,3 +82,43 @@ class ReadModel:
                 raise SelectionError(f"unknown run {run_id!r}; `asset runs` lists the recent runs")
             spans = run_spans(snap, found, live=info.status == "running")
         return Timeline(info, spans, critical_path(self.graph, spans), now)
+
+    # -- history --------------------------------------------------------------------------
+
+    def partition_history(self, asset: str, partition: str) -> PartitionHistory:
+        """Every version of one partition (with what it read) and every failed attempt.
+
+        ``partition`` is parsed as the asset's partitions definition reads keys.
+        """
+        key = self.key(asset, partition)
+        with self.snapshot() as snap:
+            versions = partition_versions(snap, asset, key)
+            inputs = version_inputs(snap, versions["id"].to_list())
+            failures = partition_failures(snap, asset, key)
+        return PartitionHistory(asset, key, versions, inputs, failures)
+
+    def asset_history(self, asset: str) -> AssetHistory:
+        """Per partition of ``asset`` its latest state; per run what it built; trends."""
+        definition = self.graph[asset].partitions
+        partitioning = definition.describe() if definition else "unpartitioned"
+        with self.snapshot() as snap:
+            return AssetHistory(
+                asset, partitioning, asset_latest(snap, asset), asset_by_run(snap, asset)
+            )
+
+    def key(self, asset: str, partition: str | None) -> str:
+        """The canonical key of ``partition`` of ``asset`` (the implicit one when unpartitioned).
+
+        Raises:
+            PartitionKeyError: the key is not one of the asset's (the message shows the form).
+        """
+        definition = self.graph[asset].partitions
+        if definition is None:
+            if partition not in (None, UNPARTITIONED):
+                raise PartitionKeyError(f"{asset} is not partitioned; leave out --partition")
+            return UNPARTITIONED
+        if partition is None:
+            raise PartitionKeyError(
+                f"{asset} is partitioned ({definition.describe()}); name one with --partition"
+            )
+        return definition.parse_key(partition)
