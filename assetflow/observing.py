@@ -16,6 +16,7 @@ from assetflow.observe.history_report import AssetHistory, PartitionHistory
 from assetflow.observe.model import ReadModel
 from assetflow.observe.run_report import RunList, RunReport
 from assetflow.observe.timeline_report import Timeline
+from assetflow.observe.why_report import WhyChain
 
 
 class ObserveMixin:
@@ -52,3 +53,8 @@ class ObserveMixin:
         if partition is None and self.graph[asset].partitions is not None:
             return self.read_model.asset_history(asset)
         return self.read_model.partition_history(asset, partition)
+
+    def why(self, asset: str, partition: str | None = None) -> WhyChain:
+        """Why ``asset`` ``partition`` is stale, missing, failed or fresh: the full chain of
+        reasons down to the root cause (a code change, a re-fetched source, an error)."""
+        return self.read_model.why(asset, partition, self.clock())

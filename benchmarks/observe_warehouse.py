@@ -330,7 +330,13 @@ def _state_rows(rows: _Rows, run_id: str, name: str, frame: pl.DataFrame) -> Non
             "attempts",
             pl.when(pl.col("blocked"))
             .then(pl.lit("upstream failed"))
-            .otherwise(pl.lit("never materialized"))
+            .when(pl.col("fails"))
+            .then(
+                pl.format(
+                    f"asset '{name}' partition {{}} raised RuntimeError: told to fail", "partition"
+                )
+            )
+            .otherwise(pl.lit("stale (upstream changed)"))
             .alias("reason"),
             pl.lit(None, pl.String).alias("error"),
             pl.when(~pl.col("blocked")).then(pl.col("started_at")).alias("started_at"),

@@ -42,3 +42,25 @@ def history(state: CliState, asset: str, partition: str | None, limit: int, as_j
         click.echo(found.render(limit=limit))  # type: ignore[call-arg]
     else:
         click.echo(found.render())
+
+
+@cli.command()
+@click.argument("asset")
+@partition_option
+@json_option
+@pass_state
+def why(state: CliState, asset: str, partition: str | None, as_json: bool) -> None:
+    """Why ASSET's partition --partition KEY is stale, missing, failed or fresh: the full
+    chain of reasons down to the root cause, and the command that acts on it.
+
+    \b
+    stale:   which upstream partition changed, in which run, and why that one changed (its
+             code version, an upstream it read, or a re-fetch with the same inputs), down
+             to the root cause
+    missing: never built; which upstream partitions are missing or failed
+    failed:  the last error, the run, and the commands to resume it and read its logs
+    fresh:   which run built it, when, and which upstream versions it read
+    Unpartitioned assets need no --partition.
+    """
+    found = state.project.why(asset, partition)
+    click.echo(dump_json(found.to_json()) if as_json else found.render())

@@ -30,6 +30,8 @@ from assetflow.observe.runs import list_runs, run_info, run_tasks
 from assetflow.observe.snapshot import Snapshot, open_snapshot, snapshot_tag
 from assetflow.observe.timeline import critical_path, run_spans
 from assetflow.observe.timeline_report import Timeline
+from assetflow.observe.why import Explainer
+from assetflow.observe.why_report import WhyChain
 
 
 class ReadModel:
@@ -122,3 +124,21 @@ class ReadModel:
                 f"{asset} is partitioned ({definition.describe()}); name one with --partition"
             )
         return definition.parse_key(partition)
+
+    # -- why ------------------------------------------------------------------------------
+
+    def why(self, asset: str, partition: str | None, as_of: datetime) -> WhyChain:
+        """Why one partition is fresh, stale, missing or failed, down to the root causes."""
+        key = self.key(asset, partition)
+        with self.snapshot() as snap:
+            explainer = Explainer(self.graph, snap, as_of)
+            status, reason = explainer.explain(asset, key)
+            failed_in = explainer.failed_run(asset, key) if status == "failed" else None
+        target = asset if key == UNPARTITIONED else f"{asset} --partition {key}"
+        steps = []
+        if status in ("stale", "missing", "failed"):
+            steps.append(f"asset materialize {target}")
+        if failed_in:
+            where = asset if key == UNPARTITIONED else f"{asset}:{key}"
+            steps += [f"asset runs resume {failed_in}", f"asset logs {failed_in} {where}"]
+        return WhyChain(asset, key, status, reason, explainer.causes, steps)
