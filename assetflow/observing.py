@@ -12,7 +12,10 @@ from datetime import datetime
 from pathlib import Path
 
 from assetflow.define.graph import AssetGraph
+from assetflow.define.schedule import Schedule
 from assetflow.observe.history_report import AssetHistory, PartitionHistory
+from assetflow.observe.lineage import Direction
+from assetflow.observe.lineage_report import Lineage
 from assetflow.observe.model import ReadModel
 from assetflow.observe.run_report import RunList, RunReport
 from assetflow.observe.timeline_report import Timeline
@@ -26,11 +29,14 @@ class ObserveMixin:
     warehouse: Path
     lock_timeout: float
     clock: Callable[[], datetime]
+    schedules: tuple[Schedule, ...]
 
     @property
     def read_model(self) -> ReadModel:
         """The read model over this project's warehouse (what the CLI and the web UI use)."""
-        return ReadModel(self.graph, self.warehouse, timeout=self.lock_timeout)
+        return ReadModel(
+            self.graph, self.warehouse, timeout=self.lock_timeout, schedules=self.schedules
+        )
 
     def runs(self, limit: int = 20) -> RunList:
         """The most recent runs, newest first: status, duration, tasks per state, retries."""
@@ -58,3 +64,9 @@ class ObserveMixin:
         """Why ``asset`` ``partition`` is stale, missing, failed or fresh: the full chain of
         reasons down to the root cause (a code change, a re-fetched source, an error)."""
         return self.read_model.why(asset, partition, self.clock())
+
+    def lineage(self, asset: str | None = None, direction: Direction = "both") -> Lineage:
+        """The asset graph (partitioning, mappings, schedules, policies), or what is upstream
+        and/or downstream of ``asset`` (``direction``: ``upstream``, ``downstream``, ``both``);
+        an SVG graph in a notebook, ``.render("tree" | "mermaid" | "dot")`` as text."""
+        return self.read_model.lineage(asset, direction)

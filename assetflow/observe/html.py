@@ -29,6 +29,21 @@ STATE_COLOURS = {
 }
 """Okabe-Ito colours (readable with the common colour-vision deficiencies), per state."""
 
+SVG_STYLE = """<style>
+svg.lineage .edge { fill: none; stroke: #a7b1bc; stroke-width: 1.2; }
+svg.lineage .arrow { fill: #a7b1bc; }
+svg.lineage .node-box { fill: #fff; stroke: #c5ccd4; }
+svg.lineage a.center .node-box { stroke: #1f2933; stroke-width: 2; }
+svg.lineage .node-name { font: 600 12px system-ui, sans-serif; fill: #1f2933; }
+svg.lineage .node-detail { font: 11px system-ui, sans-serif; fill: #66717e; }
+svg.gantt .row-bg { fill: #fff; }
+svg.gantt .row-bg.odd { fill: #f7f8fa; }
+svg.gantt .row-label { font: 12px system-ui, sans-serif; fill: #1f2933; }
+svg.gantt .tick { stroke: #e3e7eb; stroke-width: 1; }
+svg.gantt .tick-label, svg.gantt .axis-start { font: 11px system-ui, sans-serif; fill: #66717e; }
+</style>"""
+"""What the shared SVG drawings (lineage, Gantt) need outside the web UI's stylesheet."""
+
 _TABLE = "border-collapse:collapse;font-size:12px;margin:4px 0"
 _CELL = "padding:2px 8px;border-bottom:1px solid #e3e6ea;text-align:{}"
 _FONT = "font-family:system-ui,sans-serif;font-size:13px"

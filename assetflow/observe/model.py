@@ -16,6 +16,7 @@ from pathlib import Path
 
 from assetflow.define.graph import AssetGraph
 from assetflow.define.partitions import UNPARTITIONED
+from assetflow.define.schedule import Schedule
 from assetflow.errors import PartitionKeyError, SelectionError
 from assetflow.observe.history import (
     asset_by_run,
@@ -25,6 +26,8 @@ from assetflow.observe.history import (
     version_inputs,
 )
 from assetflow.observe.history_report import AssetHistory, PartitionHistory
+from assetflow.observe.lineage import Direction, lineage_frames, related
+from assetflow.observe.lineage_report import Lineage
 from assetflow.observe.run_report import RunList, RunReport
 from assetflow.observe.runs import list_runs, run_info, run_tasks
 from assetflow.observe.snapshot import Snapshot, open_snapshot, snapshot_tag
@@ -41,12 +44,21 @@ class ReadModel:
         graph: the project's assets (lineage, mappings, partitions).
         root: the warehouse directory.
         timeout: seconds to wait if the snapshot file is momentarily locked.
+        schedules: the project's schedules (lineage shows which run each asset).
     """
 
-    def __init__(self, graph: AssetGraph, root: Path, *, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        graph: AssetGraph,
+        root: Path,
+        *,
+        timeout: float = 10.0,
+        schedules: tuple[Schedule, ...] = (),
+    ) -> None:
         self.graph = graph
         self.root = root
         self.timeout = timeout
+        self.schedules = schedules
 
     @contextmanager
     def snapshot(self) -> Iterator[Snapshot]:
@@ -142,3 +154,12 @@ class ReadModel:
             where = asset if key == UNPARTITIONED else f"{asset}:{key}"
             steps += [f"asset runs resume {failed_in}", f"asset logs {failed_in} {where}"]
         return WhyChain(asset, key, status, reason, explainer.causes, steps)
+
+    # -- lineage --------------------------------------------------------------------------
+
+    def lineage(self, asset: str | None = None, direction: Direction = "both") -> Lineage:
+        """The asset graph with mappings, partitioning, schedules and policies; with
+        ``asset``, only what is upstream and/or downstream of it."""
+        names = list(self.graph.order) if asset is None else related(self.graph, asset, direction)
+        nodes, edges = lineage_frames(self.graph, names, self.schedules)
+        return Lineage(nodes, edges, None if asset is None else self.graph[asset].name, direction)

@@ -119,7 +119,7 @@ class Timeline:
                 for a, p, s, _, sec, w in self.critical_path.iter_rows()
             ),
         )
-        return html.block(self.headline(), svg, html.text("critical path"), path)
+        return html.block(self.headline(), html.SVG_STYLE, svg, html.text(self.path_line()), path)
 
 
 def _axis(total: float, width: int) -> str:
