@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from assetflow.define.graph import AssetGraph
 from assetflow.define.schedule import Schedule
+from assetflow.execute.materializer import load_input
+from assetflow.observe import html
 from assetflow.observe.history_report import AssetHistory, PartitionHistory
 from assetflow.observe.lineage import Direction
 from assetflow.observe.lineage_report import Lineage
@@ -70,3 +73,32 @@ class ObserveMixin:
         and/or downstream of ``asset`` (``direction``: ``upstream``, ``downstream``, ``both``);
         an SVG graph in a notebook, ``.render("tree" | "mermaid" | "dot")`` as text."""
         return self.read_model.lineage(asset, direction)
+
+    def inputs(self, asset: str, partition: str | None = None) -> dict[str, Any]:
+        """The upstream data one partition reads, loaded exactly as a run hands it to the
+        asset function (same partitions through the mappings, same types per annotation):
+        ``asset_fn(**project.inputs("daily_report", "2026-04-08"))`` debugs it by hand.
+
+        Raises:
+            PartitionKeyError: an upstream partition it reads is not committed yet.
+        """
+        definition = self.graph[asset]
+        files = self.read_model.input_files(asset, partition)
+        return {
+            name: load_input(files[name], definition.input_kinds[name])
+            for name in definition.inputs
+        }
+
+    def __repr__(self) -> str:
+        lines = [f"Project: {len(self.graph)} assets, warehouse {self.warehouse}"]
+        lines += [f"  {line}" for line in self.lineage().tree().splitlines()]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        lineage = self.lineage()
+        head = f"Project: {len(self.graph)} assets, warehouse {self.warehouse}"
+        described = html.table(
+            ["asset", "description"],
+            ((a.name, (a.description or "").strip()) for a in self.graph if a.description),
+        )
+        return html.block(head, lineage._repr_html_(), described)

@@ -26,6 +26,7 @@ from assetflow.observe.history import (
     version_inputs,
 )
 from assetflow.observe.history_report import AssetHistory, PartitionHistory
+from assetflow.observe.inputs import input_files
 from assetflow.observe.lineage import Direction, lineage_frames, related
 from assetflow.observe.lineage_report import Lineage
 from assetflow.observe.run_report import RunList, RunReport
@@ -163,3 +164,12 @@ class ReadModel:
         names = list(self.graph.order) if asset is None else related(self.graph, asset, direction)
         nodes, edges = lineage_frames(self.graph, names, self.schedules)
         return Lineage(nodes, edges, None if asset is None else self.graph[asset].name, direction)
+
+    # -- inputs ---------------------------------------------------------------------------
+
+    def input_files(self, asset: str, partition: str | None) -> dict[str, list[Path]]:
+        """Per data input of ``asset``, the committed files ``partition`` reads (in the order
+        a run passes them)."""
+        key = self.key(asset, partition)
+        with self.snapshot() as snap:
+            return input_files(self.graph, snap, asset, key)

@@ -49,7 +49,7 @@ class Cause:
     at: datetime | None = None
 
 
-class _CommittedKeys(Collection[str]):
+class CommittedKeys(Collection[str]):
     """An upstream's committed keys, read only if a mapping asks (all-partitions ones do)."""
 
     def __init__(self, snap: Snapshot, asset: str) -> None:
@@ -86,7 +86,7 @@ def upstream_closure(
         keys = sorted(wanted[name])
         for up in graph[name].upstreams:
             mapping = graph.mappings[(name, up)]
-            committed = [] if snap.empty else _CommittedKeys(snap, up)
+            committed = [] if snap.empty else CommittedKeys(snap, up)
             edges = mapping.edges(keys, graph[up].partitions, committed)
             wanted.setdefault(up, set()).update(edges["up_partition"].to_list())
     return {a: pl.Series("partition", sorted(k), dtype=pl.String) for a, k in wanted.items()}
@@ -158,9 +158,8 @@ class Explainer:
         for up in definition.upstreams:
             for q in self._mapped(asset, key, up):
                 found = self._status.get((up, q))
-                label = f"upstream {_label(up, q)}"
                 if found is None:
-                    self._add(depth, up, q, f"{label} is not due yet", None)
+                    self._add(depth, up, q, f"upstream {label(up, q)} is not due yet", None)
                     continue
                 up_status, _, up_version = found
                 if up_status != "fresh":
@@ -189,12 +188,12 @@ class Explainer:
         for kind, up, q, old in firsts.values():
             if kind == "now":
                 status = self._status[(up, q)][0]
-                self._add(depth, up, q, f"upstream {_label(up, q)} is {status}", status)
+                self._add(depth, up, q, f"upstream {label(up, q)} is {status}", status)
                 self._now(up, q, depth + 1)
             else:
                 self._changed(up, q, old, depth, added=kind == "added")
         if rest:
-            names = ", ".join(_label(a, q) for _, a, q, _ in rest[:3])
+            names = ", ".join(label(a, q) for _, a, q, _ in rest[:3])
             more = f" and {len(rest) - 3} more" if len(rest) > 3 else ""
             self._add(
                 depth,
@@ -216,7 +215,7 @@ class Explainer:
             depth,
             asset,
             key,
-            f"upstream {_label(asset, key)} {what} in run {new['run_id']}",
+            f"upstream {label(asset, key)} {what} in run {new['run_id']}",
             None,
             new["run_id"],
             new["finished_at"],
@@ -232,7 +231,7 @@ class Explainer:
                 depth + 1,
                 asset,
                 key,
-                f"{_label(asset, key)} was first built in run {new['run_id']}",
+                f"{label(asset, key)} was first built in run {new['run_id']}",
                 None,
                 new["run_id"],
                 new["finished_at"],
@@ -268,7 +267,7 @@ class Explainer:
                 inner,
                 asset,
                 key,
-                f"{_label(asset, key)} was {verb} in run "
+                f"{label(asset, key)} was {verb} in run "
                 f"{new['run_id']} with the same code and inputs and produced new data "
                 f"(a root cause{planned})",
                 None,
@@ -293,13 +292,13 @@ class Explainer:
             new["finished_at"],
         )
         for _, u, q, v in self._inputs([new["id"]]):
-            self._add(depth + 1, u, q, f"read {_label(u, q)} at version {short(v)} (still current)")
+            self._add(depth + 1, u, q, f"read {label(u, q)} at version {short(v)} (still current)")
 
     # -- queries and helpers -------------------------------------------------------------
 
     def _mapped(self, asset: str, key: str, up: str) -> list[str]:
         mapping = self.graph.mappings[(asset, up)]
-        committed = _CommittedKeys(self.snap, up)
+        committed = CommittedKeys(self.snap, up)
         return mapping.upstream_keys(key, self.graph[up].partitions, committed)
 
     def _versions(self, asset: str, key: str) -> pl.DataFrame:
@@ -347,5 +346,5 @@ class Explainer:
         self.causes.append(Cause(depth, asset, key, text, status, run_id, at))
 
 
-def _label(asset: str, key: str) -> str:
+def label(asset: str, key: str) -> str:
     return asset if key == UNPARTITIONED else f"{asset} {display_key(key)}"
