@@ -45,6 +45,7 @@ from assetflow.execute.runner import Runner, RunOptions, RunResult, TaskEvent
 from assetflow.execute.worker import WorkerSetup
 from assetflow.integrity import IntegrityMixin
 from assetflow.loader import import_target, module_folder
+from assetflow.observe.notebook import default_progress
 from assetflow.observe.status_report import StatusReport
 from assetflow.observing import ObserveMixin
 from assetflow.plan.planner import Plan, Which
@@ -203,6 +204,9 @@ class Project(ObserveMixin, IntegrityMixin):
             selection, partition, partitions, partition_range, keys_by_asset, which, force, only,
             as_of,
         )  # fmt: skip
+        progress = default_progress() if on_event is None and on_plan is None else None
+        if progress is not None:  # a notebook: live progress without any wiring
+            on_plan, on_event = progress.plan, progress.event
         with self._writer(on_wait, on_notice) as catalog:
             state = catalog.state()
             plan = plan_request(self.graph, state, request)
@@ -213,9 +217,12 @@ class Project(ObserveMixin, IntegrityMixin):
                 self.graph, catalog, state, clock=self.clock, on_event=on_event,
                 options=options, cancel=cancel,
             )  # fmt: skip
-            return runner.run(
+            result = runner.run(
                 plan, self._new_run_id(), command, os.getpid(), request=request.model_dump_json()
             )
+        if progress is not None:
+            progress.close(result)
+        return result
 
     def resume(
         self,
@@ -237,6 +244,9 @@ class Project(ObserveMixin, IntegrityMixin):
         fresh and not redone; failed, cancelled and never-started tasks run. ``run_id`` may be
         a unique prefix.
         """
+        progress = default_progress() if on_event is None and on_plan is None else None
+        if progress is not None:  # a notebook: live progress without any wiring
+            on_plan, on_event = progress.plan, progress.event
         with self._writer(on_wait, on_notice) as catalog:
             found = find_run(catalog, run_id)
             request = load_request(catalog, found)
@@ -251,7 +261,7 @@ class Project(ObserveMixin, IntegrityMixin):
                 options=options, cancel=cancel,
             )  # fmt: skip
             resumed = request.model_copy(update={"resume_of": root})
-            return runner.run(
+            result = runner.run(
                 plan,
                 self._new_run_id(),
                 command or f"runs resume {found}",
@@ -259,6 +269,9 @@ class Project(ObserveMixin, IntegrityMixin):
                 request=resumed.model_dump_json(),
                 resume_of=found,
             )
+        if progress is not None:
+            progress.close(result)
+        return result
 
     def _request(
         self, selection, partition, partitions, partition_range, keys_by_asset, which, force,

@@ -10,24 +10,21 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Sequence
 
+from assetflow.observe.statuses import SEVERITY, STYLES
 from assetflow.observe.table import cell
 
+_PARTITION = {style.name: style.colour for style in STYLES}
 STATE_COLOURS = {
-    "fresh": "#009e73",
-    "succeeded": "#009e73",
-    "stale": "#e69f00",
-    "retrying": "#e69f00",
-    "missing": "#b4b9c0",
-    "queued": "#b4b9c0",
-    "failed": "#d55e00",
+    **_PARTITION,
+    "succeeded": _PARTITION["fresh"],
+    "retrying": _PARTITION["stale"],
+    "queued": _PARTITION["missing"],
     "upstream_failed": "#f0a787",
-    "running": "#0072b2",
     "skipped": "#56b4e9",
     "cancelled": "#999999",
     "interrupted": "#999999",
-    "future": "#eceef1",
 }
-"""Okabe-Ito colours (readable with the common colour-vision deficiencies), per state."""
+"""Colours of partition states (``statuses.py``, the web UI's too) and of task states."""
 
 SVG_STYLE = """<style>
 svg.lineage .edge { fill: none; stroke: #a7b1bc; stroke-width: 1.2; }
@@ -128,3 +125,28 @@ def sparkline(values: Sequence[float | None], *, width: int = 160, height: int =
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">'
         f'<polyline fill="none" stroke="#0072b2" stroke-width="1.5" points="{coords}"/></svg>'
     )
+
+
+def health_strip(states: Sequence[str], *, width: int = 300, height: int = 10) -> str:
+    """An SVG strip of partitions in key order: ``states`` holds one state per pixel bucket
+    (the worst of the partitions it covers), drawn as runs of equal colour."""
+    if not states:
+        return ""
+    step = width / len(states)
+    rects, start = [], 0
+    for i in range(1, len(states) + 1):
+        if i == len(states) or states[i] != states[start]:
+            colour = STATE_COLOURS.get(states[start], "#b4b9c0")
+            rects.append(
+                f'<rect x="{start * step:.2f}" y="0" width="{(i - start) * step:.2f}" '
+                f'height="{height}" fill="{colour}"/>'
+            )
+            start = i
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'role="img">{"".join(rects)}</svg>'
+    )
+
+
+SEVERITY_RANK = {state: rank for rank, state in enumerate(reversed(SEVERITY))}
+"""Higher is worse: what a pixel covering several partitions shows."""
