@@ -49,7 +49,6 @@ from assetflow.observe.notebook import default_progress
 from assetflow.observe.status_report import StatusReport
 from assetflow.observing import ObserveMixin
 from assetflow.plan.planner import Plan, Which
-from assetflow.plan.staleness import compute_status
 from assetflow.plan.targets import resolve_targets
 
 
@@ -371,10 +370,8 @@ class Project(ObserveMixin, IntegrityMixin):
         narrow it to those keys (and the assets they apply to), chosen as :meth:`materialize`
         would.
         """
-        with open_reader(self.warehouse, timeout=self.lock_timeout) as reader:
-            state = reader.state()
         as_of = as_of or self.clock()
-        frame = compute_status(self.graph, state, as_of)
+        frame = self.read_model.statuses(as_of)
         names = _as_list(selection)
         chosen = self.graph.select(names)
         frame = frame.filter(pl.col("asset").is_in(chosen))

@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+import polars as pl
+
 from assetflow.define.graph import AssetGraph
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.define.schedule import Schedule
@@ -29,6 +31,7 @@ from assetflow.observe.history_report import AssetHistory, PartitionHistory
 from assetflow.observe.inputs import input_files
 from assetflow.observe.lineage import Direction, lineage_frames, related
 from assetflow.observe.lineage_report import Lineage
+from assetflow.observe.partition_status import all_statuses, running_tasks
 from assetflow.observe.run_report import RunList, RunReport
 from assetflow.observe.runs import list_runs, run_info, run_tasks
 from assetflow.observe.snapshot import Snapshot, open_snapshot, snapshot_tag
@@ -70,6 +73,20 @@ class ReadModel:
     def snapshot_tag(self) -> str:
         """Identifies the latest published snapshot (a cache key / ETag); cheap (one stat)."""
         return snapshot_tag(self.root)
+
+    # -- status ---------------------------------------------------------------------------
+
+    def statuses(self, as_of: datetime) -> pl.DataFrame:
+        """Every due or committed partition: ``asset, partition, status, reason,
+        data_version, code_version`` (the planner's statuses). Computed once per published
+        snapshot and as-of minute, then served from memory until a writer publishes."""
+        with self.snapshot() as snap:
+            return all_statuses(self.graph, snap, self.root, as_of)
+
+    def running(self) -> pl.DataFrame:
+        """``asset, partition`` of the tasks running (or waiting to retry) right now."""
+        with self.snapshot() as snap:
+            return running_tasks(snap)
 
     # -- runs -----------------------------------------------------------------------------
 

@@ -61,5 +61,6 @@ def test_list_columns_stay_aligned_after_long_labels(tmp_path):
     out = invoke_cli("-p", str(path), "-w", str(tmp_path / "wh"), "list")
     assert out.returncode == 0, out.stderr
     header, *rows = out.stdout.splitlines()
-    column = header.index("upstreams")
-    assert [r[column:] for r in rows] == ["-", "wide"]
+    column, after = header.index("upstreams"), header.index("downstreams")
+    assert [r[column:after].rstrip() for r in rows] == ["-", "wide"]
+    assert [r[after:] for r in rows] == ["b", "-"]
