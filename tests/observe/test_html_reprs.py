@@ -75,5 +75,7 @@ def test_text_reprs_and_frames(failed):
     assert spans.height == len(result.tasks)
     why = project.why("rolling", DAY)
     assert why.status == "failed" and repr(why).startswith(f"rolling {DAY} is failed")
+    statuses = project.status(as_of=AS_OF).to_polars()
+    assert statuses.filter(asset="rolling", partition=DAY)["status"].to_list() == ["failed"]
     lineage = project.lineage("rolling", "upstream").to_polars()
     assert set(lineage["asset"]) == {"raw", "clean", "rolling"}
