@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
+from assetflow.commit.warehouse import Warehouse
 from assetflow.define.graph import AssetGraph
 from assetflow.define.schedule import Schedule
 from assetflow.execute.materializer import load_input
@@ -29,17 +29,14 @@ class ObserveMixin:
     """Read-side methods of :class:`assetflow.Project`."""
 
     graph: AssetGraph
-    warehouse: Path
-    lock_timeout: float
+    warehouse: Warehouse
     clock: Callable[[], datetime]
     schedules: tuple[Schedule, ...]
 
     @property
     def read_model(self) -> ReadModel:
         """The read model over this project's warehouse (what the CLI and the web UI use)."""
-        return ReadModel(
-            self.graph, self.warehouse, timeout=self.lock_timeout, schedules=self.schedules
-        )
+        return ReadModel(self.graph, self.warehouse, schedules=self.schedules)
 
     def runs(self, limit: int = 20) -> RunList:
         """The most recent runs, newest first: status, duration, tasks per state, retries."""
@@ -90,13 +87,13 @@ class ObserveMixin:
         }
 
     def __repr__(self) -> str:
-        lines = [f"Project: {len(self.graph)} assets, warehouse {self.warehouse}"]
+        lines = [f"Project: {len(self.graph)} assets, warehouse {self.warehouse.root}"]
         lines += [f"  {line}" for line in self.lineage().tree().splitlines()]
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
         lineage = self.lineage()
-        head = f"Project: {len(self.graph)} assets, warehouse {self.warehouse}"
+        head = f"Project: {len(self.graph)} assets, warehouse {self.warehouse.root}"
         described = html.table(
             ["asset", "description"],
             ((a.name, (a.description or "").strip()) for a in self.graph if a.description),
