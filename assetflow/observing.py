@@ -8,9 +8,11 @@ terminal, renders as HTML in a notebook and converts with ``.to_polars()``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from assetflow.callbacks import RunCallbacks
 from assetflow.commit.warehouse import Warehouse
 from assetflow.define.graph import AssetGraph
 from assetflow.define.schedule import Schedule
@@ -20,6 +22,7 @@ from assetflow.observe.history_report import AssetHistory, PartitionHistory
 from assetflow.observe.lineage import Direction
 from assetflow.observe.lineage_report import Lineage
 from assetflow.observe.model import ReadModel
+from assetflow.observe.notebook import NotebookProgress, default_progress
 from assetflow.observe.run_report import RunList, RunReport
 from assetflow.observe.timeline_report import Timeline
 from assetflow.observe.why_report import WhyChain
@@ -82,7 +85,7 @@ class ObserveMixin:
         definition = self.graph[asset]
         files = self.read_model.input_files(asset, partition)
         return {
-            name: load_input(files[name], definition.input_kinds[name])
+            name: load_input(self.warehouse.storage, files[name], definition.input_kinds[name])
             for name in definition.inputs
         }
 
@@ -99,3 +102,15 @@ class ObserveMixin:
             ((a.name, (a.description or "").strip()) for a in self.graph if a.description),
         )
         return html.block(head, lineage._repr_html_(), described)
+
+
+def with_notebook_progress(
+    callbacks: RunCallbacks,
+) -> tuple[RunCallbacks, NotebookProgress | None]:
+    """In Jupyter, when the caller wired neither ``on_plan`` nor ``on_event``: ``callbacks``
+    drawing live progress, and the progress display (close it with the result); else as is."""
+    wired = callbacks.on_plan is not None or callbacks.on_event is not None
+    progress = None if wired else default_progress()
+    if progress is None:
+        return callbacks, None
+    return replace(callbacks, on_plan=progress.plan, on_event=progress.event), progress

@@ -10,7 +10,6 @@ import os
 import pickle
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -36,9 +35,8 @@ from assetflow.execute.resume import RunRequest, find_run, load_request, plan_re
 from assetflow.execute.runner import Runner, RunOptions, RunResult
 from assetflow.execute.worker import WorkerSetup
 from assetflow.loader import calling_folder, load_project, resolve, with_schedules
-from assetflow.observe.notebook import default_progress
 from assetflow.observe.status_report import StatusReport
-from assetflow.observing import ObserveMixin
+from assetflow.observing import ObserveMixin, with_notebook_progress
 from assetflow.plan.planner import Plan, Which
 from assetflow.plan.targets import resolve_targets
 from assetflow.selection import as_list, build_request, partition_keys, partition_of
@@ -227,12 +225,7 @@ class Project(ObserveMixin):
         cancel: CancelToken | None,
     ) -> RunResult:
         """Hold the writer, close runs a dead process left ``running``, plan, run."""
-        callbacks = callbacks or RunCallbacks()
-        progress = None
-        if callbacks.on_plan is None and callbacks.on_event is None:
-            progress = default_progress()  # in Jupyter: live progress without any wiring
-        if progress is not None:
-            callbacks = replace(callbacks, on_plan=progress.plan, on_event=progress.event)
+        callbacks, progress = with_notebook_progress(callbacks or RunCallbacks())
         with self.warehouse.writer(callbacks.on_wait) as catalog:
             for dead in catalog.interrupt_unfinished_runs(self.clock()):
                 callbacks.notice(

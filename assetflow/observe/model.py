@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
 
 import polars as pl
 
@@ -184,9 +183,9 @@ class ReadModel:
 
     # -- inputs ---------------------------------------------------------------------------
 
-    def input_files(self, asset: str, partition: str | None) -> dict[str, list[Path]]:
-        """Per data input of ``asset``, the committed files ``partition`` reads (in the order
-        a run passes them)."""
+    def input_files(self, asset: str, partition: str | None) -> dict[str, list[str]]:
+        """Per data input of ``asset``, the storage keys of the committed files ``partition``
+        reads (in the order a run passes them)."""
         key = self.key(asset, partition)
         with self.snapshot() as snap:
             return input_files(self.graph, snap, asset, key)
