@@ -14,6 +14,7 @@ is the handle to one warehouse (read, query, verify) without a project.
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import TYPE_CHECKING
 
 from assetflow import _startup  # noqa: F401  (first: Ctrl-C while the CLI starts up)
@@ -24,6 +25,7 @@ _WHERE = {
     "AllPartitions": "assetflow.define.mapping",
     "AssetDef": "assetflow.define.asset",
     "AssetGraph": "assetflow.define.graph",
+    "AssetHistory": "assetflow.observe.history_report",
     "AssetOutputError": "assetflow.errors",
     "AssetflowError": "assetflow.errors",
     "CancelToken": "assetflow.execute.cancel",
@@ -38,8 +40,10 @@ _WHERE = {
     "HourlyPartitions": "assetflow.define.partitions",
     "Identity": "assetflow.define.mapping",
     "InvalidNameError": "assetflow.errors",
+    "Lineage": "assetflow.observe.lineage_report",
     "MonthlyPartitions": "assetflow.define.partitions",
     "MultiPartitions": "assetflow.define.partitions",
+    "PartitionHistory": "assetflow.observe.history_report",
     "PartitionKeyError": "assetflow.errors",
     "PartitionMapping": "assetflow.define.mapping",
     "PartitionsDefinition": "assetflow.define.partitions",
@@ -47,8 +51,11 @@ _WHERE = {
     "PlanError": "assetflow.errors",
     "Project": "assetflow.project",
     "QueryRefusedError": "assetflow.errors",
+    "ReadModel": "assetflow.observe.model",
     "RollbackResult": "assetflow.commit.rollback",
     "RunCallbacks": "assetflow.callbacks",
+    "RunList": "assetflow.observe.run_report",
+    "RunReport": "assetflow.observe.run_report",
     "RunResult": "assetflow.execute.records",
     "Schedule": "assetflow.define.schedule",
     "SchemaMismatchError": "assetflow.errors",
@@ -62,12 +69,14 @@ _WHERE = {
     "TaskPolicy": "assetflow.define.policy",
     "TaskResult": "assetflow.execute.records",
     "TaskTimeoutError": "assetflow.errors",
+    "Timeline": "assetflow.observe.timeline_report",
     "UNPARTITIONED": "assetflow.define.partitions",
     "UnknownUpstreamError": "assetflow.errors",
     "VacuumReport": "assetflow.commit.vacuum",
     "VerifyReport": "assetflow.commit.verify",
     "Warehouse": "assetflow.commit.warehouse",
     "WeeklyPartitions": "assetflow.define.partitions",
+    "WhyChain": "assetflow.observe.why_report",
     "Window": "assetflow.define.mapping",
     "WorkerStartError": "assetflow.errors",
     "asset": "assetflow.define.asset",
@@ -125,7 +134,13 @@ if TYPE_CHECKING:
     from assetflow.execute.cancel import CancelToken
     from assetflow.execute.context import Context
     from assetflow.execute.records import RunResult, TaskEvent, TaskResult
+    from assetflow.observe.history_report import AssetHistory, PartitionHistory
+    from assetflow.observe.lineage_report import Lineage
+    from assetflow.observe.model import ReadModel
+    from assetflow.observe.run_report import RunList, RunReport
     from assetflow.observe.status_report import StatusReport
+    from assetflow.observe.timeline_report import Timeline
+    from assetflow.observe.why_report import WhyChain
     from assetflow.plan.planner import Plan, Step
     from assetflow.project import Project
 
@@ -143,10 +158,16 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
 
 
+if "IPython" in sys.modules:  # plans and run results as HTML in Jupyter (only there)
+    from assetflow.observe.notebook import register_formatters
+
+    register_formatters()
+
 __all__ = [
     "AllPartitions",
     "AssetDef",
     "AssetGraph",
+    "AssetHistory",
     "AssetOutputError",
     "AssetflowError",
     "CancelToken",
@@ -161,8 +182,10 @@ __all__ = [
     "HourlyPartitions",
     "Identity",
     "InvalidNameError",
+    "Lineage",
     "MonthlyPartitions",
     "MultiPartitions",
+    "PartitionHistory",
     "PartitionKeyError",
     "PartitionMapping",
     "PartitionsDefinition",
@@ -170,8 +193,11 @@ __all__ = [
     "PlanError",
     "Project",
     "QueryRefusedError",
+    "ReadModel",
     "RollbackResult",
     "RunCallbacks",
+    "RunList",
+    "RunReport",
     "RunResult",
     "Schedule",
     "SchemaMismatchError",
@@ -185,12 +211,14 @@ __all__ = [
     "TaskPolicy",
     "TaskResult",
     "TaskTimeoutError",
+    "Timeline",
     "UNPARTITIONED",
     "UnknownUpstreamError",
     "VacuumReport",
     "VerifyReport",
     "Warehouse",
     "WeeklyPartitions",
+    "WhyChain",
     "Window",
     "WorkerStartError",
     "asset",

@@ -6,6 +6,7 @@ imported here so it registers itself.
 
 from assetflow.cli import (  # noqa: F401  (each module registers its commands)
     backfill,
+    explain,
     integrity,
     materialize,
     observe,

@@ -16,7 +16,7 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -94,6 +94,23 @@ def _lock_timeout(ctx: click.Context, param: click.Parameter, value: float | Non
     from assetflow.commit.warehouse import check_lock_timeout
 
     return None if value is None else check_lock_timeout(value)
+
+
+class LazyChoice(click.Choice):
+    """A :class:`click.Choice` whose choices are looked up when first needed (an option parsed
+    or its help shown): defining the option imports nothing of the engine."""
+
+    def __init__(self, choices: Callable[[], Sequence[str]]) -> None:
+        self._load = choices
+        super().__init__(())
+
+    @property  # type: ignore[override]
+    def choices(self) -> tuple[str, ...]:
+        return tuple(self._load())
+
+    @choices.setter
+    def choices(self, value: object) -> None:
+        pass
 
 
 pass_state = click.make_pass_decorator(CliState)

@@ -14,6 +14,7 @@ import click
 
 from assetflow.cli.app import (
     CliState,
+    LazyChoice,
     cli,
     dump_json,
     json_option,
@@ -27,22 +28,10 @@ if TYPE_CHECKING:
     from assetflow.execute.records import RunResult
 
 
-class _ExecutorChoice(click.Choice):
-    """The registered executors' names, looked up when an option is parsed or its help shown:
-    the registry imports the engine, which ``asset --help`` should not pay for."""
+def _executor_names() -> tuple[str, ...]:
+    from assetflow.execute.executors import executor_names
 
-    def __init__(self) -> None:
-        super().__init__(())
-
-    @property  # type: ignore[override]
-    def choices(self) -> tuple[str, ...]:
-        from assetflow.execute.executors import executor_names
-
-        return executor_names()
-
-    @choices.setter
-    def choices(self, value: object) -> None:
-        pass
+    return executor_names()
 
 
 def run_options(fn: Callable) -> Callable:
@@ -62,7 +51,7 @@ def run_options(fn: Callable) -> Callable:
     )(fn)
     fn = click.option(
         "--executor",
-        type=_ExecutorChoice(),
+        type=LazyChoice(_executor_names),
         default=None,
         help="Run tasks in worker processes (default) or threads (I/O-bound assets); "
         "env ASSETFLOW_EXECUTOR sets the default for every command that runs tasks.",

@@ -11,6 +11,7 @@ import logging
 import threading
 import traceback
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import duckdb
@@ -95,8 +96,9 @@ def run_asset(
                 retryable=False,  # a damaged or missing file does not heal by retrying
             ) from None
     kwargs: dict[str, Any] = dict(inputs)
+    context = None
     if asset.context_param:
-        kwargs[asset.context_param] = Context(
+        kwargs[asset.context_param] = context = Context(
             asset=asset.name,
             partition_key=key,
             start=window[0] if window else None,
@@ -122,4 +124,6 @@ def run_asset(
     staged = stage_table(table, storage, asset.name, partition)
     if round_trips(table):  # what a downstream task in this worker would read back
         FRAMES.put(storage.uri(staged.key), pl.from_arrow(table))  # type: ignore[arg-type]
+    if context is not None and context.metadata:
+        staged = replace(staged, metadata=context.metadata_json())
     return staged

@@ -30,11 +30,11 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from assetflow.observe.statuses import STYLES
 from assetflow.project import Project
 from assetflow.ui import views
 from assetflow.ui.data import UiData
 from assetflow.ui.matrix import encode
-from assetflow.ui.statuses import STYLES
 
 HERE = Path(__file__).parent
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")

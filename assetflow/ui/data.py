@@ -20,10 +20,10 @@ from datetime import datetime
 import polars as pl
 
 from assetflow.commit.catalog_paths import PUBLISHED_CATALOG
+from assetflow.observe.gantt import TaskSpan
 from assetflow.observe.runs import RunModel, list_runs, run_info
 from assetflow.project import Project
 from assetflow.ui.cache import SnapshotCache
-from assetflow.ui.gantt import TaskSpan
 from assetflow.ui.matrix import StatusMatrix, build_matrix
 
 
@@ -130,13 +130,13 @@ class UiData:
 
     def runs(self, limit: int = 50) -> list[RunModel]:
         """Recent runs, newest first."""
-        with self.project.warehouse.reader() as reader:
-            return list_runs(reader, limit)
+        with self.project.read_model.snapshot() as snap:
+            return list_runs(snap, limit)
 
     def run(self, run_id: str) -> RunModel | None:
         """One run, or None when the snapshot does not know it."""
-        with self.project.warehouse.reader() as reader:
-            return run_info(reader, run_id)
+        with self.project.read_model.snapshot() as snap:
+            return run_info(snap, run_id)
 
     def spans(self, run_id: str) -> list[TaskSpan]:
         """Every attempt of a run as a Gantt bar (a running attempt has no end yet)."""

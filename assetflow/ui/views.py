@@ -15,10 +15,15 @@ import polars as pl
 from assetflow.define.asset import AssetDef
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.errors import PartitionKeyError, SelectionError
+from assetflow.observe.gantt import render_gantt
+from assetflow.observe.graph_view import (
+    FULL_GRAPH_LIMIT,
+    choose_assets,
+    layout_selection,
+    render_graph,
+)
+from assetflow.observe.statuses import SEVERITY, STYLES, legend
 from assetflow.ui.data import UiData
-from assetflow.ui.gantt import render_gantt
-from assetflow.ui.graph_view import FULL_GRAPH_LIMIT, choose_assets, layout_selection, render_graph
-from assetflow.ui.statuses import SEVERITY, STYLES, legend
 
 MAX_DEPTH = 6
 _ROWS_SHOWN = 100

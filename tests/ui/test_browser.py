@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 
 import assetflow as af
+from assetflow.observe.statuses import STYLES
 from assetflow.ui.keyrule import rule_for
-from assetflow.ui.statuses import STYLES
 from tests.conftest import AS_OF
 from tests.ui.conftest import fetch
 

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
+from assetflow.observe.statuses import CODES
 from assetflow.ui.matrix import decode
-from assetflow.ui.statuses import CODES
 from tests.ui.conftest import fetch
 
 PAGES = [
