@@ -23,11 +23,13 @@ def render_plan(plan: Plan, max_lines: int | None = MAX_PLAN_LINES) -> str:
     return summarize_plan(plan)
 
 
-def summarize_plan(plan: Plan) -> str:
-    """Per asset: requested partitions by status, how many run, how many were pulled in."""
-    frame = _frame(plan)
+def plan_summary(plan: Plan) -> pl.DataFrame:
+    """Per asset: requested partitions by status (``missing, stale, failed, fresh``), how many
+    run (``will_run``) or are skipped (``skip``), upstreams pulled in (``upstream``), and the
+    first and last key (``keys``: ``first .. last``)."""
+    frame = plan_frame(plan)
     requested = pl.col("requested")
-    counts = (
+    return (
         frame.group_by("asset", maintain_order=True)
         .agg(
             missing=(requested & (pl.col("status") == "missing")).sum(),
@@ -46,6 +48,11 @@ def summarize_plan(plan: Plan) -> str:
             .otherwise(pl.format("{} .. {}", "first", "last"))
         )
     )
+
+
+def summarize_plan(plan: Plan) -> str:
+    """Per asset: requested partitions by status, how many run, how many were pulled in."""
+    counts = plan_summary(plan)
     columns = [
         "asset",
         *(Column(c, ">") for c in ("missing", "stale", "failed", "fresh", "will run", "skip")),
@@ -63,11 +70,19 @@ def summarize_plan(plan: Plan) -> str:
     return "\n".join([head, format_table(columns, rows, indent=2)])
 
 
-def _frame(plan: Plan) -> pl.DataFrame:
+def plan_frame(plan: Plan) -> pl.DataFrame:
+    """The plan's steps as one frame: ``asset, partition, status, reason, run, requested``."""
     if isinstance(plan.steps, StepFrame):
         return plan.steps.frame
     return pl.DataFrame(
-        [(s.asset, s.partition, s.status, s.run, s.requested) for s in plan.steps],
-        schema=["asset", "partition", "status", "run", "requested"],
+        [(s.asset, s.partition, s.status, s.reason, s.run, s.requested) for s in plan.steps],
+        schema={
+            "asset": pl.String,
+            "partition": pl.String,
+            "status": pl.String,
+            "reason": pl.String,
+            "run": pl.Boolean,
+            "requested": pl.Boolean,
+        },
         orient="row",
     )

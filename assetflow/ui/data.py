@@ -1,94 +1,69 @@
-"""Where the UI's data comes from: THE SEAM THE READ MODEL (issue 11) REPLACES.
+"""Where the UI's data comes from: the observability read model, and nothing else.
 
-Every page and payload asks :class:`UiData` and nothing else, so wiring the observability read
-model (pure queries over the published snapshot, behind the warehouse handle of issue 10) means
-rewriting the bodies below and nothing in ``app.py``, the templates or the painters. Until
-then it reads through today's public APIs: :meth:`Project.status` for the statuses,
-:class:`AssetGraph` for lineage, and the catalog reader (``observe/runs.py`` and SQL over the
-published snapshot's ``assetflow.*`` tables) for runs and attempts.
+Every page and payload asks :class:`UiData`, which asks the project's
+:class:`~assetflow.observe.model.ReadModel`: pure queries over the latest *published snapshot*,
+never the live catalog, so an open UI never blocks a run and a run never blocks the UI. No other
+module of ``assetflow.ui`` reads the warehouse.
 
-What each page needs from the read model is listed in ``assetflow/ui/README.md``.
+The statuses of every partition (the planner's work, about a second at 365,000 partitions) are
+computed once per snapshot by the read model; :class:`SnapshotCache` adds stale-while-revalidate
+on top, so after a publish a page gets the previous snapshot's matrix at once while the new one
+is computed in the background.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-import duckdb
 import polars as pl
 
-from assetflow.commit.catalog import PUBLISHED_CATALOG, open_reader
-from assetflow.errors import StorageError
+from assetflow.observe.attempts import partition_attempts, partition_logs
+from assetflow.observe.backfills import backfills
 from assetflow.observe.gantt import TaskSpan
-from assetflow.observe.runs import RunModel, list_runs, run_info
+from assetflow.observe.history_report import AssetHistory, PartitionHistory
+from assetflow.observe.runs import RunModel, list_runs, run_info, run_logs, run_tasks
+from assetflow.observe.schemas import asset_schemas
+from assetflow.observe.why_report import WhyChain
+from assetflow.plan.planner import Plan
 from assetflow.project import Project
 from assetflow.ui.cache import SnapshotCache
 from assetflow.ui.matrix import StatusMatrix, build_matrix
 
-# Latest task of every (asset, partition) over all runs: a task of a live run shows as running.
-# (A failed last attempt is the planner's own ``failed`` status.)
-_OVERLAY_SQL = """
-select asset, partition, overlay from (
-    select t.asset, t.partition,
-           case when arg_max(t.status, t.updated_at) in ('running', 'retrying')
-                     and arg_max(r.status, t.updated_at) = 'running' then 'running'
-           end as overlay
-    from assetflow.task_states t join assetflow.runs r using (run_id)
-    group by t.asset, t.partition
-) where overlay is not null
-"""
-
-_SPANS_SQL = """
-select asset, partition, attempt, started_at, finished_at, status as state
-from assetflow.attempts where run_id = ?
-union all
-select e.asset, e.partition, e.attempt, e.event_at, null, 'running'
-from assetflow.task_events e
-join assetflow.task_states s using (run_id, asset, partition)
-where e.run_id = ? and e.status = 'running' and s.status in ('running', 'retrying')
-  and e.attempt = s.attempts
-  and not exists (select 1 from assetflow.attempts a
-                  where a.run_id = e.run_id and a.asset = e.asset
-                    and a.partition = e.partition and a.attempt = e.attempt)
-"""
+LOG_LINES = 500
+"""Log lines a page shows at most (the newest are cut; ``asset logs`` prints them all)."""
 
 
 @dataclass(frozen=True)
 class PartitionInfo:
-    """What the partition page shows today (the read model adds the why chain and inputs)."""
+    """Everything the partition page shows about one partition."""
 
-    asset: str
-    partition: str
     status: str
     reason: str
-    history: list[dict[str, object]]
+    why: WhyChain
+    history: PartitionHistory
+    attempts: pl.DataFrame
+    """Every ended attempt, newest first (:data:`~assetflow.observe.attempts.ATTEMPT_SCHEMA`)."""
+    logs: pl.DataFrame
+    """Their newest log lines (:data:`~assetflow.observe.attempts.LOG_SCHEMA`)."""
 
 
 class UiData:
-    """Read-only answers for the pages, from the published snapshot of ``project``'s warehouse.
-
-    Statuses and matrices are cached per (snapshot, minute) in a :class:`SnapshotCache`: after a
-    publish, pages get the previous snapshot's values at once while the new ones are computed.
-    """
+    """Read-only answers for the pages, from the published snapshot of ``project``'s warehouse."""
 
     def __init__(self, project: Project, clock: Callable[[], datetime]) -> None:
         self.project = project
         self.graph = project.graph
+        self.model = project.read_model
         self.clock = clock
         self._cache = SnapshotCache()
 
     def snapshot_tag(self) -> str:
         """Names the published snapshot; changes whenever a writer publishes, sorts by age."""
-        path = self.project.warehouse / PUBLISHED_CATALOG
-        try:
-            st = path.stat()
-        except FileNotFoundError:
-            return "0" * 16
-        digest = hashlib.blake2s(f"{st.st_ino}:{st.st_size}".encode(), digest_size=4).hexdigest()
-        return f"{st.st_mtime_ns:016x}-{digest}"
+        return self.model.snapshot_tag()
+
+    # -- statuses ---------------------------------------------------------------------------
 
     def status_cells(self, as_of: datetime) -> pl.DataFrame:
         """``asset, partition, status, reason`` for every due or committed partition.
@@ -128,61 +103,95 @@ class UiData:
         return self._cache.get(("cells",), self._version(as_of), compute, exact=exact)[0]
 
     def _status_cells(self, as_of: datetime) -> pl.DataFrame:
-        frame = self.project.status(as_of=as_of).frame.select(
-            "asset", "partition", "status", "reason"
-        )
-        overlay = self._overlays()
-        if overlay.height == 0:
+        frame = self.model.statuses(as_of).select("asset", "partition", "status", "reason")
+        running = self.model.running()
+        if running.height == 0:
             return frame
-        joined = frame.join(overlay, on=["asset", "partition"], how="left")
-        running = pl.col("overlay") == "running"
+        joined = frame.join(
+            running.with_columns(pl.lit(True).alias("live")), on=["asset", "partition"], how="left"
+        )
+        live = pl.col("live").fill_null(False)
         return joined.with_columns(
-            status=pl.when(running).then(pl.lit("running")).otherwise(pl.col("status")),
-            reason=pl.when(running)
+            status=pl.when(live).then(pl.lit("running")).otherwise(pl.col("status")),
+            reason=pl.when(live)
             .then(pl.lit("being materialized; was: ") + pl.col("reason"))
             .otherwise(pl.col("reason")),
-        ).drop("overlay")
+        ).drop("live")
+
+    # -- assets and partitions ----------------------------------------------------------------
+
+    def asset_history(self, asset: str) -> AssetHistory:
+        """Per partition its latest state, what each run built, trends (read model)."""
+        return self.model.asset_history(asset)
+
+    def schemas(self, asset: str) -> pl.DataFrame:
+        """The column lists of ``asset``'s current partitions, most recent first."""
+        with self.model.snapshot() as snap:
+            return asset_schemas(snap, asset)
 
     def partition(self, asset: str, key: str, as_of: datetime) -> PartitionInfo:
-        """Status, reason and materialization history of one partition."""
-        cells = self.status_cells(as_of).filter(
-            (pl.col("asset") == asset) & (pl.col("partition") == key)
-        )
-        status, reason = ("missing", "not due, or never committed")
-        if cells.height:
-            status, reason = cells["status"][0], cells["reason"][0]
-        with open_reader(self.project.warehouse, timeout=self.project.lock_timeout) as reader:
-            history = reader.history(asset, key)
-        columns = ["id", "run_id", "data_version", "code_version", "row_count", "bytes"]
-        rows = history.select([c for c in (*columns, "finished_at") if c in history.columns])
-        return PartitionInfo(asset, key, status, reason, rows.to_dicts())
+        """Status, why chain, versions with their inputs, attempts and logs of one partition."""
+        why = self.model.why(asset, key, as_of)
+        history = self.model.partition_history(asset, key)
+        status, reason = why.status, why.reason
+        running = self.model.running()
+        if running.filter((pl.col("asset") == asset) & (pl.col("partition") == key)).height:
+            status, reason = "running", f"being materialized; was: {reason}"
+        with self.model.snapshot() as snap:
+            attempts = partition_attempts(snap, asset, key)
+            logs = partition_logs(snap, asset, key, LOG_LINES)
+        return PartitionInfo(status, reason, why, history, attempts, logs)
+
+    # -- runs ---------------------------------------------------------------------------------
 
     def runs(self, limit: int = 50) -> list[RunModel]:
         """Recent runs, newest first."""
-        with self.project.read_model.snapshot() as snap:
+        with self.model.snapshot() as snap:
             return list_runs(snap, limit)
 
     def run(self, run_id: str) -> RunModel | None:
         """One run, or None when the snapshot does not know it."""
-        with self.project.read_model.snapshot() as snap:
+        with self.model.snapshot() as snap:
             return run_info(snap, run_id)
+
+    def run_detail(self, run_id: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """A run's tasks (``run_tasks``) and its captured log lines (the first
+        :data:`LOG_LINES`)."""
+        with self.model.snapshot() as snap:
+            info = run_info(snap, run_id)
+            live = info is not None and info.status == "running"
+            tasks = run_tasks(snap, run_id, live=live)
+            logs = run_logs(snap, run_id) if snap.has("logs") else _NO_LOGS
+        return tasks, logs.head(LOG_LINES)
 
     def spans(self, run_id: str) -> list[TaskSpan]:
         """Every attempt of a run as a Gantt bar (a running attempt has no end yet)."""
-        with open_reader(self.project.warehouse, timeout=self.project.lock_timeout) as reader:
-            try:
-                rows = reader.sql(_SPANS_SQL, [run_id, run_id])
-            except (StorageError, duckdb.Error):  # no catalog yet, or one without run state
-                return []
-        columns = ("asset", "partition", "attempt", "started_at", "finished_at", "state")
-        return [TaskSpan(*row) for row in rows.sort("started_at").select(columns).iter_rows()]
+        timeline = self.model.timeline(run_id, self.clock())
+        columns = ("asset", "partition", "attempt", "start", "end", "state")
+        return [TaskSpan(*row) for row in timeline.spans.select(columns).iter_rows()]
 
-    def _overlays(self) -> pl.DataFrame:
-        empty = pl.DataFrame(
-            schema={"asset": pl.String, "partition": pl.String, "overlay": pl.String}
-        )
-        with open_reader(self.project.warehouse, timeout=self.project.lock_timeout) as reader:
-            try:
-                return reader.sql(_OVERLAY_SQL)
-            except (StorageError, duckdb.Error):  # no catalog yet, or one without run state
-                return empty
+    def backfills(self) -> pl.DataFrame:
+        """Recorded backfills, newest first, with their progress."""
+        with self.model.snapshot() as snap:
+            return backfills(snap)
+
+    def plan(
+        self, selection: list[str] | None, key_range: tuple[str, str] | None, force: bool,
+        as_of: datetime,
+    ) -> Plan:  # fmt: skip
+        """What ``asset materialize SELECTION --from --to [--force] --dry-run`` would run
+        (planned over the published snapshot, like every read)."""
+        return self.project.plan(selection, partition_range=key_range, force=force, as_of=as_of)
+
+
+_NO_LOGS = pl.DataFrame(
+    schema={
+        "seq": pl.Int64,
+        "asset": pl.String,
+        "partition": pl.String,
+        "attempt": pl.Int32,
+        "logged_at": pl.Datetime("us", "UTC"),
+        "stream": pl.String,
+        "message": pl.String,
+    }
+)
