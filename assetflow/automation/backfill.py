@@ -150,7 +150,7 @@ def load_backfill(project: Project, backfill_id: int) -> tuple[BackfillSpec, dic
     if not rows:
         raise BackfillError(f"no backfill {backfill_id}; `asset backfills` lists them")
     row = rows[0]
-    if row["state"] == "running" and _alive(row["pid"]) and row["pid"] != os.getpid():
+    if row["state"] == "running" and process_alive(row["pid"]) and row["pid"] != os.getpid():
         raise BackfillError(
             f"backfill {backfill_id} is still running in process {row['pid']}; wait for it"
         )
@@ -257,7 +257,7 @@ def list_backfills(project: Project) -> list[dict]:
     with open_reader(project.warehouse, timeout=project.lock_timeout) as reader:
         rows = backfill_rows(reader)
     for r in rows:
-        if r["state"] == "running" and not _alive(r["pid"]):
+        if r["state"] == "running" and not process_alive(r["pid"]):
             r["state"] = "interrupted"
     return rows
 
@@ -286,7 +286,9 @@ def _user() -> str:
         return "unknown"
 
 
-def _alive(pid: int | None) -> bool:
+def process_alive(pid: int | None) -> bool:
+    """Whether process ``pid`` still exists on this machine (a recorded run or backfill
+    whose process is gone was interrupted)."""
     if not pid:
         return False
     try:

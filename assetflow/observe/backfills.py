@@ -6,8 +6,6 @@
 
 from __future__ import annotations
 
-import json
-
 import polars as pl
 
 from assetflow.observe.snapshot import Snapshot
@@ -23,6 +21,7 @@ BACKFILL_SCHEMA = {
     "done": pl.Int64,
     "failed": pl.Int64,
     "run_ids": pl.List(pl.String),
+    "pid": pl.Int64,
     "created_by": pl.String,
     "created_at": pl.Datetime("us", "UTC"),
     "updated_at": pl.Datetime("us", "UTC"),
@@ -34,21 +33,21 @@ def backfills(snap: Snapshot, limit: int = 100) -> pl.DataFrame:
     """The newest ``limit`` backfills (:data:`BACKFILL_SCHEMA`).
 
     ``state`` is as recorded: a backfill whose process died mid-way still reads ``running``
-    until ``asset backfill resume`` (the CLI's ``asset backfills`` checks the pid; a page
-    served to another machine's browser could not).
+    (its ``pid`` tells whether the process is still there).
     """
     if not snap.has("backfills"):
         return pl.DataFrame(schema=BACKFILL_SCHEMA)
     frame = snap.sql(
         """select id, state, selection, from_key, to_key, force, total, done, failed, run_ids,
-                  created_by, created_at, updated_at
+                  pid, created_by, created_at, updated_at
            from assetflow.backfills order by id desc limit ?""",
         [limit],
     )
     if not frame.height:
         return pl.DataFrame(schema=BACKFILL_SCHEMA)
+    lists = pl.List(pl.String)
     decoded = frame.with_columns(
-        pl.col("selection").map_elements(lambda s: json.loads(s) or [], pl.List(pl.String)),
-        pl.col("run_ids").map_elements(json.loads, pl.List(pl.String)),
+        pl.col("selection").str.json_decode(lists).fill_null([]),
+        pl.col("run_ids").str.json_decode(lists),
     )
     return decoded.cast(BACKFILL_SCHEMA)

@@ -19,6 +19,7 @@ from datetime import datetime
 
 import polars as pl
 
+from assetflow.automation.backfill import process_alive
 from assetflow.observe.attempts import partition_attempts, partition_logs
 from assetflow.observe.backfills import backfills
 from assetflow.observe.gantt import TaskSpan
@@ -171,9 +172,16 @@ class UiData:
         return [TaskSpan(*row) for row in timeline.spans.select(columns).iter_rows()]
 
     def backfills(self) -> pl.DataFrame:
-        """Recorded backfills, newest first, with their progress."""
+        """Recorded backfills, newest first, with their progress; one recorded as running whose
+        process is gone reads ``interrupted`` (as ``asset backfills`` says)."""
         with self.model.snapshot() as snap:
-            return backfills(snap)
+            found = backfills(snap)
+        gone = [p is not None and not process_alive(p) for p in found["pid"]]
+        return found.with_columns(
+            state=pl.when((pl.col("state") == "running") & pl.Series(gone, dtype=pl.Boolean))
+            .then(pl.lit("interrupted"))
+            .otherwise(pl.col("state"))
+        )
 
     def plan(
         self, selection: list[str] | None, key_range: tuple[str, str] | None, force: bool,

@@ -48,7 +48,7 @@ def plan_page(data: UiData, request: PlanRequest, as_of: datetime) -> dict[str, 
     for name in request.assets:
         find_asset(data, name)
     page: dict[str, Any] = {
-        "request": request.to_dict(),
+        "form": request.to_dict(),
         "assets": list(data.graph.order),
         "planned": False,
         "error": None,

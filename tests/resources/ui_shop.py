@@ -2,9 +2,9 @@
 
 ``orders`` (daily from 2026-04-01) -> ``orders_clean`` (daily; its docstring holds a ``<script>``
 tag) -> ``revenue`` (unpartitioned, reads every day); ``flaky`` (daily, fails for one key, one
-retry); ``regions`` (static eu / us / apac). ``orders_version`` changes both the code version
-and the data of ``orders``, so its downstream turns stale. Run with ``executor="threads"``: the
-assets are closures.
+retry; logs a line holding a ``<script>`` tag); ``regions`` (static eu / us / apac).
+``orders_version`` changes both the code version and the data of ``orders``, so its downstream
+turns stale. Run with ``executor="threads"``: the assets are closures.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ def build(
 
     @af.asset(partitions=DAYS, code_version="1", retries=1, retry_delay=0)
     def flaky(context: af.Context) -> pl.DataFrame:
+        context.log.info("checking <script>alert('log')</script> %s", context.partition_key)
         if context.partition_key == fail_key:
             raise RuntimeError(f"flaky was told to fail on {fail_key}")
         return pl.DataFrame({"ok": [True]})

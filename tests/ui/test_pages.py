@@ -21,6 +21,9 @@ PAGES = [
     "/graph",
     "/graph?asset=orders_clean&depth=1",
     "/runs",
+    "/backfills",
+    "/plan",
+    "/plan?asset=orders_clean&from=2026-04-01&to=2026-04-09",
 ]
 LETTER = {"F": "fresh", "S": "stale", "M": "missing", "X": "failed", "U": "future"}
 
@@ -131,7 +134,7 @@ def test_requests_for_another_host_name_are_refused(ui_server):
 
 def test_runs_and_their_attempts(ui_server):
     runs = get_json(ui_server + "/api/runs")
-    assert sorted(r["status"] for r in runs["runs"]) == ["failed"] + ["succeeded"] * 3
+    assert sorted(r["status"] for r in runs["runs"]) == ["failed"] + ["succeeded"] * 4
     assert runs["active"] is False
     _, _, body = fetch(ui_server + "/runs")
     assert "hx-trigger" not in body.decode()  # nothing running: the page does not poll
