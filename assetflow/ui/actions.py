@@ -7,9 +7,11 @@ any other run and the UI watches it through the published snapshot (runs, backfi
 
 Off by default: without ``--allow-actions`` the endpoint answers 403 and no page shows a button.
 A request must come from a page of this UI: a POST whose ``Origin`` is this server's own origin
-(a cross-site form or script carries another origin, or ``Sec-Fetch-Site: cross-site``), on top
-of the loopback ``Host`` check every request passes. That is the CSRF defence: browsers set
-both headers themselves and a page cannot forge them.
+and, when the browser sends ``Sec-Fetch-Site``, ``same-origin`` (a cross-site form or script
+carries another origin), on top of the loopback ``Host`` check every request passes. That is
+the CSRF defence: browsers set both headers themselves and a page cannot forge them. (The UI's
+``Referrer-Policy: same-origin`` keeps the ``Origin`` of its own form posts; ``no-referrer``
+would make browsers send ``Origin: null``.)
 """
 
 from __future__ import annotations
@@ -110,7 +112,7 @@ class Launcher:
 def same_origin(request: Request) -> bool:
     """Whether a state-changing request comes from a page of this very server."""
     site = request.headers.get("sec-fetch-site")
-    if site is not None and site not in ("same-origin", "none"):
+    if site is not None and site != "same-origin":
         return False
     origin = request.headers.get("origin")
     host = request.headers.get("host")

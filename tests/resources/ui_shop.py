@@ -10,6 +10,8 @@ turns stale. Run with ``executor="threads"``: the assets are closures.
 from __future__ import annotations
 
 import threading
+import time
+from pathlib import Path
 
 import polars as pl
 
@@ -20,13 +22,16 @@ REGIONS = af.StaticPartitions(["eu", "us", "apac"])
 
 
 def build(
-    orders_version: str = "1", fail_key: str = "2026-04-03", gate: threading.Event | None = None
+    orders_version: str = "1",
+    fail_key: str = "2026-04-03",
+    gate: threading.Event | Path | None = None,
 ) -> list[af.AssetDef]:
-    """The shop's assets; with ``gate``, ``orders`` waits for it to be set (a run in progress)."""
+    """The shop's assets; with ``gate``, ``orders`` waits until it is set (an Event) or exists
+    (a file, for a run in another process): a run in progress for as long as a test needs."""
 
     @af.asset(partitions=DAYS, code_version=orders_version)
     def orders(context: af.Context) -> pl.DataFrame:
-        if gate is not None and not gate.wait(timeout=60):
+        if gate is not None and not _wait(gate, timeout=60):
             raise TimeoutError("the test never opened the gate")
         day = int(context.partition_key[-2:])
         return pl.DataFrame({"id": [1, 2, 3], "amount": [day, 2 * day, int(orders_version)]})
@@ -52,3 +57,14 @@ def build(
         return pl.DataFrame({"region": [context.partition_key]})
 
     return [orders, orders_clean, revenue, flaky, regions]
+
+
+def _wait(gate: threading.Event | Path, timeout: float) -> bool:
+    if isinstance(gate, threading.Event):
+        return gate.wait(timeout=timeout)
+    deadline = time.monotonic() + timeout
+    while not gate.exists():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
