@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import click
 
 from assetflow.cli.app import CliState, cli, pass_state
 from assetflow.errors import ConfigError
-
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 @cli.command()
@@ -45,7 +45,7 @@ def ui(state: CliState, port: int, host: str, allow_actions: bool) -> None:
         ) from None
     project = state.project
     state.note_new_warehouse(writes=False)
-    if host not in LOOPBACK:
+    if not _loopback(host):
         click.echo(
             f"warning: listening on {host}: anyone who can reach this machine can read the "
             "warehouse's state" + (" and start runs" if allow_actions else ""),
@@ -54,3 +54,12 @@ def ui(state: CliState, port: int, host: str, allow_actions: bool) -> None:
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"assetflow UI on http://{shown}:{port}/ (Ctrl-C stops it)")
     serve(project, host=host, port=port, allow_actions=allow_actions)
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name: it may resolve to any interface
+        return False
