@@ -71,6 +71,10 @@ class StatusReport:
     def __len__(self) -> int:
         return self.frame.height
 
+    def to_polars(self) -> pl.DataFrame:
+        """The statuses as a frame (the columns above), like every other report."""
+        return self.frame
+
     def __repr__(self) -> str:
         return self.render(details=False)
 
