@@ -30,7 +30,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from assetflow.errors import AssetflowError
+from assetflow.errors import AssetflowError, StorageError
 from assetflow.observe.statuses import STYLES
 from assetflow.observe.units import duration, short, size
 from assetflow.project import Project
@@ -214,6 +214,10 @@ def _html(build: Callable[[Request], dict], template: str):
         except views.NotFound as exc:
             page = env.get_template("error.html").render(message=str(exc))
             return HTMLResponse(page, status_code=404)
+        except StorageError as exc:  # the snapshot cannot be read right now: say so in one line
+            message = str(exc).splitlines()[0]
+            page = env.get_template("error.html").render(message=message, title="Unavailable")
+            return HTMLResponse(page, status_code=503)
         context["as_of_label"] = f"{_now(request).astimezone(UTC):%Y-%m-%d %H:%M} UTC"
         return HTMLResponse(env.get_template(template).render(**context, request=request))
 
@@ -226,6 +230,8 @@ def _json(build: Callable[[Request], dict]):
             context = build(request)
         except views.NotFound as exc:
             return JSONResponse({"error": str(exc)}, status_code=404)
+        except StorageError as exc:
+            return JSONResponse({"error": str(exc).splitlines()[0]}, status_code=503)
         for key in [k for k in context if k.endswith("svg")]:
             del context[key]  # the drawings are HTML's; the twin carries the data behind them
         return JSONResponse(context)

@@ -8,8 +8,11 @@ import json
 
 import pytest
 
+import assetflow as af
 from assetflow.observe.statuses import CODES
 from assetflow.ui.matrix import decode
+from tests.conftest import AS_OF
+from tests.resources.ui_shop import build
 from tests.ui.conftest import fetch
 
 PAGES = [
@@ -159,3 +162,19 @@ def test_a_failed_partition_says_its_latest_attempt_failed(ui_server):
     assert page["status"] == "failed"
     assert page["reason"].startswith("last attempt failed in run ")
     assert "flaky was told to fail on 2026-04-03" in page["reason"]
+
+
+def test_every_page_of_a_warehouse_with_nothing_published_yet_answers(tmp_path):
+    from assetflow.ui.server import BackgroundServer
+
+    project = af.Project(build("2"), tmp_path / "warehouse", executor="threads")
+    with BackgroundServer(project, clock=lambda: AS_OF) as server:
+        for path in [*PAGES, "/assets/flaky/partitions/2026-04-03"]:
+            status, _, body = fetch(server.url + path)
+            assert status == 200, (path, body[:300])
+            twin = "/api/overview" if path == "/" else "/api" + path
+            assert isinstance(get_json(server.url + twin), dict)
+        overview = get_json(server.url + "/api/overview")
+        assert overview["totals"]["missing"] == 3 * 9 + 3 + 1 and overview["totals"]["fresh"] == 0
+        why = get_json(server.url + "/api/assets/revenue/partitions/__all__")["why"]
+        assert why["status"] == "missing"
