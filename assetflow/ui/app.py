@@ -93,7 +93,7 @@ def _routes() -> list:
     pages = [
         ("/", _overview, "overview.html"),
         ("/assets/{asset}", _asset, "asset.html"),
-        ("/assets/{asset}/partitions/{key}", _partition, "partition.html"),
+        ("/assets/{asset}/partitions/{key:path}", _partition, "partition.html"),
         ("/graph", _graph, "graph.html"),
         ("/runs", _runs, "runs.html"),
         ("/runs/{run_id}", _run, "run.html"),

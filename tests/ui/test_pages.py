@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import json
 
+import polars as pl
 import pytest
 
 import assetflow as af
@@ -178,3 +179,33 @@ def test_every_page_of_a_warehouse_with_nothing_published_yet_answers(tmp_path):
         assert overview["totals"]["missing"] == 3 * 9 + 3 + 1 and overview["totals"]["fresh"] == 0
         why = get_json(server.url + "/api/assets/revenue/partitions/__all__")["why"]
         assert why["status"] == "missing"
+
+
+HOSTILE = ["o'brien; drop table assetflow.current; --", "münchen", "%2e%2e", "a b", "<i>x&amp;"]
+
+
+def test_hostile_static_keys_show_and_link_as_themselves(tmp_path):
+    from urllib.parse import quote
+
+    from assetflow.ui.server import BackgroundServer
+
+    @af.asset(partitions=af.StaticPartitions(HOSTILE))
+    def places(context: af.Context) -> pl.DataFrame:
+        return pl.DataFrame({"key": [context.partition_key]})
+
+    project = af.Project([places], tmp_path / "warehouse", executor="threads")
+    project.materialize(partitions=HOSTILE[:3], as_of=AS_OF)
+    with BackgroundServer(project, clock=lambda: AS_OF) as server:
+        _, _, body = fetch(server.url + "/api/matrix?asset=places")
+        header, _ = decode(body)
+        assert header["groups"][0]["rule"]["keys"] == HOSTILE
+        for key in HOSTILE:
+            page = get_json(server.url + f"/api/assets/places/partitions/{quote(key, safe='')}")
+            assert page["partition"] == key
+            assert page["status"] == ("fresh" if key in HOSTILE[:3] else "missing")
+            text = fetch(server.url + f"/assets/places/partitions/{quote(key, safe='')}")[2]
+            heading = text.decode().split("<h1>")[1].split("</h1>")[0]
+            assert html.unescape(heading) == key and "<i>" not in text.decode()
+        listing = fetch(server.url + "/assets/places")[2].decode()
+        for key in HOSTILE[3:]:  # the missing ones are listed, each linked by its quoted key
+            assert f'href="/assets/places/partitions/{quote(key, safe="")}"' in listing
