@@ -79,17 +79,18 @@ def partition_page(data: UiData, name: str, key: str, as_of: datetime) -> dict[s
     inputs = info.history.inputs
     read: list[dict[str, Any]] = []
     if current.height:
-        now = data.model.statuses(as_of).select(
+        used = inputs.filter(pl.col("id") == current["id"][0]).drop("id")
+        cells = data.status_cells(as_of)
+        now = cells.filter(  # narrow the 365,000 cells first: a join on them all costs 0.1 s
+            pl.col("asset").is_in(used["upstream"].unique().to_list())
+            & pl.col("partition").is_in(used["partition"].unique().to_list())
+        ).select(
             pl.col("asset").alias("upstream"),
             "partition",
             pl.col("data_version").alias("version_now"),
             pl.col("status").alias("status_now"),
         )
-        read = rows(
-            inputs.filter(pl.col("id") == current["id"][0])
-            .drop("id")
-            .join(now, on=["upstream", "partition"], how="left")
-        )
+        read = rows(used.join(now, on=["upstream", "partition"], how="left"))
     target = name if definition.partitions is None else f"{name} --partition {key}"
     history = rows(versions)
     for h in history:

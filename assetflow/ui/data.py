@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import polars as pl
 
@@ -26,6 +27,7 @@ from assetflow.observe.gantt import TaskSpan
 from assetflow.observe.history_report import AssetHistory, PartitionHistory
 from assetflow.observe.runs import RunModel, list_runs, run_info, run_logs, run_tasks
 from assetflow.observe.schemas import asset_schemas
+from assetflow.observe.timeline import run_spans
 from assetflow.observe.why_report import WhyChain
 from assetflow.plan.planner import Plan
 from assetflow.project import Project
@@ -34,6 +36,19 @@ from assetflow.ui.matrix import StatusMatrix, build_matrix
 
 LOG_LINES = 500
 """Log lines a page shows at most (the newest are cut; ``asset logs`` prints them all)."""
+
+
+@dataclass(frozen=True)
+class RunDetail:
+    """Everything the run page shows about one run."""
+
+    run: RunModel
+    tasks: pl.DataFrame
+    """:data:`~assetflow.observe.runs.TASK_SCHEMA`, in the order they started."""
+    spans: list[TaskSpan]
+    """Every attempt as a Gantt bar (a running attempt has no end yet)."""
+    logs: pl.DataFrame
+    """The first :data:`LOG_LINES` captured lines, in order."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +82,8 @@ class UiData:
     # -- statuses ---------------------------------------------------------------------------
 
     def status_cells(self, as_of: datetime) -> pl.DataFrame:
-        """``asset, partition, status, reason`` for every due or committed partition.
+        """``asset, partition, status, reason, data_version`` for every due or committed
+        partition.
 
         ``status`` is the planner's (fresh / stale / missing / failed) with one overlay from run
         state: ``running`` for a task of a live run.
@@ -104,7 +120,9 @@ class UiData:
         return self._cache.get(("cells",), self._version(as_of), compute, exact=exact)[0]
 
     def _status_cells(self, as_of: datetime) -> pl.DataFrame:
-        frame = self.model.statuses(as_of).select("asset", "partition", "status", "reason")
+        frame = self.model.statuses(as_of).select(
+            "asset", "partition", "status", "reason", "data_version"
+        )
         running = self.model.running()
         if running.height == 0:
             return frame
@@ -122,26 +140,38 @@ class UiData:
     # -- assets and partitions ----------------------------------------------------------------
 
     def asset_history(self, asset: str) -> AssetHistory:
-        """Per partition its latest state, what each run built, trends (read model)."""
-        return self.model.asset_history(asset)
+        """Per partition its latest state, what each run built, trends (read model); computed
+        once per published snapshot."""
+        return self._per_snapshot(("history", asset), lambda: self.model.asset_history(asset))
 
     def schemas(self, asset: str) -> pl.DataFrame:
         """The column lists of ``asset``'s current partitions, most recent first."""
-        with self.model.snapshot() as snap:
-            return asset_schemas(snap, asset)
+
+        def compute() -> pl.DataFrame:
+            with self.model.snapshot() as snap:
+                return asset_schemas(snap, asset)
+
+        return self._per_snapshot(("schemas", asset), compute)
 
     def partition(self, asset: str, key: str, as_of: datetime) -> PartitionInfo:
-        """Status, why chain, versions with their inputs, attempts and logs of one partition."""
+        """Status (as the matrix shows it), why chain, versions with their inputs, attempts and
+        logs of one partition."""
+        cells = self.status_cells(as_of)
+        mine = cells.filter((pl.col("asset") == asset) & (pl.col("partition") == key))
         why = self.model.why(asset, key, as_of)
+        status, reason = (
+            (mine["status"][0], mine["reason"][0]) if mine.height else (why.status, why.reason)
+        )
         history = self.model.partition_history(asset, key)
-        status, reason = why.status, why.reason
-        running = self.model.running()
-        if running.filter((pl.col("asset") == asset) & (pl.col("partition") == key)).height:
-            status, reason = "running", f"being materialized; was: {reason}"
         with self.model.snapshot() as snap:
             attempts = partition_attempts(snap, asset, key)
             logs = partition_logs(snap, asset, key, LOG_LINES)
         return PartitionInfo(status, reason, why, history, attempts, logs)
+
+    def _per_snapshot(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per published snapshot (exactly that snapshot's value)."""
+        version = (self.snapshot_tag(), "")
+        return self._cache.get(key, version, compute, exact=True)[0]
 
     # -- runs ---------------------------------------------------------------------------------
 
@@ -150,26 +180,24 @@ class UiData:
         with self.model.snapshot() as snap:
             return list_runs(snap, limit)
 
-    def run(self, run_id: str) -> RunModel | None:
-        """One run, or None when the snapshot does not know it."""
-        with self.model.snapshot() as snap:
-            return run_info(snap, run_id)
+    def run_detail(self, run_id: str) -> RunDetail | None:
+        """One run with its tasks, its attempts as Gantt bars and its first log lines (one
+        snapshot; computed once per published snapshot); None for an unknown run."""
 
-    def run_detail(self, run_id: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-        """A run's tasks (``run_tasks``) and its captured log lines (the first
-        :data:`LOG_LINES`)."""
-        with self.model.snapshot() as snap:
-            info = run_info(snap, run_id)
-            live = info is not None and info.status == "running"
-            tasks = run_tasks(snap, run_id, live=live)
-            logs = run_logs(snap, run_id) if snap.has("logs") else _NO_LOGS
-        return tasks, logs.head(LOG_LINES)
+        def compute() -> RunDetail | None:
+            with self.model.snapshot() as snap:
+                info = run_info(snap, run_id)
+                if info is None:
+                    return None
+                live = info.status == "running"
+                tasks = run_tasks(snap, run_id, live=live)
+                spans = run_spans(snap, run_id, live=live)
+                logs = run_logs(snap, run_id) if snap.has("logs") else _NO_LOGS
+            columns = ("asset", "partition", "attempt", "start", "end", "state")
+            bars = [TaskSpan(*row) for row in spans.select(columns).iter_rows()]
+            return RunDetail(info, tasks, bars, logs.head(LOG_LINES))
 
-    def spans(self, run_id: str) -> list[TaskSpan]:
-        """Every attempt of a run as a Gantt bar (a running attempt has no end yet)."""
-        timeline = self.model.timeline(run_id, self.clock())
-        columns = ("asset", "partition", "attempt", "start", "end", "state")
-        return [TaskSpan(*row) for row in timeline.spans.select(columns).iter_rows()]
+        return self._per_snapshot(("run", run_id), compute)
 
     def backfills(self) -> pl.DataFrame:
         """Recorded backfills, newest first, with their progress; one recorded as running whose

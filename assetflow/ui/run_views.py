@@ -28,11 +28,10 @@ def runs_page(data: UiData) -> dict[str, Any]:
 def run_page(data: UiData, run_id: str, now: datetime) -> dict[str, Any]:
     """One run: its record, the Gantt timeline of its attempts, its tasks (failed first) and
     its captured log lines per task."""
-    run = data.run(run_id)
-    if run is None:
+    detail = data.run_detail(run_id)
+    if detail is None:
         raise NotFound(f"unknown run {run_id!r}; `asset runs` lists the runs")
-    spans = data.spans(run_id)
-    tasks, logs = data.run_detail(run_id)
+    run, tasks, spans, logs = detail.run, detail.tasks, detail.spans, detail.logs
     order = [n for n in data.graph.order if any(s.asset == n for s in spans)]
     notable = tasks.filter(pl.col("status") != "succeeded")
     shown = pl.concat([notable, tasks.filter(pl.col("status") == "succeeded")]).head(ROWS_SHOWN)
