@@ -11,7 +11,7 @@ import time
 import pytest
 
 from assetflow.ui.server import free_port
-from tests.conftest import REPO, RESOURCES, cli_env, invoke_cli, start_cli
+from tests.conftest import REPO, RESOURCES, cli_env, invoke_cli, run_cli, start_cli
 from tests.ui.conftest import fetch
 
 PIPELINE = str(RESOURCES / "ui_shop_pipeline.py")
@@ -66,8 +66,9 @@ def test_asset_ui_serves_on_loopback_until_sigterm(tmp_path):
 
 def test_a_host_off_loopback_gets_a_warning_line(tmp_path):
     # 192.0.2.1 (TEST-NET-1) is no address of this machine: binding fails at once, after the
-    # warning, and nothing is sent anywhere.
-    result = invoke_cli("-p", PIPELINE, "-w", str(tmp_path), "ui", "--host", "192.0.2.1")
+    # warning, and nothing is sent anywhere. A real process: uvicorn runs its own event loop,
+    # which cannot start inside a test process whose browser fixture already runs one.
+    result = run_cli("-p", PIPELINE, "-w", str(tmp_path), "ui", "--host", "192.0.2.1")
     assert result.returncode != 0
     warned = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
     assert warned == [
