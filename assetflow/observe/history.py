@@ -23,8 +23,10 @@ VERSION_SCHEMA = {
     "rows": pl.Int64,
     "bytes": pl.Int64,
     "current": pl.Boolean,
+    "metadata": pl.String,
 }
-"""One committed version of a partition (:func:`partition_versions`), newest first."""
+"""One committed version of a partition (:func:`partition_versions`), newest first;
+``metadata``: what the asset attached with ``context.add_metadata`` (a JSON object), or null."""
 
 INPUT_SCHEMA = {
     "id": pl.Int64,
@@ -59,6 +61,7 @@ LATEST_SCHEMA = {
     "last_task": pl.String,
     "last_task_at": pl.Datetime("us", "UTC"),
     "failed_attempts": pl.Int64,
+    "metadata": pl.String,
 }
 """Per partition of an asset: its current version (if any) and its latest task outcome."""
 
@@ -81,17 +84,25 @@ def _frame(snap: Snapshot, query: str, params: list, schema: dict) -> pl.DataFra
     return frame.cast(schema) if frame.height else pl.DataFrame(schema=schema)
 
 
+def _metadata(snap: Snapshot) -> str:
+    """A relation ``(materialization_id, metadata)``: empty for catalogs older than metadata."""
+    if snap.has("metadata"):
+        return "assetflow.metadata"
+    return "(select null::bigint as materialization_id, null::varchar as metadata where false)"
+
+
 def partition_versions(snap: Snapshot, asset: str, partition: str) -> pl.DataFrame:
     """Every committed version of one partition (:data:`VERSION_SCHEMA`), newest first."""
     return _frame(
         snap,
-        """select m.id, m.run_id, m.started_at, m.finished_at,
+        f"""select m.id, m.run_id, m.started_at, m.finished_at,
                   epoch(m.finished_at - m.started_at) as seconds, m.data_version,
                   m.code_version, m.row_count as rows, m.bytes,
-                  c.materialization_id is not null as current
+                  c.materialization_id is not null as current, md.metadata
            from assetflow.materializations m
            left join (select materialization_id from assetflow.current
                       where asset = $1 and partition = $2) c on c.materialization_id = m.id
+           left join {_metadata(snap)} md on md.materialization_id = m.id
            where m.asset = $1 and m.partition = $2
            order by m.id desc""",
         [asset, partition],
@@ -150,9 +161,10 @@ def asset_latest(snap: Snapshot, asset: str) -> pl.DataFrame:
         f"""with cur as (
                select c.partition, m.data_version, m.code_version, m.row_count as rows,
                       m.bytes, epoch(m.finished_at - m.started_at) as seconds, m.run_id,
-                      m.finished_at
+                      m.finished_at, md.metadata
                from assetflow.current c join assetflow.materializations m
                  on m.id = c.materialization_id
+               left join {_metadata(snap)} md on md.materialization_id = m.id
                where c.asset = $1),
            counts as (select partition, count(*) as versions from assetflow.materializations
                       where asset = $1 group by partition),
@@ -163,7 +175,7 @@ def asset_latest(snap: Snapshot, asset: str) -> pl.DataFrame:
                   cur.code_version, cur.rows, cur.bytes, cur.seconds, cur.run_id,
                   cur.finished_at, coalesce(counts.versions, 0) as versions,
                   tasks.last_task, tasks.last_task_at,
-                  coalesce(fails.failed_attempts, 0) as failed_attempts
+                  coalesce(fails.failed_attempts, 0) as failed_attempts, cur.metadata
            from keys k
            left join cur using (partition)
            left join counts using (partition)

@@ -9,7 +9,7 @@ import polars as pl
 from assetflow.observe import html
 from assetflow.observe.history import trend
 from assetflow.observe.table import Column, format_table
-from assetflow.observe.units import duration, short, size, spark, when
+from assetflow.observe.units import duration, metadata, metadata_line, short, size, spark, when
 from assetflow.plan.planner import display_key
 
 TREND_BUCKETS = 48
@@ -57,6 +57,7 @@ class PartitionHistory:
             "current",
             pl.lit(None, pl.String).alias("error"),
             pl.col("id"),
+            "metadata",
         )
         failed = self.failures.select(
             pl.col("status").alias("kind"),
@@ -73,6 +74,7 @@ class PartitionHistory:
             pl.lit(None, pl.Boolean).alias("current"),
             pl.format("{}: {}", pl.col("error_type").fill_null("error"), "error").alias("error"),
             pl.lit(None, pl.Int64).alias("id"),
+            pl.lit(None, pl.String).alias("metadata"),
         )
         return pl.concat([built, failed]).sort("at", descending=True, nulls_last=True)
 
@@ -87,7 +89,9 @@ class PartitionHistory:
         return {
             "asset": self.asset,
             "partition": self.partition,
-            "versions": self.to_polars().to_dicts(),
+            "versions": [
+                {**v, "metadata": metadata(v["metadata"])} for v in self.to_polars().to_dicts()
+            ],
             "failed_attempts": self.failures.to_dicts(),
         }
 
@@ -119,6 +123,8 @@ class PartitionHistory:
                 )
                 if e["id"] in reads:
                     lines.append(f"  {'':19}  read    {reads[e['id']]}")
+                if e["metadata"]:
+                    lines.append(f"  {'':19}  meta    {metadata_line(e['metadata'])}")
             else:
                 lines.append(
                     f"  {at}  {e['kind']:<7} run {e['run_id']} attempt {e['attempt']}: {e['error']}"
@@ -142,6 +148,7 @@ class PartitionHistory:
                 size(e["bytes"]),
                 duration(e["seconds"]),
                 reads.get(e["id"], "") if e["id"] is not None else e["error"],
+                metadata_line(e["metadata"]),
             )
             for e in self.events().iter_rows(named=True)
         ]
@@ -156,9 +163,12 @@ class PartitionHistory:
             "bytes",
             "took",
             "read / error",
+            "metadata",
         ]
-        numeric = [False, False, False, True, False, False, True, True, True, False]
-        return html.block(self.headline(), html.table(columns, rows, numeric=numeric))
+        numeric = [False, False, False, True, False, False, True, True, True, False, False]
+        current = self.versions.filter(pl.col("current"))["metadata"]
+        links = html.metadata(metadata(current[0])) if current.len() else ""
+        return html.block(self.headline(), html.table(columns, rows, numeric=numeric), links)
 
 
 class AssetHistory:
@@ -191,7 +201,9 @@ class AssetHistory:
         return {
             "asset": self.asset,
             "partitioning": self.partitioning,
-            "partitions": self.latest.to_dicts(),
+            "partitions": [
+                {**p, "metadata": metadata(p["metadata"])} for p in self.latest.to_dicts()
+            ],
             "runs": self.by_run.to_dicts(),
             "trends": self.trends(),
         }
@@ -256,7 +268,7 @@ class AssetHistory:
                 versions,
                 fails,
             )
-            for p, _, v, code, rows, b, s, run, _, versions, task, _, fails in shown.iter_rows()
+            for p, _, v, code, rows, b, s, run, _, versions, task, _, fails, _ in shown.iter_rows()
         )
         columns = [
             "partition",
@@ -286,7 +298,7 @@ class AssetHistory:
         shown = self.latest.tail(20)
         rows = (
             (display_key(p), task, short(v), code, r, size(b), duration(s), run)
-            for p, _, v, code, r, b, s, run, _, _, task, _, _ in shown.iter_rows()
+            for p, _, v, code, r, b, s, run, _, _, task, _, _, _ in shown.iter_rows()
         )
         columns = ["partition", "last task", "version", "code", "rows", "bytes", "took", "run"]
         numeric = [False] * 4 + [True] * 3 + [False]

@@ -150,3 +150,16 @@ def health_strip(states: Sequence[str], *, width: int = 300, height: int = 10) -
 
 SEVERITY_RANK = {state: rank for rank, state in enumerate(reversed(SEVERITY))}
 """Higher is worse: what a pixel covering several partitions shows."""
+
+
+def metadata(items: dict[str, object]) -> str:
+    """An asset's metadata as a small list; http(s) URLs become links (text and href escaped)."""
+    if not items:
+        return ""
+    rows = []
+    for key, value in items.items():
+        shown = escape(value)
+        if isinstance(value, str) and value.startswith(("https://", "http://")):
+            shown = f'<a href="{shown}" rel="noopener noreferrer">{shown}</a>'
+        rows.append(f"<li><b>{escape(key)}</b>: {shown}</li>")
+    return f'<ul style="margin:2px 0;padding-left:16px">{"".join(rows)}</ul>'

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from typing import Any
 
 from assetflow.observe.table import TIME_FORMAT
 
@@ -58,4 +60,17 @@ def spark(values: list[float | None]) -> str:
     top = len(_BARS) - 1
     return "".join(
         "·" if v is None else _BARS[round((v - lo) / span * top) if hi > lo else 3] for v in values
+    )
+
+
+def metadata(text: str | None) -> dict[str, Any]:
+    """The metadata an asset attached to a version (stored as a JSON object), or {}."""
+    return json.loads(text) if text else {}
+
+
+def metadata_line(text: str | None) -> str:
+    """``key=value, ...`` of a version's metadata (numbers with thousands separators)."""
+    return ", ".join(
+        f"{k}={v:,}" if isinstance(v, int | float) and not isinstance(v, bool) else f"{k}={v}"
+        for k, v in metadata(text).items()
     )
