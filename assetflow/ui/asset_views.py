@@ -8,7 +8,7 @@ from typing import Any
 import polars as pl
 
 from assetflow.observe.statuses import SEVERITY, legend
-from assetflow.observe.units import duration, size
+from assetflow.observe.units import duration, metadata, size
 from assetflow.plan.planner import display_key
 from assetflow.ui.data import UiData
 from assetflow.ui.plots import POINTS, line_plot
@@ -54,7 +54,7 @@ def asset_page(data: UiData, name: str, as_of: datetime) -> dict[str, Any]:
         "committed": committed.height,
         "versions": int(history.latest["versions"].sum()),
         "by_run": rows(history.by_run.head(ROWS_SHOWN)),
-        "latest": rows(latest.head(ROWS_SHOWN).drop("committed")),
+        "latest": _with_metadata(rows(latest.head(ROWS_SHOWN).drop("committed"))),
         "schemas": rows(data.schemas(name)),
         "trends": history.trends(POINTS),
         "plots_svg": _plots(committed, history.trends(POINTS)),
@@ -92,7 +92,7 @@ def partition_page(data: UiData, name: str, key: str, as_of: datetime) -> dict[s
         )
         read = rows(used.join(now, on=["upstream", "partition"], how="left"))
     target = name if definition.partitions is None else f"{name} --partition {key}"
-    history = rows(versions)
+    history = _with_metadata(rows(versions))
     for h in history:
         h["rollback"] = None if h["current"] else f"asset rollback {target} --to {h['id']}"
     logs = info.logs
@@ -113,3 +113,11 @@ def partition_page(data: UiData, name: str, key: str, as_of: datetime) -> dict[s
 def _attempt_logs(logs: pl.DataFrame, attempt: dict[str, Any]) -> list[dict[str, Any]]:
     mine = (pl.col("run_id") == attempt["run_id"]) & (pl.col("attempt") == attempt["attempt"])
     return rows(logs.filter(mine).drop("run_id", "attempt"))
+
+
+def _with_metadata(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each row's ``metadata`` (what the asset attached with ``context.add_metadata``, stored
+    as JSON text) as an object."""
+    for row in found:
+        row["metadata"] = metadata(row.get("metadata"))
+    return found
