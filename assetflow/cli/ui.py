@@ -11,7 +11,7 @@ from assetflow.errors import ConfigError
 
 
 @cli.command()
-@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True)
 @click.option(
     "--host",
     default="127.0.0.1",
