@@ -8,10 +8,12 @@ terminal, renders as HTML in a notebook and converts with ``.to_polars()``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
+from assetflow.callbacks import RunCallbacks
+from assetflow.commit.warehouse import Warehouse
 from assetflow.define.graph import AssetGraph
 from assetflow.define.schedule import Schedule
 from assetflow.execute.materializer import load_input
@@ -20,6 +22,7 @@ from assetflow.observe.history_report import AssetHistory, PartitionHistory
 from assetflow.observe.lineage import Direction
 from assetflow.observe.lineage_report import Lineage
 from assetflow.observe.model import ReadModel
+from assetflow.observe.notebook import NotebookProgress, default_progress
 from assetflow.observe.run_report import RunList, RunReport
 from assetflow.observe.timeline_report import Timeline
 from assetflow.observe.why_report import WhyChain
@@ -29,17 +32,14 @@ class ObserveMixin:
     """Read-side methods of :class:`assetflow.Project`."""
 
     graph: AssetGraph
-    warehouse: Path
-    lock_timeout: float
+    warehouse: Warehouse
     clock: Callable[[], datetime]
     schedules: tuple[Schedule, ...]
 
     @property
     def read_model(self) -> ReadModel:
         """The read model over this project's warehouse (what the CLI and the web UI use)."""
-        return ReadModel(
-            self.graph, self.warehouse, timeout=self.lock_timeout, schedules=self.schedules
-        )
+        return ReadModel(self.graph, self.warehouse, schedules=self.schedules)
 
     def runs(self, limit: int = 20) -> RunList:
         """The most recent runs, newest first: status, duration, tasks per state, retries."""
@@ -85,20 +85,32 @@ class ObserveMixin:
         definition = self.graph[asset]
         files = self.read_model.input_files(asset, partition)
         return {
-            name: load_input(files[name], definition.input_kinds[name])
+            name: load_input(self.warehouse.storage, files[name], definition.input_kinds[name])
             for name in definition.inputs
         }
 
     def __repr__(self) -> str:
-        lines = [f"Project: {len(self.graph)} assets, warehouse {self.warehouse}"]
+        lines = [f"Project: {len(self.graph)} assets, warehouse {self.warehouse.root}"]
         lines += [f"  {line}" for line in self.lineage().tree().splitlines()]
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
         lineage = self.lineage()
-        head = f"Project: {len(self.graph)} assets, warehouse {self.warehouse}"
+        head = f"Project: {len(self.graph)} assets, warehouse {self.warehouse.root}"
         described = html.table(
             ["asset", "description"],
             ((a.name, (a.description or "").strip()) for a in self.graph if a.description),
         )
         return html.block(head, lineage._repr_html_(), described)
+
+
+def with_notebook_progress(
+    callbacks: RunCallbacks,
+) -> tuple[RunCallbacks, NotebookProgress | None]:
+    """In Jupyter, when the caller wired neither ``on_plan`` nor ``on_event``: ``callbacks``
+    drawing live progress, and the progress display (close it with the result); else as is."""
+    wired = callbacks.on_plan is not None or callbacks.on_event is not None
+    progress = None if wired else default_progress()
+    if progress is None:
+        return callbacks, None
+    return replace(callbacks, on_plan=progress.plan, on_event=progress.event), progress

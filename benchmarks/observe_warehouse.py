@@ -31,7 +31,7 @@ import duckdb
 import polars as pl
 
 import assetflow as af
-from assetflow.commit.catalog import LIVE_CATALOG, PUBLISHED_CATALOG, Catalog
+from assetflow.commit.catalog_paths import LIVE_CATALOG, PUBLISHED_CATALOG
 
 START = date(2016, 1, 1)
 PROJECT_FILE = "bench_project.py"
@@ -89,9 +89,10 @@ def build(folder: Path, n: int = 100, days: int = 3650, runs: int = 10) -> Path:
     project_file = write_project(folder, n, days)
     project = af.Project.load(project_file)
     graph = project.graph
-    root = project.warehouse
+    root = project.warehouse.root
     shutil.rmtree(root, ignore_errors=True)
-    Catalog.open(root).close()  # the schema, exactly as a writer creates it
+    with af.Warehouse(root).writer():  # the schema, exactly as a writer creates it
+        pass
     keys = pl.Series(
         "partition", pl.date_range(START, START + timedelta(days=days - 1), eager=True)
     ).dt.strftime("%Y-%m-%d")

@@ -17,22 +17,14 @@ from __future__ import annotations
 import getpass
 import inspect
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from assetflow.automation.sources import observe_sources
-from assetflow.commit.automation import (
-    backfill_rows,
-    create_backfill,
-    materialized_by,
-    record_source_versions,
-    runs_with_command,
-    update_backfill,
-)
-from assetflow.commit.catalog import Catalog, open_reader
+from assetflow.callbacks import RunCallbacks
+from assetflow.commit.records import BackfillRecord
 from assetflow.errors import AssetflowError, PartitionKeyError, SelectionError
-from assetflow.execute.runner import RunResult, TaskEvent
+from assetflow.execute.runner import RunResult
 from assetflow.plan.closure import run_closure, summarize
 from assetflow.plan.staleness import compute_status
 from assetflow.plan.targets import resolve_targets
@@ -107,7 +99,7 @@ def plan_backfill(
     force: bool,
 ) -> tuple[int, list[AssetSummary]]:
     """How many partitions the backfill will run, and a per-asset summary (vectorized)."""
-    with open_reader(project.warehouse, timeout=project.lock_timeout) as reader:
+    with project.warehouse.reader() as reader:
         state = reader.state()
     statuses = compute_status(project.graph, state, as_of)
     closure = run_closure(project.graph, statuses, targets, force=force)
@@ -126,36 +118,31 @@ class BackfillOutcome:
 
 def start_backfill(project: Project, spec: BackfillSpec, as_of: datetime, total: int) -> int:
     """Record a new backfill (state ``running``) and return its id."""
-    catalog = Catalog.open(project.warehouse, timeout=project.lock_timeout)
-    try:
-        return create_backfill(
-            catalog,
+    with project.warehouse.writer() as catalog:
+        return catalog.automation.create_backfill(
             selection=list(spec.selection) if spec.selection else None,
             from_key=spec.from_key,
             to_key=spec.to_key,
             force=spec.force,
             created_by=_user(),
             created_at=project.clock(),
-            state="running",
             total=total,
             pid=os.getpid(),
         )
-    finally:
-        catalog.close()
 
 
-def load_backfill(project: Project, backfill_id: int) -> tuple[BackfillSpec, dict]:
-    with open_reader(project.warehouse, timeout=project.lock_timeout) as reader:
-        rows = backfill_rows(reader, backfill_id)
+def load_backfill(project: Project, backfill_id: int) -> tuple[BackfillSpec, BackfillRecord]:
+    with project.warehouse.reader() as reader:
+        rows = reader.automation.backfills(backfill_id)
     if not rows:
         raise BackfillError(f"no backfill {backfill_id}; `asset backfills` lists them")
     row = rows[0]
-    if row["state"] == "running" and process_alive(row["pid"]) and row["pid"] != os.getpid():
+    if row.state == "running" and process_alive(row.pid) and row.pid != os.getpid():
         raise BackfillError(
-            f"backfill {backfill_id} is still running in process {row['pid']}; wait for it"
+            f"backfill {backfill_id} is still running in process {row.pid}; wait for it"
         )
-    selection = tuple(row["selection"]) if row["selection"] else None
-    return BackfillSpec(selection, row["from_key"], row["to_key"], row["force"]), row
+    selection = tuple(row.selection) if row.selection else None
+    return BackfillSpec(selection, row.from_key, row.to_key, row.force), row
 
 
 def run_backfill(
@@ -168,18 +155,17 @@ def run_backfill(
     resume: bool = False,
     base_done: int = 0,
     workers: int | None = None,
-    on_event: Callable[[TaskEvent], None] | None = None,
-    on_wait: Callable[[str], None] | None = None,
+    callbacks: RunCallbacks | None = None,
 ) -> BackfillOutcome:
     """Run (or resume) backfill ``backfill_id`` batch by batch, recording progress."""
     targets = requested_keys(project, spec, as_of)
     prior: list[str] = []
     skip: set[tuple[str, str]] = set()
     if resume:
-        with open_reader(project.warehouse, timeout=project.lock_timeout) as reader:
-            prior = runs_with_command(reader, _command(backfill_id))
+        with project.warehouse.reader() as reader:
+            prior = reader.runs.with_command(_command(backfill_id))
             if spec.force:
-                skip = materialized_by(reader, prior)
+                skip = reader.automation.materialized_by(prior)
     all_keys = sorted({k for ks in targets.values() for k in ks})
     runs: list[RunResult] = []
     done, failed = base_done, 0
@@ -199,8 +185,7 @@ def run_backfill(
                     keys_by_asset=part,
                     force=spec.force,
                     as_of=as_of,
-                    on_event=on_event,
-                    on_wait=on_wait,
+                    callbacks=callbacks,
                     command=_command(backfill_id),
                     **materialize_options(project, workers),
                 )
@@ -220,28 +205,23 @@ def run_backfill(
 
 
 def _progress(project, backfill_id, run_ids, done, failed, versions, new_runs) -> None:
-    catalog = Catalog.open(project.warehouse, timeout=project.lock_timeout)
-    try:
+    with project.warehouse.writer() as catalog:
         if versions and new_runs:
-            record_source_versions(catalog, versions, new_runs)
-        update_backfill(
-            catalog,
+            catalog.automation.record_source_versions(versions, new_runs)
+        catalog.automation.update_backfill(
             backfill_id,
             run_ids=run_ids,
             updated_at=project.clock(),
             pid=os.getpid(),
             state="running",
+            done=done,
+            failed=failed,
         )
-        update_backfill(catalog, backfill_id, done=done, failed=failed)
-    finally:
-        catalog.close()
 
 
 def _finish(project, backfill_id, state, run_ids, done, failed) -> None:
-    catalog = Catalog.open(project.warehouse, timeout=project.lock_timeout)
-    try:
-        update_backfill(
-            catalog,
+    with project.warehouse.writer() as catalog:
+        catalog.automation.update_backfill(
             backfill_id,
             state=state,
             run_ids=run_ids,
@@ -249,17 +229,18 @@ def _finish(project, backfill_id, state, run_ids, done, failed) -> None:
             done=done,
             failed=failed,
         )
-    finally:
-        catalog.close()
 
 
-def list_backfills(project: Project) -> list[dict]:
-    with open_reader(project.warehouse, timeout=project.lock_timeout) as reader:
-        rows = backfill_rows(reader)
-    for r in rows:
-        if r["state"] == "running" and not process_alive(r["pid"]):
-            r["state"] = "interrupted"
-    return rows
+def list_backfills(project: Project) -> list[BackfillRecord]:
+    """Every backfill, newest first; one left ``running`` by a dead process is ``interrupted``."""
+    with project.warehouse.reader() as reader:
+        rows = reader.automation.backfills()
+    return [
+        r.model_copy(update={"state": "interrupted"})
+        if r.state == "running" and not process_alive(r.pid)
+        else r
+        for r in rows
+    ]
 
 
 def materialize_options(project: Project, workers: int | None) -> dict[str, int]:

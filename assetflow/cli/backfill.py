@@ -18,6 +18,7 @@ from assetflow.automation.backfill import (
     run_backfill,
     start_backfill,
 )
+from assetflow.callbacks import RunCallbacks
 from assetflow.cli.app import CliState, cli, dump_json, json_option, pass_state
 from assetflow.cli.progress import Progress
 from assetflow.cli.schedule import allow_future_option, now_option, parse_now
@@ -102,8 +103,10 @@ def backfill(
         as_of,
         batch=batch,
         workers=workers,
-        on_event=None if as_json else Progress(total),
-        on_wait=lambda msg: click.echo(f"note: {msg}", err=True),
+        callbacks=RunCallbacks(
+            on_event=None if as_json else Progress(total),
+            on_wait=lambda msg: click.echo(f"note: {msg}", err=True),
+        ),
     )
     _report(outcome, as_json, _plan_json(spec, summary, total))
 
@@ -119,7 +122,7 @@ def _resume(state: CliState, args, batch: int, as_json: bool, as_of, workers) ->
     if not as_json:
         click.echo(
             f"resuming backfill {backfill_id} ({spec.from_key} .. {spec.to_key}): "
-            f"{row['done']} done before, up to {remaining} to run"
+            f"{row.done} done before, up to {remaining} to run"
         )
     outcome = run_backfill(
         project,
@@ -128,10 +131,12 @@ def _resume(state: CliState, args, batch: int, as_json: bool, as_of, workers) ->
         as_of,
         batch=batch,
         resume=True,
-        base_done=int(row["done"]),
+        base_done=row.done,
         workers=workers,
-        on_event=None if as_json else Progress(remaining),
-        on_wait=lambda msg: click.echo(f"note: {msg}", err=True),
+        callbacks=RunCallbacks(
+            on_event=None if as_json else Progress(remaining),
+            on_wait=lambda msg: click.echo(f"note: {msg}", err=True),
+        ),
     )
     _report(outcome, as_json, _plan_json(spec, summary, remaining))
 
@@ -191,23 +196,23 @@ def backfills(state: CliState, as_json: bool) -> None:
     """List recorded backfills, newest first: range, selection, state and progress."""
     rows = list_backfills(state.project)
     if as_json:
-        click.echo(dump_json(rows))
+        click.echo(dump_json([r.model_dump() for r in rows]))
         return
     if not rows:
         click.echo("no backfills yet")
         return
     table = (
         (
-            r["id"],
-            r["state"],
-            f"{r['from_key']} .. {r['to_key']}",
-            ",".join(r["selection"]) if r["selection"] else "all",
-            f"{r['done']}/{r['total']}",
-            r["failed"],
-            len(r["run_ids"]),
-            r["created_by"],
-            r["created_at"],
-            "force" if r["force"] else "",
+            r.id,
+            r.state,
+            f"{r.from_key} .. {r.to_key}",
+            ",".join(r.selection) if r.selection else "all",
+            f"{r.done}/{r.total}",
+            r.failed,
+            len(r.run_ids),
+            r.created_by,
+            r.created_at,
+            "force" if r.force else "",
         )
         for r in rows
     )

@@ -11,6 +11,7 @@ from dataclasses import asdict
 
 import click
 
+from assetflow.callbacks import RunCallbacks
 from assetflow.cli.app import (
     CliState,
     cli,
@@ -173,10 +174,12 @@ def execute_and_report(
             workers=workers,
             executor=executor,
             grace_period=grace_period,
-            on_plan=progress.plan if progress else None,
-            on_event=progress.event if progress else None,
-            on_wait=lambda msg: click.echo(f"note: {msg}", err=True),
-            on_notice=lambda msg: click.echo(f"note: {msg}", err=True),
+            callbacks=RunCallbacks(
+                on_plan=progress.plan if progress else None,
+                on_event=progress.event if progress else None,
+                on_wait=lambda msg: click.echo(f"note: {msg}", err=True),
+                on_notice=lambda msg: click.echo(f"note: {msg}", err=True),
+            ),
             command=command,
         )
     finally:

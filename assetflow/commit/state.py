@@ -9,14 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import polars as pl
 
 from assetflow.commit.automation import OBSERVATION_SCHEMA, latest_observations
-
-if TYPE_CHECKING:
-    from assetflow.commit.catalog import CatalogReader
+from assetflow.commit.session import CatalogSession
 
 CURRENT_SCHEMA = {
     "asset": pl.String,
@@ -62,14 +59,16 @@ class CatalogState:
         return cls(pl.DataFrame(schema=CURRENT_SCHEMA), pl.DataFrame(schema=INPUTS_SCHEMA))
 
 
-def read_state(reader: CatalogReader, only: Mapping[str, pl.Series] | None = None) -> CatalogState:
+def read_state(
+    session: CatalogSession, only: Mapping[str, pl.Series] | None = None
+) -> CatalogState:
     """Current partitions, their recorded inputs, observations and failures.
 
     ``only`` (asset -> partition keys) reads just those partitions: what the planner needs to
     explain a few partitions (``asset why``) without reading a whole large warehouse.
     """
     keys, params = _only(only)
-    current = reader._frame(
+    current = session.frame(
         f"""{keys}
            select c.asset, c.partition, m.id as materialization_id, m.data_version,
                   m.code_version, m.file_path, m.row_count, m.finished_at
@@ -79,7 +78,7 @@ def read_state(reader: CatalogReader, only: Mapping[str, pl.Series] | None = Non
         params,
         schema=CURRENT_SCHEMA,
     )
-    inputs = reader._frame(
+    inputs = session.frame(
         f"""{keys}
            select c.asset, c.partition, i.upstream, i.partition as up_partition,
                   i.data_version as recorded_version
@@ -88,8 +87,8 @@ def read_state(reader: CatalogReader, only: Mapping[str, pl.Series] | None = Non
         params,
         schema=INPUTS_SCHEMA,
     )
-    observations = latest_observations(reader)
-    failures = latest_failures(reader)
+    observations = latest_observations(session)
+    failures = latest_failures(session)
     if only is not None:
         wanted = pl.DataFrame(
             [(a, p) for a, ks in only.items() for p in ks],
@@ -122,7 +121,7 @@ def _current(only: Mapping[str, pl.Series] | None) -> str:
     return "(select * from assetflow.current semi join only_keys using (asset, partition))"
 
 
-def latest_failures(reader: CatalogReader) -> pl.DataFrame:
+def latest_failures(session: CatalogSession) -> pl.DataFrame:
     """(asset, partition) whose most recent finished task (succeeded, skipped or failed) failed.
 
     Only partitions that ever failed are looked at, so the query stays cheap on a long history.
@@ -132,7 +131,7 @@ def latest_failures(reader: CatalogReader) -> pl.DataFrame:
     # columns the latest-outcome choice needs (run ids and errors are fetched for the winners
     # only): ~3x faster on a long history. rowid breaks ties of equal finish times (a test
     # clock) in insertion order.
-    return reader._frame(
+    return session.frame(
         """with failed as (
                select distinct asset, partition from assetflow.tasks where status = 'failed'
            ),

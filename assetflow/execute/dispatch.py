@@ -11,8 +11,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from pathlib import Path
 
+from assetflow.commit.storage import StorageSpec
 from assetflow.define.asset import AssetDef
 from assetflow.execute.book import RunOptions, TaskState
 from assetflow.execute.pool import Pool, make_pool
@@ -28,14 +28,14 @@ class Dispatcher:
         self,
         options: RunOptions,
         assets: Mapping[str, AssetDef],
-        root: Path,
+        storage: StorageSpec,
         run_id: str,
         clock: Callable[[], datetime],
         limit: int,
     ) -> None:
         self._options = options
         self._assets = assets
-        self._root = str(root)
+        self._storage = storage
         self._run_id = run_id
         self._clock = clock
         self._limit = limit
@@ -90,8 +90,8 @@ class Dispatcher:
             task_id=task.index,
             asset=asset,
             partition=partition,
-            input_files=task.files,
-            root=self._root,
+            input_keys=task.input_keys,
+            storage=self._storage,
             run_id=self._run_id,
             attempt=task.attempt,
             code_version=self._assets[asset].code_version,

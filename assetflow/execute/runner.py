@@ -1,6 +1,6 @@
 """The coordinator: runs a plan's tasks on a worker pool, commits them, records every step.
 
-It alone holds the writable :class:`Catalog` (DESIGN section 4). A task is resolved when all
+It alone holds the :class:`CatalogWriter` (DESIGN section 4). A task is resolved when all
 upstream tasks it maps to have finished; then it is skipped (early cutoff: its inputs are
 exactly what its committed version read), fails upstream, or goes to the scheduler to wait for
 a worker. Workers stage Parquet files and send back metadata; finished partitions are committed
@@ -19,10 +19,11 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from datetime import datetime
 from multiprocessing.connection import wait
-from pathlib import Path
 
-from assetflow.commit.catalog import Catalog, CatalogState, InputRead, PendingCommit
 from assetflow.commit.files import StagedFile
+from assetflow.commit.records import InputRead, PendingCommit
+from assetflow.commit.state import CatalogState
+from assetflow.commit.writer import CatalogWriter
 from assetflow.define.graph import AssetGraph
 from assetflow.errors import SchemaMismatchError
 from assetflow.execute.book import (
@@ -64,7 +65,7 @@ class Runner:
     def __init__(
         self,
         graph: AssetGraph,
-        catalog: Catalog,
+        catalog: CatalogWriter,
         state: CatalogState,
         *,
         clock: Clock,
@@ -74,7 +75,6 @@ class Runner:
     ) -> None:
         self.graph = graph
         self.catalog = catalog
-        self.root: Path = Path(catalog.root).resolve()
         self.clock = clock
         self.on_event: Callable[[TaskEvent], None] = on_event or (lambda e: None)
         self.options = options or RunOptions()
@@ -124,7 +124,7 @@ class Runner:
         self._sched = Scheduler(self._tasks, deps, concurrency_limits(self._tasks.values()))
         workers = self.options.workers or os.cpu_count() or 1
         self._crew = Dispatcher(
-            self.options, self.graph.assets, self.root, run_id, self.clock,
+            self.options, self.graph.assets, self.catalog.storage.spec(), run_id, self.clock,
             limit=max(1, min(workers, len(steps))),
         )  # fmt: skip
         book.flush(force=True)
@@ -232,8 +232,8 @@ class Runner:
                 work.extend(self._finish(task, "skipped", detail))
                 continue
             task.inputs = tuple(reads)
-            task.files = {
-                up: tuple(str(self.root / self.ledger.file((up, q))) for q in qs)
+            task.input_keys = {
+                up: tuple(self.ledger.file((up, q)) for q in qs)
                 for up, qs in self._upstream[task.key].items()
                 if up in self.graph[asset].inputs
             }

@@ -19,10 +19,10 @@ import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any
 
 from assetflow.commit.files import StagedFile
+from assetflow.commit.storage import StorageSpec, open_storage
 from assetflow.define.asset import AssetDef
 from assetflow.errors import AssetflowError, TaskError
 from assetflow.execute.capture import AttemptLog, LogEntry, LogPump, install
@@ -35,13 +35,17 @@ class TaskInterrupt(BaseException):
 
 @dataclass(frozen=True)
 class TaskSpec:
-    """Everything a worker needs for one attempt (small and picklable: paths, not data)."""
+    """Everything a worker needs for one attempt (small and picklable: keys, not data).
+
+    A worker on any machine builds the storage from ``storage`` and finds the inputs by key.
+    """
 
     task_id: int
     asset: str
     partition: str
-    input_files: Mapping[str, tuple[str, ...]]
-    root: str
+    input_keys: Mapping[str, tuple[str, ...]]
+    """Storage keys of the committed upstream files, per input."""
+    storage: StorageSpec
     run_id: str
     attempt: int
     code_version: str
@@ -134,12 +138,11 @@ def run_attempt(
                         f"asset {spec.asset!r} changed while the run was going (code version "
                         f"{spec.code_version} -> {asset.code_version}); run again"
                     )
-                files = {k: [Path(p) for p in v] for k, v in spec.input_files.items()}
                 staged = run_asset(
                     asset,
                     spec.partition,
-                    files,
-                    root=Path(spec.root),
+                    spec.input_keys,
+                    storage=open_storage(spec.storage),
                     run_id=spec.run_id,
                     log=log.logger,
                     attempt=spec.attempt,

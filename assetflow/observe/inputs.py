@@ -7,8 +7,6 @@ engine does (``execute/materializer.load_input``), to debug one partition by han
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import polars as pl
 
 from assetflow.define.graph import AssetGraph
@@ -17,14 +15,15 @@ from assetflow.observe.snapshot import Snapshot
 from assetflow.observe.why import CommittedKeys, label
 
 
-def input_files(graph: AssetGraph, snap: Snapshot, asset: str, key: str) -> dict[str, list[Path]]:
-    """Per data input (parameter) of ``asset``, the files of the partitions ``key`` reads.
+def input_files(graph: AssetGraph, snap: Snapshot, asset: str, key: str) -> dict[str, list[str]]:
+    """Per data input (parameter) of ``asset``, the storage keys of the files of the
+    partitions ``key`` reads.
 
     Raises:
         PartitionKeyError: an upstream partition it reads is not committed (naming it, and
             the command that builds it).
     """
-    found: dict[str, list[Path]] = {}
+    found: dict[str, list[str]] = {}
     for up in graph[asset].inputs:
         mapping = graph.mappings[(asset, up)]
         keys = mapping.upstream_keys(key, graph[up].partitions, CommittedKeys(snap, up))
@@ -44,5 +43,5 @@ def input_files(graph: AssetGraph, snap: Snapshot, asset: str, key: str) -> dict
                 f"{f' (nor {len(missing) - 1} more)' if len(missing) > 1 else ''}; "
                 f"run `asset materialize {up} --partition {missing[0]}` first"
             )
-        found[up] = [snap.root / by_key[k] for k in keys]
+        found[up] = [by_key[k] for k in keys]
     return found

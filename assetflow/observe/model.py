@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
 
 import polars as pl
 
+from assetflow.commit.warehouse import Warehouse
 from assetflow.define.graph import AssetGraph
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.define.schedule import Schedule
@@ -34,7 +34,7 @@ from assetflow.observe.lineage_report import Lineage
 from assetflow.observe.partition_status import all_statuses, running_tasks
 from assetflow.observe.run_report import RunList, RunReport
 from assetflow.observe.runs import list_runs, run_info, run_tasks
-from assetflow.observe.snapshot import Snapshot, open_snapshot, snapshot_tag
+from assetflow.observe.snapshot import Snapshot, published_snapshot, snapshot_tag
 from assetflow.observe.timeline import critical_path, run_spans
 from assetflow.observe.timeline_report import Timeline
 from assetflow.observe.why import Explainer
@@ -46,28 +46,27 @@ class ReadModel:
 
     Args:
         graph: the project's assets (lineage, mappings, partitions).
-        root: the warehouse directory.
-        timeout: seconds to wait if the snapshot file is momentarily locked.
+        warehouse: the warehouse handle (its lock timeout bounds the wait for a snapshot
+            file momentarily locked).
         schedules: the project's schedules (lineage shows which run each asset).
     """
 
     def __init__(
         self,
         graph: AssetGraph,
-        root: Path,
+        warehouse: Warehouse,
         *,
-        timeout: float = 10.0,
         schedules: tuple[Schedule, ...] = (),
     ) -> None:
         self.graph = graph
-        self.root = root
-        self.timeout = timeout
+        self.warehouse = warehouse
+        self.root = warehouse.root
         self.schedules = schedules
 
     @contextmanager
     def snapshot(self) -> Iterator[Snapshot]:
         """The latest published snapshot, open for a few queries (see :class:`Snapshot`)."""
-        with open_snapshot(self.root, timeout=self.timeout) as snap:
+        with published_snapshot(self.warehouse) as snap:
             yield snap
 
     def snapshot_tag(self) -> str:
@@ -184,9 +183,9 @@ class ReadModel:
 
     # -- inputs ---------------------------------------------------------------------------
 
-    def input_files(self, asset: str, partition: str | None) -> dict[str, list[Path]]:
-        """Per data input of ``asset``, the committed files ``partition`` reads (in the order
-        a run passes them)."""
+    def input_files(self, asset: str, partition: str | None) -> dict[str, list[str]]:
+        """Per data input of ``asset``, the storage keys of the committed files ``partition``
+        reads (in the order a run passes them)."""
         key = self.key(asset, partition)
         with self.snapshot() as snap:
             return input_files(self.graph, snap, asset, key)

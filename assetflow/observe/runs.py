@@ -7,11 +7,9 @@ task); a running run's tasks from ``assetflow.task_states`` (the latest event of
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import polars as pl
-from pydantic import BaseModel
 
+from assetflow.commit.records import RunRecord
 from assetflow.observe.snapshot import Snapshot
 
 STATES = (
@@ -41,15 +39,9 @@ TASK_SCHEMA = {
 """One row per task of a run (:func:`run_tasks`)."""
 
 
-class RunModel(BaseModel):
+class RunModel(RunRecord):
     """One run as ``asset runs --json`` prints it."""
 
-    run_id: str
-    status: str
-    command: str | None
-    started_at: datetime
-    finished_at: datetime | None
-    pid: int | None
     tasks: dict[str, int]
     """Number of tasks per state."""
     retried: int = 0
@@ -217,31 +209,11 @@ def run_logs(
     attempt: int | None = None,
     after: int = 0,
 ) -> pl.DataFrame:
-    """Captured log lines of a run (optionally one asset / partition / attempt), in order.
-
-    ``after`` skips lines up to that sequence number (for following a running run).
-    """
-    where = ["run_id = ?", "seq > ?"]
-    params: list = [run_id, after]
-    for column, value in (("asset", asset), ("partition", partition), ("attempt", attempt)):
-        if value is not None:
-            where.append(f"{column} = ?")
-            params.append(value)
-    return snap.sql(
-        "select seq, asset, partition, attempt, logged_at, stream, message from assetflow.logs "
-        f"where {' and '.join(where)} order by seq",
-        params,
-    )
+    """Captured log lines of a run (optionally one asset / partition / attempt), in order;
+    ``after`` skips lines up to that sequence number (``reader.runs.logs``)."""
+    return snap.runs.logs(run_id, asset=asset, partition=partition, attempt=attempt, after=after)
 
 
 def attempt_outcomes(snap: Snapshot, run_id: str) -> dict[tuple[str, str, int], str]:
     """(asset, partition, attempt) -> how the attempt ended, e.g. ``failed: HTTPError``."""
-    rows = snap.sql(
-        "select asset, partition, attempt, status, error_type from assetflow.attempts "
-        "where run_id = ?",
-        [run_id],
-    )
-    return {
-        (a, p, n): status + (f": {kind}" if kind else "")
-        for a, p, n, status, kind in rows.iter_rows()
-    }
+    return snap.runs.attempt_outcomes(run_id)

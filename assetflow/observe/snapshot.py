@@ -3,7 +3,7 @@
 Every query of the read model (runs, timelines, history, why, lineage status) goes through
 :class:`Snapshot`, never through the live catalog, so a reader never blocks a run and a run
 never blocks a reader. This module is the only place the read model touches the catalog API:
-moving to another way of opening the snapshot (a warehouse handle) is a change here alone.
+it opens snapshots through the warehouse handle (``Warehouse.reader()``).
 """
 
 from __future__ import annotations
@@ -14,10 +14,13 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
-from assetflow.commit.catalog import PUBLISHED_CATALOG, CatalogReader, CatalogState, open_reader
+from assetflow.commit.catalog_paths import PUBLISHED_CATALOG
+from assetflow.commit.reader import CatalogReader
+from assetflow.commit.run_reads import RunReads
+from assetflow.commit.state import CatalogState
+from assetflow.commit.warehouse import Warehouse
 from assetflow.errors import StorageError
 from assetflow.execute.resume import find_run
 
@@ -41,7 +44,12 @@ class Snapshot:
 
     @property
     def empty(self) -> bool:
-        return self._reader._con is None
+        return not self._reader.exists
+
+    @property
+    def runs(self) -> RunReads:
+        """The catalog's own questions about runs (logs, attempt outcomes, ...)."""
+        return self._reader.runs
 
     def has(self, table: str) -> bool:
         """Whether the snapshot has ``assetflow.<table>`` (older catalogs lack some)."""
@@ -58,10 +66,7 @@ class Snapshot:
 
     def sql(self, query: str, params: list | None = None) -> pl.DataFrame:
         """Run one read-only query; a failure of the snapshot itself is a StorageError."""
-        try:
-            return self._reader.sql(query, params)
-        except duckdb.Error as exc:
-            raise self._reader.damaged(exc) from None
+        return self._reader.frame(query, params)
 
     def state(self, only: Mapping[str, pl.Series] | None = None) -> CatalogState:
         """What the planner reads (optionally only some partitions of some assets)."""
@@ -87,15 +92,16 @@ def _tag(st: os.stat_result) -> str:
 
 
 @contextmanager
-def open_snapshot(root: Path, *, timeout: float) -> Iterator[Snapshot]:
-    """The latest published snapshot of the warehouse at ``root``, read-only.
+def published_snapshot(warehouse: Warehouse) -> Iterator[Snapshot]:
+    """The latest published snapshot of ``warehouse``, read-only.
 
     The tag is the one of the file actually opened: a publish renames a new file into place,
     so a tag taken before and after opening that agree name the file that was opened.
     """
+    root = warehouse.root
     for _ in range(3):
         before = snapshot_tag(root)
-        with open_reader(root, timeout=timeout) as reader:
+        with warehouse.reader() as reader:
             after = snapshot_tag(root)
             if before == after:
                 yield Snapshot(reader, after)

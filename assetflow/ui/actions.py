@@ -67,7 +67,7 @@ class Launcher:
                 "--allow-actions needs a project loaded from a file (asset -p FILE ui ...)"
             )
         self.source = project.source
-        self.warehouse = Path(project.warehouse).resolve()
+        self.warehouse = Path(project.warehouse.root).resolve()
         self.graph = project.graph
         self._logs = Path(tempfile.mkdtemp(prefix="assetflow-ui-runs-"))
         self._lock = threading.Lock()

@@ -73,7 +73,7 @@ def create_app(
     env.filters["size"] = size
     env.filters["dur"] = duration
     env.filters["short"] = short
-    env.globals["warehouse"] = str(project.warehouse)
+    env.globals["warehouse"] = str(project.warehouse.root)
     env.globals["actions"] = allow_actions
     app = Starlette(
         routes=_routes(),

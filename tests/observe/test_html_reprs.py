@@ -8,6 +8,7 @@ import os
 import polars as pl
 import pytest
 
+import assetflow as af
 from assetflow.observe.notebook import plan_html, result_html
 from tests.conftest import AS_OF, load_project, resource
 
@@ -79,3 +80,12 @@ def test_text_reprs_and_frames(failed):
     assert statuses.filter(asset="rolling", partition=DAY)["status"].to_list() == ["failed"]
     lineage = project.lineage("rolling", "upstream").to_polars()
     assert set(lineage["asset"]) == {"raw", "clean", "rolling"}
+
+
+def test_inputs_load_exactly_what_a_run_passes(failed):
+    project, _ = failed
+    (clean,) = project.inputs("rolling", DAY).values()  # the window: clean's last three days
+    assert clean.sort("day")["day"].to_list() == ["2026-04-01", "2026-04-02", "2026-04-03"]
+    assert clean.equals(project.read("clean").sort("day"))
+    with pytest.raises(af.PartitionKeyError, match="clean 2026-04-04, which is not committed"):
+        project.inputs("rolling", "2026-04-05")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import assetflow as af
-from assetflow.commit.catalog import CatalogState
+from assetflow.commit.state import CatalogState
 from assetflow.plan.closure import run_closure, summarize
 from assetflow.plan.planner import build_plan
 from assetflow.plan.staleness import compute_status
