@@ -56,8 +56,6 @@ class RunModel(RunRecord):
     """Bytes of the partitions it committed."""
 
 
-_RUN_COLUMNS = "run_id, status, command, started_at, finished_at, pid"
-
 # Task counts per run and state: final rows for finished runs (first list of ids), the latest
 # event of each task for running ones (second list; their tasks have no final row yet). The
 # filter on run_id reaches into the task_states view, so only those runs' events are read.
@@ -85,27 +83,22 @@ def list_runs(snap: Snapshot, limit: int = 20) -> list[RunModel]:
     """The most recent runs, newest first, with task counts by state, retries and output."""
     if not snap.has("task_events"):  # no catalog yet, or one older than run state
         return []
-    runs = snap.sql(
-        f"select {_RUN_COLUMNS} from assetflow.runs order by started_at desc, run_id desc limit ?",
-        [limit],
-    )
-    return _models(snap, runs)
+    return _models(snap, snap.runs.recent(limit))
 
 
 def run_info(snap: Snapshot, run_id: str) -> RunModel | None:
     """One run, or None if the snapshot does not know it."""
     if not snap.has("task_events"):
         return None
-    runs = snap.sql(f"select {_RUN_COLUMNS} from assetflow.runs where run_id = ?", [run_id])
-    found = _models(snap, runs)
-    return found[0] if found else None
+    found = snap.runs.get(run_id)
+    return _models(snap, [found])[0] if found is not None else None
 
 
-def _models(snap: Snapshot, runs: pl.DataFrame) -> list[RunModel]:
-    ids = runs["run_id"].to_list()
+def _models(snap: Snapshot, runs: list[RunRecord]) -> list[RunModel]:
+    ids = [r.run_id for r in runs]
     if not ids:
         return []
-    live = runs.filter(pl.col("status") == "running")["run_id"].to_list()
+    live = [r.run_id for r in runs if r.status == "running"]
     done = [i for i in ids if i not in live]
     counts: dict[str, dict[str, int]] = {}
     retried: dict[str, int] = {}
@@ -115,16 +108,15 @@ def _models(snap: Snapshot, runs: pl.DataFrame) -> list[RunModel]:
     output = {r: (rows, size) for r, rows, size in snap.sql(_OUTPUT_SQL, [ids]).iter_rows()}
     attempts = dict(snap.sql(_ATTEMPTS_SQL, [ids]).iter_rows())
     models = []
-    for row in runs.iter_rows(named=True):
-        run_id = row["run_id"]
-        end = row["finished_at"]
+    for run in runs:
+        run_id, end = run.run_id, run.finished_at
         rows, size = output.get(run_id, (0, 0))
         models.append(
             RunModel(
-                **row,
+                **run.model_dump(),
                 tasks={s: counts[run_id][s] for s in STATES if s in counts.get(run_id, {})},
                 retried=retried.get(run_id, 0),
-                seconds=(end - row["started_at"]).total_seconds() if end else None,
+                seconds=(end - run.started_at).total_seconds() if end else None,
                 attempts=attempts.get(run_id, 0),
                 rows=rows or 0,
                 bytes=size or 0,
