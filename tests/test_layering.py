@@ -29,6 +29,8 @@ ALLOWED = {
         "commit.run_reads",
         "execute",
     },  # events come from execute
+    # The web UI reads only through the read model (observe) and the facade: never the catalog.
+    "ui": {"define", "plan", "observe", "project", "automation", "ui"},
 }
 # A worker process is a fresh interpreter: it loads the user's project itself, as the CLI does.
 EXEMPT = {("execute/worker.py", "project")}
