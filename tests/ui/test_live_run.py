@@ -120,3 +120,26 @@ def test_a_materialize_in_another_process_shows_while_the_ui_polls_and_completes
                 run.wait()
         wait_for(lambda: overview(server.url)["counts"]["orders"]["fresh"] == 1)
         assert overview(server.url)["counts"]["orders"]["running"] == 0
+
+
+def test_the_open_overview_repaints_a_running_partition_until_nothing_runs(tmp_path, tab):
+    from tests.ui.test_browser import COLOUR, PIXEL_JS
+
+    with run_in_progress(tmp_path / "warehouse") as (url, gate, _):
+        wait_for(lambda: overview(url)["totals"]["running"] == 1)
+        tab.page.goto(url + "/")
+        tab.page.wait_for_selector("html[data-painted='1']")
+
+        def pixel() -> tuple[int, ...]:
+            return tuple(tab.page.evaluate(PIXEL_JS, [0, "orders", 0]))
+
+        assert pixel() == COLOUR["running"]
+        gate.set()
+        deadline = time.monotonic() + 30
+        while pixel() != COLOUR["fresh"]:  # no reload: the painter polls while something runs
+            assert time.monotonic() < deadline, pixel()
+            tab.page.wait_for_timeout(200)
+        polls = len([u for u in tab.requests if "/api/matrix" in u])
+        assert polls >= 2
+        tab.page.wait_for_timeout(2500)  # nothing runs any more: no request follows
+        assert len([u for u in tab.requests if "/api/matrix" in u]) == polls
