@@ -2,7 +2,9 @@
 
 Every error a user can cause is an :class:`AssetflowError` whose message is one line naming the
 thing at fault and the fix; the CLI prints that line and exits 2 (usage) or 1 (a task failed).
-``retryable`` tells the runner whether another attempt could succeed.
+``retryable`` tells the runner whether another attempt could succeed. Errors about one asset,
+partition or file also carry it as a field (``asset``, ``partition``, ``path``), for programs
+that handle them; they pickle with their fields (they may cross process boundaries).
 
 ::
 
@@ -16,6 +18,7 @@ thing at fault and the fix; the CLI prints that line and exits 2 (usage) or 1 (a
     ├── SelectionError             an asked-for asset does not exist
     ├── PartitionKeyError          malformed, out-of-range or not-yet-due partition key
     ├── PlanError                  the request cannot be planned (e.g. --only with stale upstream)
+    ├── BackfillError              a backfill cannot be found or resumed
     ├── QueryRefusedError          user SQL tried to leave the read-only sandbox (asset query)
     ├── StorageError               the warehouse cannot be read or written
     │   └── CatalogLockedError     another process holds the catalog past the lock timeout
@@ -28,12 +31,54 @@ thing at fault and the fix; the CLI prints that line and exits 2 (usage) or 1 (a
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class AssetflowError(Exception):
-    """Root of every error assetflow raises on purpose."""
+    """Root of every error assetflow raises on purpose.
+
+    Args:
+        message: one line naming the thing at fault and the fix.
+        asset: the asset at fault, if one is.
+        partition: the partition key at fault, if one is.
+        path: the file or directory at fault, if one is.
+        retryable: overrides the class's ``retryable`` for this error.
+    """
 
     retryable: bool = False
+    """Whether another attempt could succeed (the runner retries only these)."""
     exit_code: int = 2
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        asset: str | None = None,
+        partition: str | None = None,
+        path: str | None = None,
+        retryable: bool | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.asset = asset
+        self.partition = partition
+        self.path = path
+        if retryable is not None:
+            self.retryable = retryable
+
+    def _fields(self) -> dict[str, Any]:
+        return {
+            "asset": self.asset,
+            "partition": self.partition,
+            "path": self.path,
+            "retryable": self.retryable,
+        }
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.args, self._fields()))
+
+
+def _rebuild(cls: type[AssetflowError], args: tuple[Any, ...], fields: dict[str, Any]):
+    return cls(*args, **fields)
 
 
 class DefinitionError(AssetflowError):
@@ -72,6 +117,10 @@ class PlanError(AssetflowError):
     """The requested materialization cannot be planned."""
 
 
+class BackfillError(AssetflowError):
+    """A backfill cannot be found or resumed."""
+
+
 class QueryRefusedError(AssetflowError):
     """User SQL did something the query sandbox does not allow (write, attach, read outside)."""
 
@@ -87,10 +136,30 @@ class CatalogLockedError(StorageError):
 
 
 class TaskError(AssetflowError):
-    """User code failed while materializing one (asset, partition)."""
+    """User code failed while materializing one (asset, partition).
+
+    Args:
+        traceback: the user code's traceback, starting at the asset function's own frame.
+    """
 
     retryable = True
     exit_code = 1
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        asset: str | None = None,
+        partition: str | None = None,
+        path: str | None = None,
+        retryable: bool | None = None,
+        traceback: str | None = None,
+    ) -> None:
+        super().__init__(message, asset=asset, partition=partition, path=path, retryable=retryable)
+        self.traceback = traceback
+
+    def _fields(self) -> dict[str, Any]:
+        return {**super()._fields(), "traceback": self.traceback}
 
 
 class AssetOutputError(TaskError):

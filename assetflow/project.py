@@ -7,10 +7,10 @@ It delegates: planning to ``plan``, running to ``execute``, storage to ``commit`
 from __future__ import annotations
 
 import os
-import pickle
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import polars as pl
@@ -27,13 +27,12 @@ from assetflow.define.graph import AssetGraph
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.define.policy import TaskPolicy
 from assetflow.define.schedule import Schedule
-from assetflow.errors import ConfigError
 from assetflow.execute.cancel import CancelToken
+from assetflow.execute.executor import WorkerSetup, pickled_assets
+from assetflow.execute.executors import ExecutorChoice, check_executor, choose_executor
 from assetflow.execute.hooks import Hook
-from assetflow.execute.pool import EXECUTORS
 from assetflow.execute.resume import RunRequest, find_run, load_request, plan_request, resume_plan
 from assetflow.execute.runner import Runner, RunOptions, RunResult
-from assetflow.execute.worker import WorkerSetup
 from assetflow.loader import calling_folder, load_project, resolve, with_schedules
 from assetflow.observe.status_report import StatusReport
 from assetflow.observing import ObserveMixin, with_notebook_progress
@@ -66,9 +65,10 @@ class Project(ObserveMixin):
         on_failure: called with the :class:`TaskResult` of every task that finally failed.
         on_success: called with the :class:`TaskResult` of every committed task.
         workers: parallel tasks at most (default: the number of CPU cores).
-        executor: ``"processes"`` or ``"threads"`` (see ``docs/execution.md``). By default
-            processes, or threads when the assets cannot be sent to worker processes (defined
-            in a notebook, ``__main__`` or inside a function).
+        executor: ``"processes"``, ``"threads"`` (see ``docs/execution.md``) or an
+            :class:`~assetflow.execute.executor.Executor` object. By default processes, or
+            threads when the assets cannot be sent to worker processes (defined in a notebook,
+            ``__main__`` or inside a function).
     """
 
     def __init__(
@@ -83,7 +83,7 @@ class Project(ObserveMixin):
         on_failure: Hook | None = None,
         on_success: Hook | None = None,
         workers: int | None = None,
-        executor: str | None = None,
+        executor: ExecutorChoice | None = None,
     ) -> None:
         self.graph = AssetGraph.build(assets)
         self.schedules = with_schedules(self.graph, (), schedules)
@@ -97,7 +97,7 @@ class Project(ObserveMixin):
         self.on_failure = on_failure
         self.on_success = on_success
         self.workers = workers
-        self.executor = _check_executor(executor) if executor is not None else None
+        self.executor = check_executor(executor) if executor is not None else None
         self.source: str | None = None
         """Where :meth:`load` found the project; worker processes load it from there too."""
 
@@ -152,7 +152,7 @@ class Project(ObserveMixin):
         callbacks: RunCallbacks | None = None,
         command: str = "materialize",
         workers: int | None = None,
-        executor: str | None = None,
+        executor: ExecutorChoice | None = None,
         grace_period: float = 10.0,
         cancel: CancelToken | None = None,
     ) -> RunResult:
@@ -170,7 +170,8 @@ class Project(ObserveMixin):
             only: run only the selection; fail if an upstream is not fresh.
             callbacks: what to call with the plan, task events, lock waits and notices.
             workers: parallel tasks at most (default: the project's, else the CPU count).
-            executor: ``"processes"`` or ``"threads"`` (default: the project's).
+            executor: ``"processes"``, ``"threads"`` or an ``Executor`` (default: the
+                project's).
             grace_period: seconds running tasks may finish after Ctrl-C / SIGTERM.
             cancel: a :class:`CancelToken` to stop the run from another thread.
 
@@ -194,7 +195,7 @@ class Project(ObserveMixin):
         callbacks: RunCallbacks | None = None,
         command: str | None = None,
         workers: int | None = None,
-        executor: str | None = None,
+        executor: ExecutorChoice | None = None,
         grace_period: float = 10.0,
         cancel: CancelToken | None = None,
     ) -> RunResult:
@@ -220,7 +221,7 @@ class Project(ObserveMixin):
         planned: Callable[[CatalogWriter, CatalogState], _Planned],
         callbacks: RunCallbacks | None,
         workers: int | None,
-        executor: str | None,
+        executor: ExecutorChoice | None,
         grace: float,
         cancel: CancelToken | None,
     ) -> RunResult:
@@ -247,41 +248,26 @@ class Project(ObserveMixin):
             progress.close(result)
         return result
 
-    def _options(self, workers: int | None, executor: str | None, grace: float) -> RunOptions:
-        requested = executor or self.executor
-        kind = _check_executor(requested or "processes")
-        setup = None
-        if kind == "processes":
-            try:
-                setup = WorkerSetup(source=self.source) if self.source else self._pickled_assets()
-            except ConfigError:
-                if requested:
-                    raise
-                kind = "threads"  # notebook or function-local assets: workers could not import them
+    def _options(
+        self, workers: int | None, executor: ExecutorChoice | None, grace: float
+    ) -> RunOptions:
+        chosen, setup = choose_executor(executor or self.executor, self._worker_setup)
         return RunOptions(
+            executor=chosen,
+            worker_setup=setup,
             workers=workers or self.workers,
-            executor=kind,
             grace_period=grace,
             defaults=self.defaults,
             on_failure=self.on_failure,
             on_success=self.on_success,
-            setup=setup,
         )
 
-    def _pickled_assets(self) -> WorkerSetup:
-        local = [a.name for a in self.graph if a.fn.__module__ == "__main__"]
-        if local:
-            raise ConfigError(
-                f"asset {local[0]!r} is defined in __main__ (a notebook or script), which worker "
-                "processes cannot import; use executor='threads' or move the assets to a module"
-            )
-        try:
-            return WorkerSetup(source=None, assets=pickle.dumps(list(self.graph)))
-        except (pickle.PicklingError, AttributeError, TypeError) as exc:
-            raise ConfigError(
-                f"cannot send the assets to worker processes ({exc}); define them in a module "
-                "or .py file, or use executor='threads'"
-            ) from None
+    def _worker_setup(self) -> WorkerSetup:
+        """How worker processes load the assets: import the project as :meth:`load` did, or
+        unpickle the asset definitions (ConfigError when neither can work)."""
+        if self.source:
+            return WorkerSetup(f"source:{self.source}", partial(_assets_of, self.source))
+        return pickled_assets(self.graph)
 
     def _new_run_id(self) -> str:
         return f"{self.clock():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
@@ -391,7 +377,6 @@ class Project(ObserveMixin):
         )  # fmt: skip
 
 
-def _check_executor(executor: str) -> str:
-    if executor not in EXECUTORS:
-        raise ConfigError(f"unknown executor {executor!r}; use one of: {', '.join(EXECUTORS)}")
-    return executor
+def _assets_of(source: str) -> tuple[AssetDef, ...]:
+    """The assets of the project at ``source`` (runs in a worker process)."""
+    return tuple(Project.load(source).graph)

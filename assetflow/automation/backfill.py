@@ -15,7 +15,6 @@ backfill's own runs already committed.
 from __future__ import annotations
 
 import getpass
-import inspect
 import os
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,18 +22,15 @@ from datetime import datetime
 from assetflow.automation.sources import observe_sources
 from assetflow.callbacks import RunCallbacks
 from assetflow.commit.records import BackfillRecord
-from assetflow.errors import AssetflowError, PartitionKeyError, SelectionError
+from assetflow.errors import BackfillError, PartitionKeyError, SelectionError
 from assetflow.execute.runner import RunResult
-from assetflow.plan.closure import run_closure, summarize
-from assetflow.plan.staleness import compute_status
+from assetflow.plan.planner import build_plan
+from assetflow.plan.summary import count_by_asset
 from assetflow.plan.targets import resolve_targets
 from assetflow.project import Project
+from assetflow.states import RunStatus, TaskStatus
 
 DEFAULT_BATCH = 10
-
-
-class BackfillError(AssetflowError):
-    """A backfill cannot be found or resumed."""
 
 
 @dataclass(frozen=True)
@@ -98,13 +94,14 @@ def plan_backfill(
     *,
     force: bool,
 ) -> tuple[int, list[AssetSummary]]:
-    """How many partitions the backfill will run, and a per-asset summary (vectorized)."""
+    """How many partitions the backfill will run, and a per-asset summary: the counts of the
+    plan a materialization of the whole range would run (vectorized)."""
     with project.warehouse.reader() as reader:
         state = reader.state()
-    statuses = compute_status(project.graph, state, as_of)
-    closure = run_closure(project.graph, statuses, targets, force=force)
-    summary = [AssetSummary(**r) for r in summarize(closure, project.graph.order).to_dicts()]
-    return int(closure["run"].sum()), summary
+    plan = build_plan(project.graph, state, as_of, keys_by_asset=targets, force=force)
+    fields = list(AssetSummary.__dataclass_fields__)
+    summary = [AssetSummary(**r) for r in count_by_asset(plan).select(fields).to_dicts()]
+    return len(plan.to_run), summary
 
 
 @dataclass
@@ -137,7 +134,7 @@ def load_backfill(project: Project, backfill_id: int) -> tuple[BackfillSpec, Bac
     if not rows:
         raise BackfillError(f"no backfill {backfill_id}; `asset backfills` lists them")
     row = rows[0]
-    if row.state == "running" and process_alive(row.pid) and row.pid != os.getpid():
+    if row.state == RunStatus.RUNNING and process_alive(row.pid) and row.pid != os.getpid():
         raise BackfillError(
             f"backfill {backfill_id} is still running in process {row.pid}; wait for it"
         )
@@ -169,7 +166,7 @@ def run_backfill(
     all_keys = sorted({k for ks in targets.values() for k in ks})
     runs: list[RunResult] = []
     done, failed = base_done, 0
-    state = "failed"
+    state = RunStatus.FAILED
     try:
         for start in range(0, len(all_keys), max(1, batch)):
             chunk = set(all_keys[start : start + batch])
@@ -187,17 +184,17 @@ def run_backfill(
                     as_of=as_of,
                     callbacks=callbacks,
                     command=_command(backfill_id),
-                    **materialize_options(project, workers),
+                    workers=workers,
                 )
                 runs.append(result)
-                done += result.count("succeeded") + result.count("skipped")
-                failed += result.count("failed") + result.count("upstream_failed")
+                done += result.count(TaskStatus.SUCCEEDED) + result.count(TaskStatus.SKIPPED)
+                failed += result.count(TaskStatus.FAILED) + result.count(TaskStatus.UPSTREAM_FAILED)
             ids = [r.run_id for r in runs]
             versions = observed.versions if observed else None
             _progress(project, backfill_id, prior + ids, done, failed, versions, ids)
-        state = "failed" if failed else "succeeded"
+        state = RunStatus.FAILED if failed else RunStatus.SUCCEEDED
     except KeyboardInterrupt:
-        state = "interrupted"
+        state = RunStatus.INTERRUPTED
         raise
     finally:
         _finish(project, backfill_id, state, prior + [r.run_id for r in runs], done, failed)
@@ -213,7 +210,7 @@ def _progress(project, backfill_id, run_ids, done, failed, versions, new_runs) -
             run_ids=run_ids,
             updated_at=project.clock(),
             pid=os.getpid(),
-            state="running",
+            state=RunStatus.RUNNING,
             done=done,
             failed=failed,
         )
@@ -236,20 +233,11 @@ def list_backfills(project: Project) -> list[BackfillRecord]:
     with project.warehouse.reader() as reader:
         rows = reader.automation.backfills()
     return [
-        r.model_copy(update={"state": "interrupted"})
-        if r.state == "running" and not process_alive(r.pid)
+        r.model_copy(update={"state": RunStatus.INTERRUPTED})
+        if r.state == RunStatus.RUNNING and not process_alive(r.pid)
         else r
         for r in rows
     ]
-
-
-def materialize_options(project: Project, workers: int | None) -> dict[str, int]:
-    """Pass ``workers`` on to ``Project.materialize`` when this build's runner takes it."""
-    if workers is None:
-        return {}
-    if "workers" not in inspect.signature(project.materialize).parameters:
-        raise BackfillError("--workers: this assetflow runs tasks one at a time; drop --workers")
-    return {"workers": workers}
 
 
 def _command(backfill_id: int) -> str:

@@ -33,6 +33,7 @@ from assetflow.plan.ticks import (
     unavailable,
 )
 from assetflow.project import Project
+from assetflow.states import RunStatus, TaskStatus
 
 
 @dataclass(frozen=True)
@@ -96,8 +97,8 @@ class TickReport:
                 {
                     "run_id": r.run_id,
                     "status": r.status,
-                    "succeeded": r.count("succeeded"),
-                    "failed": r.count("failed") + r.count("upstream_failed"),
+                    "succeeded": r.count(TaskStatus.SUCCEEDED),
+                    "failed": r.count(TaskStatus.FAILED) + r.count(TaskStatus.UPSTREAM_FAILED),
                 }
                 for r in self.runs
             ],
@@ -201,7 +202,7 @@ def _record(project: Project, report: TickReport, dues, observed: ObserveReport)
     if not handled and not report.runs:
         return
     run_ids = [r.run_id for r in report.runs]
-    status = "succeeded" if report.ok else "failed"
+    status = RunStatus.SUCCEEDED if report.ok else RunStatus.FAILED
     with project.warehouse.writer() as catalog:
         if run_ids and observed.versions:
             catalog.automation.record_source_versions(observed.versions, run_ids)

@@ -1,7 +1,7 @@
 """The ``asset`` click group, its global options, and :func:`main` (error handling).
 
-Every user mistake is an :class:`AssetflowError`; :func:`main` prints its one-line message and
-exits with its code (2 usage, 1 a task failed). ``--debug`` adds the traceback.
+Every user mistake is an :class:`AssetflowError`; its one-line message is printed and the
+command exits with its code (2 usage, 1 a task failed). ``--debug`` adds the traceback.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 import duckdb
@@ -25,11 +25,14 @@ from pydantic import BaseModel
 from assetflow import _startup
 from assetflow.commit.warehouse import check_lock_timeout
 from assetflow.config import resolve_settings
-from assetflow.errors import AssetflowError
+from assetflow.errors import AssetflowError, ConfigError
+from assetflow.execute.executors import check_executor
 from assetflow.project import Project
 
 EXECUTOR_ENV = "ASSETFLOW_EXECUTOR"
 """Names the executor (processes, threads) for every command that runs tasks."""
+WORKERS_ENV = "ASSETFLOW_WORKERS"
+"""Tasks run at once at most, for every command that runs tasks."""
 
 
 class CliState:
@@ -48,9 +51,12 @@ class CliState:
             self._project.warehouse = self._project.warehouse.with_lock_timeout(
                 self._lock_timeout or settings.lock_timeout
             )
-            # The default of every command that runs tasks (materialize, resume, backfill,
-            # tick, scheduler); a run checks the name. --executor still wins.
-            self._project.executor = os.environ.get(EXECUTOR_ENV) or self._project.executor
+            # The defaults of every command that runs tasks (materialize, resume, backfill,
+            # tick, scheduler); --executor and --workers still win.
+            if executor := os.environ.get(EXECUTOR_ENV):
+                self._project.executor = check_executor(executor)
+            if workers := os.environ.get(WORKERS_ENV):
+                self._project.workers = _positive_int(WORKERS_ENV, workers)
         return self._project
 
     def note_new_warehouse(self, *, writes: bool = True) -> None:
@@ -66,6 +72,16 @@ class CliState:
             else f"no warehouse at {where} yet: nothing has been materialized there"
         )
         click.echo(f"note: {text}", err=True)
+
+
+def _positive_int(name: str, text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ConfigError(f"{name}={text!r} must be a whole number of tasks, 1 or more")
+    return value
 
 
 def _lock_timeout(ctx: click.Context, param: click.Parameter, value: float | None):
@@ -115,7 +131,21 @@ def _json_value(value: Any) -> Any:
     return str(value)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _AssetGroup(click.Group):
+    """Turns an error of any command into one line and its exit code; the parsed ``--debug``
+    adds the traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (AssetflowError, duckdb.Error) as exc:
+            _fail(exc, debug=bool(ctx.params.get("debug")))
+
+
+@click.group(
+    cls=_AssetGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.option(
     "-p",
     "--project",
@@ -188,21 +218,24 @@ def _run(args: list[str]) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except AssetflowError as exc:
-        if "--debug" in args:
-            traceback.print_exc()
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
+    except AssetflowError as exc:  # from parsing the global options, before any command ran
+        _fail(exc, debug=False)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
-    except duckdb.Error as exc:  # a catalog failure no layer below turned into a StorageError
-        if "--debug" in args:
-            traceback.print_exc()
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        click.echo(
-            f"error: the warehouse catalog failed: {first}; check free space and permissions, "
-            "then run `asset verify`",
-            err=True,
-        )
-        sys.exit(1)
+
+
+def _fail(exc: AssetflowError | duckdb.Error, *, debug: bool) -> NoReturn:
+    if debug:
+        traceback.print_exc()
+    if isinstance(exc, AssetflowError):
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    # A catalog failure no layer below turned into a StorageError.
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    click.echo(
+        f"error: the warehouse catalog failed: {first}; check free space and permissions, "
+        "then run `asset verify`",
+        err=True,
+    )
+    sys.exit(1)

@@ -12,7 +12,6 @@ from assetflow.automation.backfill import (
     BackfillSpec,
     list_backfills,
     load_backfill,
-    materialize_options,
     plan_backfill,
     requested_keys,
     run_backfill,
@@ -20,9 +19,9 @@ from assetflow.automation.backfill import (
 )
 from assetflow.callbacks import RunCallbacks
 from assetflow.cli.app import CliState, cli, dump_json, json_option, pass_state
-from assetflow.cli.progress import Progress
 from assetflow.cli.schedule import allow_future_option, now_option, parse_now
 from assetflow.errors import SelectionError
+from assetflow.observe.progress import CountedProgress
 from assetflow.observe.table import format_table
 
 
@@ -43,7 +42,7 @@ from assetflow.observe.table import format_table
     "--workers",
     type=click.IntRange(min=1),
     default=None,
-    help="Tasks to run in parallel (when the runner supports it).",
+    help="Tasks run in parallel at most (default: env ASSETFLOW_WORKERS, else the CPU cores).",
 )
 @now_option
 @allow_future_option
@@ -73,7 +72,6 @@ def backfill(
     """
     project = state.project
     as_of = parse_now(now_text, allow_future=allow_future) if now_text else project.clock()
-    materialize_options(project, workers)  # fail before recording anything
     if assets and assets[0] == "resume":
         _resume(state, assets[1:], batch, as_json, as_of, workers)
         return
@@ -104,7 +102,7 @@ def backfill(
         batch=batch,
         workers=workers,
         callbacks=RunCallbacks(
-            on_event=None if as_json else Progress(total),
+            on_event=None if as_json else CountedProgress(total),
             on_wait=lambda msg: click.echo(f"note: {msg}", err=True),
         ),
     )
@@ -134,7 +132,7 @@ def _resume(state: CliState, args, batch: int, as_json: bool, as_of, workers) ->
         base_done=row.done,
         workers=workers,
         callbacks=RunCallbacks(
-            on_event=None if as_json else Progress(remaining),
+            on_event=None if as_json else CountedProgress(remaining),
             on_wait=lambda msg: click.echo(f"note: {msg}", err=True),
         ),
     )

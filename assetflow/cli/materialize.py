@@ -22,7 +22,7 @@ from assetflow.cli.app import (
     pass_state,
 )
 from assetflow.errors import SelectionError
-from assetflow.execute.pool import EXECUTORS
+from assetflow.execute.executors import executor_names
 from assetflow.execute.records import RunResult
 from assetflow.observe.plan_report import render_plan
 from assetflow.observe.progress import LiveProgress, PlainProgress
@@ -47,7 +47,7 @@ def run_options(fn: Callable) -> Callable:
     )(fn)
     fn = click.option(
         "--executor",
-        type=click.Choice(EXECUTORS),
+        type=click.Choice(executor_names()),
         default=None,
         help="Run tasks in worker processes (default) or threads (I/O-bound assets); "
         "env ASSETFLOW_EXECUTOR sets the default for every command that runs tasks.",
@@ -56,9 +56,9 @@ def run_options(fn: Callable) -> Callable:
         "--workers",
         type=click.IntRange(min=1),
         default=None,
-        envvar="ASSETFLOW_WORKERS",
         metavar="N",
-        help=f"Tasks run in parallel at most (default: CPU cores, here {os.cpu_count()}).",
+        help="Tasks run in parallel at most (default: env ASSETFLOW_WORKERS, else the CPU "
+        f"cores, here {os.cpu_count()}).",
     )(fn)
     return fn
 

@@ -14,9 +14,9 @@ from assetflow.automation.sources import observe_sources
 from assetflow.automation.tick import TickReport, tick
 from assetflow.callbacks import RunCallbacks
 from assetflow.cli.app import CliState, cli, dump_json, json_option, pass_state
-from assetflow.cli.progress import Progress
 from assetflow.errors import AssetflowError, ConfigError
 from assetflow.observe.plan_report import render_plan
+from assetflow.observe.progress import CountedProgress
 from assetflow.plan.planner import display_key
 from assetflow.plan.staleness import compute_status
 from assetflow.plan.ticks import pending
@@ -128,7 +128,7 @@ def tick_command(state: CliState, now_text, allow_future, dry_run, as_json) -> N
         now,
         dry_run=dry_run,
         callbacks=RunCallbacks(
-            on_event=None if as_json else Progress(),
+            on_event=None if as_json else CountedProgress(),
             on_wait=lambda msg: click.echo(f"note: {msg}", err=True),
         ),
     )
@@ -292,7 +292,7 @@ def scheduler(state: CliState, poll: float) -> None:
     while not stopping:
         now = datetime.now(UTC)
         try:
-            report = tick(project, now, callbacks=RunCallbacks(on_event=Progress()))
+            report = tick(project, now, callbacks=RunCallbacks(on_event=CountedProgress()))
             _print_tick(report)
         except AssetflowError as exc:
             click.echo(f"error: tick at {now.isoformat()}: {exc}", err=True)

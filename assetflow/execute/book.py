@@ -19,11 +19,13 @@ from assetflow.commit.writer import CatalogWriter
 from assetflow.define.graph import AssetGraph
 from assetflow.define.policy import BUILTIN_POLICY, TaskPolicy
 from assetflow.execute.committer import Committer
+from assetflow.execute.executor import Executor, WorkerSetup
 from assetflow.execute.hooks import Hook, HookRunner
+from assetflow.execute.messages import AttemptError
 from assetflow.execute.records import RunResult, TaskEvent, TaskResult
 from assetflow.execute.scheduler import Key
-from assetflow.execute.worker import AttemptError, WorkerSetup
 from assetflow.plan.planner import Step
+from assetflow.states import TaskStatus
 
 PUBLISH_EVERY_SECONDS = 1.0
 VIEW_REFRESH_SHARE = 0.1
@@ -32,28 +34,28 @@ FLUSH_EVERY_SECONDS = 0.05
 """State rows wait at most this long for a commit to ride along with."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RunOptions:
     """How a run executes (see ``docs/execution.md``).
 
     Attributes:
+        executor: where attempts run (chosen by ``execute/executors.py``).
+        worker_setup: how the executor's worker processes load the assets, if it ships them.
         workers: parallel tasks at most (default: the number of CPU cores).
-        executor: ``processes`` (default) or ``threads``.
         grace_period: seconds running tasks get to finish after a cancel request.
         defaults: the project's task policy, under each asset's own.
         on_failure / on_success: project hooks, called after the asset's own.
-        setup: how worker processes load the assets.
         seed: seeds retry jitter (for reproducible tests).
         publish_every: seconds between snapshot publications while the run changes state.
     """
 
+    executor: Executor
+    worker_setup: WorkerSetup | None = None
     workers: int | None = None
-    executor: str = "processes"
     grace_period: float = 10.0
     defaults: TaskPolicy = field(default_factory=TaskPolicy)
     on_failure: Hook | None = None
     on_success: Hook | None = None
-    setup: WorkerSetup | None = None
     seed: int | None = None
     publish_every: float = PUBLISH_EVERY_SECONDS
 
@@ -71,7 +73,6 @@ class TaskState:
     attempt_started: datetime | None = None
     deadline: float | None = None
     """Monotonic time the running attempt times out."""
-    worker: int | None = None
     inputs: tuple[InputRead, ...] = ()
     input_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Storage keys of the committed upstream files it reads, per input."""
@@ -132,7 +133,7 @@ class RunBook:
     def record_final(
         self,
         task: TaskState,
-        status: str,
+        status: TaskStatus,
         detail: str,
         now: datetime,
         error: AttemptError | None = None,
@@ -148,7 +149,7 @@ class RunBook:
     def conclude(
         self,
         task: TaskState,
-        status: str,
+        status: TaskStatus,
         detail: str,
         now: datetime,
         *,
@@ -177,9 +178,9 @@ class RunBook:
         self.result.tasks.append(result)
         self.on_event(TaskEvent(status, asset, partition, detail, rows, seconds, task.attempt))
         definition = self.graph[asset]
-        if status == "failed":
+        if status == TaskStatus.FAILED:
             hooks = (definition.on_failure, self.options.on_failure)
-        elif status == "succeeded":
+        elif status == TaskStatus.SUCCEEDED:
             hooks = (definition.on_success, self.options.on_success)
         else:
             hooks = ()

@@ -10,38 +10,13 @@ is in flight wait for the next one, so batches grow exactly as much as the catal
 
 from __future__ import annotations
 
-import contextlib
-import os
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-
-class Waker:
-    """A pipe the coordinator waits on; any thread can wake it."""
-
-    def __init__(self) -> None:
-        self._read, self._write = os.pipe()
-        os.set_blocking(self._read, False)
-        os.set_blocking(self._write, False)
-
-    def wake(self) -> None:
-        with contextlib.suppress(BlockingIOError, OSError):
-            os.write(self._write, b"x")
-
-    def fileno(self) -> int:
-        return self._read
-
-    def clear(self) -> None:
-        with contextlib.suppress(BlockingIOError, OSError):
-            os.read(self._read, 4096)
-
-    def close(self) -> None:
-        for fd in (self._read, self._write):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+from assetflow.execute.mailbox import Waker
 
 
 class Committer:

@@ -76,12 +76,13 @@ def run_asset(
         try:
             inputs[name] = load_input(storage, input_keys[name], asset.input_kinds[name])
         except (OSError, pl.exceptions.PolarsError, pa.ArrowException, duckdb.Error) as exc:
-            error = TaskError(
+            raise TaskError(
                 f"asset {asset.name!r} partition {partition} cannot read its input {name}: "
-                f"{str(exc).splitlines()[0]}; run `asset verify` to check the warehouse"
-            )
-            error.retryable = False  # a damaged or missing file does not heal by retrying
-            raise error from None
+                f"{str(exc).splitlines()[0]}; run `asset verify` to check the warehouse",
+                asset=asset.name,
+                partition=partition,
+                retryable=False,  # a damaged or missing file does not heal by retrying
+            ) from None
     kwargs: dict[str, Any] = dict(inputs)
     if asset.context_param:
         kwargs[asset.context_param] = Context(
@@ -99,12 +100,12 @@ def run_asset(
     except AssetflowError:
         raise
     except Exception as exc:
-        error = TaskError(
-            f"asset {asset.name!r} partition {partition} raised {type(exc).__name__}: {exc}"
-        )
         # Start at the asset function's frame: this module's frame is noise to the user.
         frames = exc.__traceback__.tb_next if exc.__traceback__ else None
-        trace = "".join(traceback.format_exception(type(exc), exc, frames))
-        error.traceback = trace  # type: ignore[attr-defined]
-        raise error from exc
+        raise TaskError(
+            f"asset {asset.name!r} partition {partition} raised {type(exc).__name__}: {exc}",
+            asset=asset.name,
+            partition=partition,
+            traceback="".join(traceback.format_exception(type(exc), exc, frames)),
+        ) from exc
     return stage_table(table, storage, asset.name, partition)

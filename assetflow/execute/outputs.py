@@ -50,7 +50,9 @@ def to_arrow(value: Any, *, asset: str, partition: str, inputs: Mapping[str, Any
     else:
         raise AssetOutputError(
             f"asset {asset!r} partition {partition} returned {type(value).__name__}; "
-            f"return {ACCEPTED}"
+            f"return {ACCEPTED}",
+            asset=asset,
+            partition=partition,
         )
     check_storable(table, asset=asset, partition=partition)
     return table
@@ -67,27 +69,40 @@ def check_storable(table: pa.Table, *, asset: str, partition: str) -> None:
     if not names:
         raise AssetOutputError(
             f"{where} returned a table without columns; return at least one column (an empty "
-            "result still needs its columns, e.g. pl.DataFrame(schema={'id': pl.Int64}))"
+            "result still needs its columns, e.g. pl.DataFrame(schema={'id': pl.Int64}))",
+            asset=asset,
+            partition=partition,
         )
     if len(set(names)) != len(names):
         dupes = sorted({n for n in names if names.count(n) > 1})
         raise AssetOutputError(
-            f"{where} returned duplicate column names {dupes}; rename them so each column is unique"
+            f"{where} returned duplicate column names {dupes}; rename them so each column is "
+            "unique",
+            asset=asset,
+            partition=partition,
         )
     if "" in names:
-        raise AssetOutputError(f"{where} returned a column with an empty name; name every column")
+        raise AssetOutputError(
+            f"{where} returned a column with an empty name; name every column",
+            asset=asset,
+            partition=partition,
+        )
     seen: dict[str, str] = {}
     for name in names:
         other = seen.setdefault(name.casefold(), name)
         if other != name:
             raise AssetOutputError(
                 f"{where} returned columns {other!r} and {name!r}, which differ only in case; "
-                "DuckDB's views treat them as one name (and rename one), so rename one of them"
+                "DuckDB's views treat them as one name (and rename one), so rename one of them",
+                asset=asset,
+                partition=partition,
             )
     for field in table.schema:
         problem = _unstorable(field.type)
         if problem:
-            raise AssetOutputError(f"{where} column {field.name!r} {problem}")
+            raise AssetOutputError(
+                f"{where} column {field.name!r} {problem}", asset=asset, partition=partition
+            )
 
 
 def _unstorable(dtype: pa.DataType) -> str | None:
@@ -122,7 +137,9 @@ def _refuse_objects(schema: pl.Schema, asset: str, partition: str) -> None:
             raise AssetOutputError(
                 f"asset {asset!r} partition {partition} column {name!r} holds Python objects "
                 f"({dtype}), which cannot be stored (they would be written as 8-byte memory "
-                "addresses); convert them to strings, numbers or a struct"
+                "addresses); convert them to strings, numbers or a struct",
+                asset=asset,
+                partition=partition,
             )
 
 
@@ -148,7 +165,9 @@ def _run_sql(sql: str, *, asset: str, partition: str, inputs: Mapping[str, Any])
         return con.sql(sql).to_arrow_table()
     except duckdb.Error as exc:
         raise AssetOutputError(
-            f"asset {asset!r} partition {partition}: its SQL failed: {str(exc).splitlines()[0]}"
+            f"asset {asset!r} partition {partition}: its SQL failed: {str(exc).splitlines()[0]}",
+            asset=asset,
+            partition=partition,
         ) from None
     finally:
         con.close()

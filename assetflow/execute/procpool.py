@@ -1,14 +1,15 @@
-"""A pool of reused worker processes, one task at a time each, that can stop a single task.
+"""The ``processes`` executor: reused worker processes, one task at a time each.
 
 ``concurrent.futures`` cannot kill one running task (needed for ``timeout=`` and for
-cancellation after the grace period), so each worker has its own socket: the coordinator knows
-which process runs which task, kills exactly that one, and starts a replacement.
+cancellation after the grace period), so each worker has its own socket: the pool knows which
+process runs which task, kills exactly that one, and starts a replacement when work waits.
 
 Workers are fresh interpreters (``python -c``), not forks: forking a coordinator that holds a
 DuckDB connection and polars' threads can deadlock the child. Unlike multiprocessing's
-``spawn`` they do not re-run the caller's ``__main__`` script either; they import the project
-(or unpickle the assets) once and then serve many tasks, so the ~1 s start-up is paid once per
-worker, not per task.
+``spawn`` they do not re-run the caller's ``__main__`` script either; they load the assets once
+(:class:`~assetflow.execute.executor.WorkerSetup`) and then serve many tasks, so the ~1 s
+start-up is paid once per worker, not per task. Hence the pool grows lazily: a worker at once
+when there is none, more only while ready tasks keep waiting (:data:`GROW_AFTER_SECONDS`).
 """
 
 from __future__ import annotations
@@ -17,23 +18,27 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
 
-import assetflow
 from assetflow.errors import ConfigError, WorkerStartError
-from assetflow.execute.worker import TaskSpec, WorkerSetup
+from assetflow.execute.executor import Executor, ExecutorSetup, Waitable, WorkerSetup
+from assetflow.execute.messages import AttemptFinished, LogRecord, Message, TaskSpec, WorkerLost
+from assetflow.execute.worker import WorkerBootFailed, WorkerReady
 
 _BOOT = (
     "import sys; sys.path.insert(0, {root!r}); "
     "from assetflow.execute.worker import child_main; child_main({fd})"
 )
+_ROOT = str(Path(__file__).resolve().parents[2])
+"""The folder holding the ``assetflow`` package, so a worker imports this very copy."""
 
-Message = tuple[Any, ...]
 MAX_BOOT_DEATHS = 3
 """Workers that may die in a row before loading the project until the run fails (exit 1)."""
+GROW_AFTER_SECONDS = 0.2
+"""How long ready tasks wait for a busy pool before it starts more workers."""
 
 
 @dataclass
@@ -42,37 +47,60 @@ class _Worker:
     process: subprocess.Popen
     conn: Connection
     ready: bool = False
-    task: int | None = None
-    exitcode: int | None = None
+    task: TaskSpec | None = None
 
 
-class ProcessPool:
-    """Up to ``limit`` worker processes, started when there is work for them."""
+class ProcessPool(Executor):
+    """Up to ``workers`` worker processes, started when there is work for them."""
 
-    kind = "processes"
-    grow_after = 0.2
+    name = "processes"
 
-    def __init__(self, limit: int, setup: WorkerSetup) -> None:
-        self.limit = limit
-        self._setup = setup
+    def __init__(self) -> None:
+        self._setup: WorkerSetup | None = None
+        self._limit = 1
         self._workers: dict[int, _Worker] = {}
         self._next_id = 0
-        self._closing = False
         self._boot_deaths = 0
+        self._starved_since: float | None = None
 
-    def want(self, ready: int) -> None:
-        """``ready`` tasks wait for a worker: start workers for those no booting one will take."""
-        booting = sum(1 for w in self._workers.values() if not w.ready)
-        for _ in range(min(ready - booting, self.limit - len(self._workers))):
-            self._spawn()
+    def start(self, setup: ExecutorSetup) -> None:
+        assert setup.worker_setup is not None, "ProcessPool ships assets: give worker_setup"
+        self._setup = setup.worker_setup
+        self._limit = setup.workers
+        self._boot_deaths = 0
+        self._starved_since = None
+
+    def capacity(self, waiting: int) -> int:
+        idle = len(self._idle())
+        if waiting <= idle:
+            self._starved_since = None
+            return idle
+        now = time.monotonic()
+        if self._starved_since is None:
+            self._starved_since = now
+        size = len(self._workers)
+        if size < self._limit and (size == 0 or now - self._starved_since >= GROW_AFTER_SECONDS):
+            # Start workers for the waiting tasks that no booting worker will take.
+            booting = sum(1 for w in self._workers.values() if not w.ready)
+            for _ in range(min(waiting - idle - booting, self._limit - size)):
+                self._spawn()
+            self._starved_since = now
+        return idle
+
+    def next_due(self) -> float | None:
+        if self._starved_since is None or len(self._workers) >= self._limit:
+            return None
+        return self._starved_since + GROW_AFTER_SECONDS
+
+    def _idle(self) -> list[_Worker]:
+        return [w for w in self._workers.values() if w.ready and w.task is None]
 
     def _spawn(self) -> None:
         wid, self._next_id = self._next_id, self._next_id + 1
         ours, theirs = socket.socketpair()
-        root = str(Path(assetflow.__file__).resolve().parents[1])
         try:
             process = subprocess.Popen(
-                [sys.executable, "-c", _BOOT.format(root=root, fd=theirs.fileno())],
+                [sys.executable, "-c", _BOOT.format(root=_ROOT, fd=theirs.fileno())],
                 pass_fds=[theirs.fileno()],
                 stdin=subprocess.DEVNULL,
             )
@@ -82,26 +110,16 @@ class ProcessPool:
         conn.send((self._setup, list(sys.path), os.getcwd()))
         self._workers[wid] = _Worker(wid, process, conn)
 
-    @property
-    def size(self) -> int:
-        return len(self._workers)
-
-    def idle(self) -> list[int]:
-        """Workers that are up and have no task."""
-        return [w.wid for w in self._workers.values() if w.ready and w.task is None]
-
-    def submit(self, wid: int, spec: TaskSpec) -> None:
-        worker = self._workers[wid]
+    def submit(self, spec: TaskSpec) -> None:
+        worker = self._idle()[0]
         worker.conn.send(spec)
-        worker.task = spec.task_id
+        worker.task = spec
 
-    def waitables(self) -> list[Any]:
-        """Objects for ``multiprocessing.connection.wait`` (a dead worker's socket reads EOF)."""
+    def waitables(self) -> list[Waitable]:
+        """Each worker's socket (a dead worker's reads EOF)."""
         return [w.conn for w in self._workers.values()]
 
-    def collect(self) -> list[Message]:
-        """Every message available now: ("done", wid, outcome), ("log", task, lines) and
-        ("died", wid, task, exit code) for a worker that died on its own."""
+    def poll(self) -> list[Message]:
         messages: list[Message] = []
         for worker in list(self._workers.values()):
             try:
@@ -110,34 +128,35 @@ class ProcessPool:
                 continue
             except (EOFError, OSError):
                 pass
-            worker.exitcode = worker.process.wait(timeout=5)
+            code = worker.process.wait(timeout=5)
             self._bury(worker)
             if not worker.ready:
                 # Killed (the OOM killer, a signal) or crashed before loading the project: no
-                # task was lost, so start another; ``want`` does when tasks wait for one.
+                # task was lost, so start another; ``capacity`` does when tasks wait for one.
                 self._boot_deaths += 1
                 if self._boot_deaths > MAX_BOOT_DEATHS:
                     raise WorkerStartError(
                         f"worker processes died while starting, {self._boot_deaths} times in a "
-                        f"row (last exit code {worker.exitcode}); check memory limits, or run "
+                        f"row (last exit code {code}); check memory limits, or run "
                         "with --executor threads to see why"
                     )
-                continue
-            messages.append(("died", worker.wid, worker.task, worker.exitcode))
+            elif worker.task is not None:
+                detail = f"its worker process died (exit code {code})"
+                messages.append(WorkerLost(worker.task.task_id, worker.task.attempt, detail))
         return messages
 
-    def _receive(self, worker: _Worker, message: Message, out: list[Message]) -> None:
-        kind = message[0]
-        if kind == "ready":
-            worker.ready = True
-            self._boot_deaths = 0
-        elif kind == "done":
-            worker.task = None
-            out.append(("done", worker.wid, message[1]))
-        elif kind == "log":
-            out.append(message)
-        elif kind == "failed":
-            raise ConfigError(f"a worker process could not load the project: {message[1]}")
+    def _receive(self, worker: _Worker, message: object, out: list[Message]) -> None:
+        match message:
+            case LogRecord():
+                out.append(message)
+            case AttemptFinished():
+                worker.task = None
+                out.append(message)
+            case WorkerReady():
+                worker.ready = True
+                self._boot_deaths = 0
+            case WorkerBootFailed(detail):
+                raise ConfigError(f"a worker process could not load the project: {detail}")
 
     def _bury(self, worker: _Worker) -> None:
         self._workers.pop(worker.wid, None)
@@ -146,19 +165,18 @@ class ProcessPool:
             worker.process.kill()
         worker.process.wait()
 
-    def stop(self, wid: int) -> None:
-        """Kill the worker running a task (timeout, cancellation); ``want`` starts another."""
-        worker = self._workers.get(wid)
-        if worker is None:
-            return
-        worker.process.kill()
-        self._bury(worker)
+    def cancel(self, task_id: int) -> None:
+        """Kill the worker process running the task (SIGKILL: nothing of the attempt is left but
+        at most an unreferenced file); a replacement starts when tasks wait for one."""
+        for worker in list(self._workers.values()):
+            if worker.task is not None and worker.task.task_id == task_id:
+                worker.process.kill()
+                self._bury(worker)
 
-    def close(self, *, kill: bool = False) -> None:
-        """Stop every worker. Idle workers hold nothing worth a polite exit (their files are
-        complete or orphaned), so they are killed too, which takes milliseconds instead of an
-        interpreter shutdown; ``kill`` is accepted for symmetry with the thread pool."""
-        self._closing = True
+    def shutdown(self, *, kill: bool = False) -> None:
+        """Kill every worker. Idle workers hold nothing worth a polite exit (their files are
+        complete or orphaned), and killing takes milliseconds instead of an interpreter
+        shutdown; so ``kill`` changes nothing here."""
         for worker in self._workers.values():
             if worker.process.poll() is None:
                 worker.process.kill()

@@ -1,9 +1,7 @@
 """What a run reports: events while it runs, a result per task, and the run's outcome.
 
-Task states: ``queued`` -> ``running`` -> (``retrying`` -> ``running``)* -> one of
-``succeeded``, ``failed``, ``upstream_failed``, ``skipped`` (fresh after all, early cutoff) or
-``cancelled``. Run states: ``running`` -> ``succeeded``, ``failed`` or ``cancelled`` (a run
-whose process died is marked ``interrupted`` by the next writer).
+Task and run states are :class:`~assetflow.states.TaskStatus` and
+:class:`~assetflow.states.RunStatus` (plain strings to compare and print).
 """
 
 from __future__ import annotations
@@ -12,8 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from assetflow.plan.planner import display_key
-
-TASK_OUTCOMES = ("succeeded", "skipped", "failed", "upstream_failed", "cancelled")
+from assetflow.states import FINAL_TASK_STATUSES, RunStatus, TaskStatus
 
 
 @dataclass(frozen=True)
@@ -21,8 +18,9 @@ class TaskEvent:
     """Something that happened to one task; observers turn these into progress output."""
 
     kind: str
-    """``started``, ``retrying``, ``succeeded``, ``skipped``, ``failed``, ``upstream_failed``,
-    ``cancelled``, or ``notice`` (a message about the run, e.g. a hook that raised)."""
+    """``started``, ``retrying``, a final :class:`~assetflow.states.TaskStatus` (``succeeded``,
+    ``skipped``, ``failed``, ``upstream_failed``, ``cancelled``), or ``notice`` (a message about
+    the run, e.g. a hook that raised)."""
     asset: str
     partition: str
     detail: str = ""
@@ -36,8 +34,8 @@ class TaskResult:
     """The final record of one task; hooks (``on_failure``/``on_success``) receive it.
 
     Attributes:
-        status: one of ``succeeded``, ``skipped``, ``failed``, ``upstream_failed``,
-            ``cancelled``.
+        status: the final :class:`~assetflow.states.TaskStatus`: ``succeeded``, ``skipped``,
+            ``failed``, ``upstream_failed`` or ``cancelled``.
         detail: the error message of a failed task, else why it ended as it did.
         seconds: wall time from the first attempt's start to the end.
         attempts: how many attempts ran (0 when it never started).
@@ -47,7 +45,7 @@ class TaskResult:
 
     asset: str
     partition: str
-    status: str
+    status: TaskStatus
     detail: str = ""
     rows: int | None = None
     seconds: float | None = None
@@ -70,7 +68,7 @@ class RunResult:
     """The outcome of one run."""
 
     run_id: str
-    status: str = "running"
+    status: RunStatus = RunStatus.RUNNING
     tasks: list[TaskResult] = field(default_factory=list)
     resume_of: str | None = None
     """The run this one resumed, if any."""
@@ -81,22 +79,22 @@ class RunResult:
 
     @property
     def ok(self) -> bool:
-        return self.status == "succeeded"
+        return self.status == RunStatus.SUCCEEDED
 
     def count(self, status: str) -> int:
         return sum(1 for t in self.tasks if t.status == status)
 
     @property
     def failed(self) -> list[TaskResult]:
-        return [t for t in self.tasks if t.status == "failed"]
+        return [t for t in self.tasks if t.status == TaskStatus.FAILED]
 
     @property
     def unfinished(self) -> list[TaskResult]:
         """Tasks a resume would run again: failed, upstream_failed or cancelled."""
-        return [t for t in self.tasks if t.status not in ("succeeded", "skipped")]
+        return [t for t in self.tasks if not TaskStatus(t.status).ok]
 
     def summary(self) -> str:
-        parts = [f"{self.count(s)} {s}" for s in TASK_OUTCOMES if self.count(s)]
+        parts = [f"{self.count(s)} {s}" for s in FINAL_TASK_STATUSES if self.count(s)]
         retried = sum(1 for t in self.tasks if t.attempts > 1)
         if retried:
             parts.append(f"{retried} needed retries")

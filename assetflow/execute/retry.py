@@ -1,5 +1,5 @@
 """Retry decisions (may a failed attempt run again, after how long), and the errors the
-coordinator itself assigns to an attempt (a timeout, a worker that died)."""
+coordinator itself assigns to an attempt (a timeout, a lost worker, a refused schema)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import random
 
 from assetflow.define.policy import TaskPolicy
 from assetflow.errors import SchemaMismatchError, TaskTimeoutError
-from assetflow.execute.worker import AttemptError, qualified
+from assetflow.execute.messages import AttemptError
+from assetflow.execute.worker import qualified
 
 
 def should_retry(policy: TaskPolicy, attempt: int, error: AttemptError) -> bool:
@@ -47,15 +48,16 @@ def timeout_error(asset: str, partition: str, timeout: float) -> AttemptError:
     )
 
 
-def worker_died_error(asset: str, partition: str, exit_code: int | None) -> AttemptError:
-    """The worker process running the attempt died (a crash, the OOM killer; retryable)."""
+def worker_lost_error(asset: str, partition: str, detail: str) -> AttemptError:
+    """What ran the attempt is gone (a crash, the OOM killer, a lost cluster worker): a failed,
+    retryable attempt. ``detail`` comes from the executor, e.g. ``its worker process died (exit
+    code -9)``."""
     return AttemptError(
         type="WorkerDied",
-        message=f"asset {asset!r} partition {partition}: its worker process died "
-        f"(exit code {exit_code})",
+        message=f"asset {asset!r} partition {partition}: {detail}",
         traceback=None,
         retryable=True,
-        summary=f"worker process died (exit code {exit_code})",
+        summary=detail.removeprefix("its "),
     )
 
 

@@ -1,32 +1,40 @@
 """The worker side: run one attempt of one task and describe what happened, picklably.
 
-Workers (processes or threads) never touch the catalog: they read committed Parquet files,
-stage the new one (:func:`assetflow.commit.files.stage_table`) and return a
-:class:`AttemptOutcome` with the :class:`StagedFile` metadata or an :class:`AttemptError`; the
-coordinator commits. :func:`process_main` is the loop of a worker process.
+Workers (processes, threads, cluster workers) never touch the catalog: they read committed
+Parquet files, stage the new one (:func:`assetflow.commit.files.stage_table`, a file name of its
+own per execution) and return an :class:`~assetflow.execute.messages.AttemptOutcome` with the
+staged file's metadata or an :class:`~assetflow.execute.messages.AttemptError`; the coordinator
+commits. :func:`run_attempt` is where every executor runs an attempt; :func:`process_main` is the
+loop of a :class:`~assetflow.execute.procpool.ProcessPool` worker process.
 """
 
 from __future__ import annotations
 
 import os
-import pickle
 import signal
 import sys
 import threading
 import time
 import traceback
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from assetflow.commit.files import StagedFile
-from assetflow.commit.storage import StorageSpec, open_storage
+from assetflow.commit.storage import open_storage
 from assetflow.define.asset import AssetDef
 from assetflow.errors import AssetflowError, TaskError
 from assetflow.execute.capture import AttemptLog, LogEntry, LogPump, install
+from assetflow.execute.executor import WorkerSetup
 from assetflow.execute.materializer import run_asset
+from assetflow.execute.messages import (
+    AttemptError,
+    AttemptFinished,
+    AttemptOutcome,
+    LogRecord,
+    TaskSpec,
+)
 
 
 class TaskInterrupt(BaseException):
@@ -34,50 +42,15 @@ class TaskInterrupt(BaseException):
 
 
 @dataclass(frozen=True)
-class TaskSpec:
-    """Everything a worker needs for one attempt (small and picklable: keys, not data).
-
-    A worker on any machine builds the storage from ``storage`` and finds the inputs by key.
-    """
-
-    task_id: int
-    asset: str
-    partition: str
-    input_keys: Mapping[str, tuple[str, ...]]
-    """Storage keys of the committed upstream files, per input."""
-    storage: StorageSpec
-    run_id: str
-    attempt: int
-    code_version: str
+class WorkerReady:
+    """A worker process loaded the assets and waits for tasks."""
 
 
 @dataclass(frozen=True)
-class AttemptError:
-    """Why an attempt failed.
+class WorkerBootFailed:
+    """A worker process could not load the assets (a configuration error: exit 2)."""
 
-    Attributes:
-        type: the exception's class name, e.g. ``HTTPError``.
-        message: one line naming the asset, partition and error.
-        retryable: False for errors another attempt cannot fix (bad return value, schema).
-        lineage: qualified names of the exception's classes, to match ``retry_on``.
-        summary: ``Type: message`` of the error itself, without the asset and partition.
-    """
-
-    type: str
-    message: str
-    traceback: str | None
-    retryable: bool
-    lineage: tuple[str, ...] = ()
-    summary: str = ""
-
-
-@dataclass(frozen=True)
-class AttemptOutcome:
-    task_id: int
-    staged: StagedFile | None
-    error: AttemptError | None
-    logs: tuple[LogEntry, ...]
-    seconds: float
+    detail: str
 
 
 def qualified(cls: type) -> str:
@@ -102,7 +75,7 @@ def describe_error(exc: BaseException, where: str = "") -> AttemptError:
     else:
         cause, retryable = exc, False
         message = f"{where}{type(exc).__name__}: {exc}".rstrip(": ")
-    trace = getattr(exc, "traceback", None)
+    trace = exc.traceback if isinstance(exc, TaskError) else None
     if trace is None and not isinstance(exc, AssetflowError | TaskInterrupt):
         trace = "".join(traceback.format_exception(exc))
     return AttemptError(
@@ -159,24 +132,29 @@ def run_attempt(
         if pump is not None:
             pump.unwatch(log)
     return AttemptOutcome(
-        spec.task_id, staged, error, tuple(log.finish()), time.perf_counter() - started
+        spec.task_id,
+        spec.attempt,
+        staged,
+        error,
+        tuple(log.finish()),
+        time.perf_counter() - started,
     )
 
 
-@dataclass(frozen=True)
-class WorkerSetup:
-    """How a worker process finds the assets: import the project, or unpickle them."""
+_loaded: dict[str, dict[str, AssetDef]] = {}
 
-    source: str | None
-    assets: bytes | None = None
 
-    def load(self) -> dict[str, AssetDef]:
-        if self.source is not None:
-            from assetflow.project import Project  # the worker's own copy of the project
+def run_spec(spec: TaskSpec, setup: WorkerSetup) -> AttemptOutcome:
+    """Run one attempt in a process that serves an executor elsewhere (a cluster worker).
 
-            return {a.name: a for a in Project.load(self.source).graph}
-        assert self.assets is not None
-        return {a.name: a for a in pickle.loads(self.assets)}
+    The assets are loaded once per process and setup, and output capture is installed with
+    them; then :func:`run_attempt`. Its log lines arrive with the outcome.
+    """
+    assets = _loaded.get(setup.key)
+    if assets is None:
+        assets = _loaded[setup.key] = setup.assets()
+        install()  # route print/warnings/logging of attempt threads into their logs, for good
+    return run_attempt(spec, assets[spec.asset])
 
 
 def process_main(conn: Connection, setup: WorkerSetup) -> None:
@@ -184,9 +162,9 @@ def process_main(conn: Connection, setup: WorkerSetup) -> None:
     # Ctrl-C reaches the whole process group; the coordinator decides what stops and when.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        assets = setup.load()
+        assets = setup.assets()
     except BaseException as exc:
-        conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+        conn.send(WorkerBootFailed(f"{type(exc).__name__}: {exc}"))
         return
     install()
     lock = threading.Lock()
@@ -197,7 +175,7 @@ def process_main(conn: Connection, setup: WorkerSetup) -> None:
 
     _exit_with_parent()
     pump = LogPump()
-    send(("ready",))
+    send(WorkerReady())
     while True:
         try:
             spec = conn.recv()
@@ -205,11 +183,13 @@ def process_main(conn: Connection, setup: WorkerSetup) -> None:
             return
         if spec is None:
             return
-        task_id = spec.task_id
         outcome = run_attempt(
-            spec, assets[spec.asset], pump, lambda e, t=task_id: send(("log", t, e))
+            spec,
+            assets[spec.asset],
+            pump,
+            lambda e, s=spec: send(LogRecord(s.task_id, s.attempt, tuple(e))),
         )
-        send(("done", outcome))
+        send(AttemptFinished(outcome))
 
 
 def child_main(fd: int) -> None:

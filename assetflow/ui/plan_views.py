@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from assetflow.errors import AssetflowError
-from assetflow.observe.plan_report import plan_frame, plan_summary
+from assetflow.plan.summary import count_by_asset
 from assetflow.ui.data import UiData
 from assetflow.ui.views import find_asset
 
@@ -60,10 +60,10 @@ def plan_page(data: UiData, request: PlanRequest, as_of: datetime) -> dict[str, 
     except AssetflowError as exc:  # a bad key or range: say it on the page, plan nothing
         page["error"] = str(exc).splitlines()[0]
         return page
-    frame = plan_frame(plan)
+    steps = plan.to_dict()["steps"]
     page["planned"] = True
     page["to_run"] = len(plan.to_run)
-    page["steps_total"] = len(plan.steps)
-    page["summary"] = plan_summary(plan).drop("keys").to_dicts() if frame.height else []
-    page["steps"] = frame.head(STEPS_SHOWN).to_dicts() if frame.height else []
+    page["steps_total"] = len(steps)
+    page["summary"] = count_by_asset(plan).to_dicts() if steps else []
+    page["steps"] = steps[:STEPS_SHOWN]
     return page
