@@ -119,6 +119,16 @@ class CatalogReader:
         )
         return [InputRead(u, p, v) for u, p, v in rows.iter_rows()]
 
+    def metadata_of(self, materialization_id: int) -> str | None:
+        """What the asset attached to one version (``context.add_metadata``), as JSON."""
+        rows = self._session.frame(
+            "select metadata from assetflow.metadata where materialization_id = ?",
+            [materialization_id],
+            schema={"metadata": pl.String},
+            missing_ok=True,
+        )
+        return rows["metadata"][0] if rows.height else None
+
     def history(self, asset: str, partition: str) -> pl.DataFrame:
         """Every materialization of one partition, newest first."""
         return self._session.frame(

@@ -76,6 +76,11 @@ def test_text_reprs_and_frames(failed):
     assert spans.height == len(result.tasks)
     why = project.why("rolling", DAY)
     assert why.status == "failed" and repr(why).startswith(f"rolling {DAY} is failed")
+    tasks = result.to_polars()
+    assert tasks.filter(status="failed")["error_type"].to_list() == ["RuntimeError"]
+    assert tasks.height == len(result.tasks) and tasks["attempts"].min() == 1
+    steps = project.plan(as_of=AS_OF).to_polars()
+    assert steps.filter(asset="rolling", partition=DAY)["status"].to_list() == ["failed"]
     statuses = project.status(as_of=AS_OF).to_polars()
     assert statuses.filter(asset="rolling", partition=DAY)["status"].to_list() == ["failed"]
     lineage = project.lineage("rolling", "upstream").to_polars()
