@@ -1,10 +1,11 @@
 """A small shop for the web UI tests; :func:`build` returns its assets (nothing at module level).
 
-``orders`` (daily from 2026-04-01) -> ``orders_clean`` (daily; its docstring holds a ``<script>``
-tag) -> ``revenue`` (unpartitioned, reads every day); ``flaky`` (daily, fails for one key, one
-retry; logs a line holding a ``<script>`` tag); ``regions`` (static eu / us / apac).
-``orders_version`` changes both the code version and the data of ``orders``, so its downstream
-turns stale. Run with ``executor="threads"``: the assets are closures.
+``orders`` (daily from 2026-04-01; attaches metadata: a number and a URL) -> ``orders_clean``
+(daily; its docstring holds a ``<script>`` tag) -> ``revenue`` (unpartitioned, reads every day);
+``flaky`` (daily, fails for one key, one retry; logs a line holding a ``<script>`` tag);
+``regions`` (static eu / us / apac). ``orders_version`` changes both the code version and the
+data of ``orders``, so its downstream turns stale. Run with ``executor="threads"``: the assets
+are closures.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def build(
         if gate is not None and not _wait(gate, timeout=60):
             raise TimeoutError("the test never opened the gate")
         day = int(context.partition_key[-2:])
+        context.add_metadata(day=day, source=f"https://example.com/orders/{day}")
         return pl.DataFrame({"id": [1, 2, 3], "amount": [day, 2 * day, int(orders_version)]})
 
     @af.asset(partitions=DAYS, code_version="1")

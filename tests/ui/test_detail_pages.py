@@ -135,3 +135,15 @@ def urllib_post(url: str, body: str, headers: dict[str, str] | None = None) -> t
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
+
+
+def test_metadata_an_asset_attached_shows_with_each_version(ui_server):
+    page = get_json(ui_server + "/api/assets/orders/partitions/2026-04-05")
+    assert [h["metadata"] for h in page["history"]] == [
+        {"day": 5, "source": "https://example.com/orders/5"}
+    ] * 2
+    text = fetch(ui_server + "/assets/orders/partitions/2026-04-05")[2].decode()
+    link = '<a href="https://example.com/orders/5" rel="noopener noreferrer">'
+    assert link in text and "<b>day</b> 5" in text
+    latest = get_json(ui_server + "/api/assets/orders")["latest"]
+    assert {r["partition"]: r["metadata"]["day"] for r in latest}["2026-04-02"] == 2
