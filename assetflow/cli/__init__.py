@@ -12,6 +12,7 @@ from assetflow.cli import (  # noqa: F401  (each module registers its commands)
     observe,
     runs,
     schedule,
+    ui,
 )
 from assetflow.cli.app import cli, main
 

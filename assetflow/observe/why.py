@@ -57,6 +57,8 @@ class CommittedKeys(Collection[str]):
         self._keys: list[str] | None = None
 
     def _list(self) -> list[str]:
+        if self._keys is None and self._snap.empty:  # nothing published yet: nothing committed
+            self._keys = []
         if self._keys is None:
             found = self._snap.sql(
                 "select partition from assetflow.current where asset = ? order by partition",
