@@ -29,14 +29,19 @@ from assetflow.define.policy import TaskPolicy
 from assetflow.define.schedule import Schedule
 from assetflow.execute.cancel import CancelToken
 from assetflow.execute.executor import WorkerSetup, pickled_assets
-from assetflow.execute.executors import ExecutorChoice, check_executor, choose_executor
+from assetflow.execute.executors import (
+    ExecutorChoice,
+    check_executor,
+    choose_executor,
+    is_small,
+)
 from assetflow.execute.hooks import Hook
 from assetflow.execute.resume import RunRequest, find_run, load_request, plan_request, resume_plan
 from assetflow.execute.runner import Runner, RunOptions, RunResult
 from assetflow.loader import calling_folder, load_project, resolve, with_schedules
 from assetflow.observe.status_report import StatusReport
 from assetflow.observing import ObserveMixin, with_notebook_progress
-from assetflow.plan.planner import Plan, Which
+from assetflow.plan.planner import Plan, Step, Which
 from assetflow.plan.targets import resolve_targets
 from assetflow.selection import as_list, build_request, partition_keys, partition_of
 
@@ -238,7 +243,7 @@ class Project(ObserveMixin):
             callbacks.plan(plan)
             runner = Runner(
                 self.graph, catalog, state, clock=self.clock, on_event=callbacks.on_event,
-                options=self._options(workers, executor, grace), cancel=cancel,
+                options=self._options(workers, executor, grace, plan.to_run), cancel=cancel,
             )  # fmt: skip
             result = runner.run(
                 plan, self._new_run_id(), command, os.getpid(),
@@ -249,9 +254,14 @@ class Project(ObserveMixin):
         return result
 
     def _options(
-        self, workers: int | None, executor: ExecutorChoice | None, grace: float
+        self,
+        workers: int | None,
+        executor: ExecutorChoice | None,
+        grace: float,
+        steps: Sequence[Step] = (),
     ) -> RunOptions:
-        chosen, setup = choose_executor(executor or self.executor, self._worker_setup)
+        small = is_small(steps, self.graph, self.defaults)
+        chosen, setup = choose_executor(executor or self.executor, self._worker_setup, small=small)
         return RunOptions(
             executor=chosen,
             worker_setup=setup,

@@ -4,6 +4,7 @@ Not a test: run it and read the numbers (``docs/benchmarks.md`` records them)::
 
     python benchmarks/planner_scale.py            # 100 assets x 3,650 days
     python benchmarks/planner_scale.py --assets 20 --days 365
+    python benchmarks/planner_scale.py --assets 1000 --unpartitioned   # the UI's graph page
 
 The graph: 10 root assets; each other asset reads the asset 10 before it, every third also the
 asset 7 before it, and every tenth reads its first upstream through a 7-day rolling window
@@ -18,6 +19,9 @@ Scenarios:
 - ``empty catalog``: nothing committed; the plan is a full backfill.
 - ``7-day range``: ``partition_range`` over one week on every asset, empty catalog.
 
+``--unpartitioned`` makes every asset unpartitioned (same wiring, no windows) and times only
+``compute_status`` on an empty catalog: the shape the UI's graph page waits on.
+
 "cold" is the first call in the process (window tables not cached yet, as in a fresh CLI call);
 "warm" is the best of the following calls.
 """
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -43,14 +48,15 @@ from assetflow.plan.staleness import compute_status
 START = date(2016, 1, 1)
 
 
-def make_graph(n_assets: int) -> af.AssetGraph:
-    daily = af.DailyPartitions(start=START.isoformat())
+def make_graph(n_assets: int, unpartitioned: bool = False) -> af.AssetGraph:
+    daily = None if unpartitioned else af.DailyPartitions(start=START.isoformat())
     assets = []
     for i in range(n_assets):
         ups = [] if i < 10 else [f"a{i - 10:03d}"]
         if i >= 10 and i % 3 == 0:
             ups.append(f"a{i - 7:03d}")
-        mappings = {ups[0]: af.Window(lookback=6)} if ups and i % 10 == 5 else {}
+        windowed = ups and i % 10 == 5 and not unpartitioned
+        mappings = {ups[0]: af.Window(lookback=6)} if windowed else {}
         assets.append(
             af.asset(
                 name=f"a{i:03d}",
@@ -123,8 +129,11 @@ def main() -> None:
     parser.add_argument("--assets", type=int, default=100)
     parser.add_argument("--days", type=int, default=3650)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--unpartitioned", action="store_true")
     args = parser.parse_args()
     as_of = datetime.combine(START + timedelta(days=args.days), datetime.min.time(), UTC)
+    if args.unpartitioned:
+        return unpartitioned(args.assets, as_of, args.repeat)
 
     t0 = time.perf_counter()
     graph = make_graph(args.assets)
@@ -176,8 +185,23 @@ def main() -> None:
         )
     stale = int(compute_status(graph, changed, as_of)["status"].eq("stale").sum())
     print(f"\nstale after changing a000 {changed_key}: {stale:,} partitions")
+    footer()
+
+
+def unpartitioned(n_assets: int, as_of: datetime, repeat: int) -> None:
+    graph = make_graph(n_assets, unpartitioned=True)
+    empty = CatalogState.empty()
+    cold, warm, cpu, status = timed(lambda: compute_status(graph, empty, as_of), repeat)
+    rows = status.height  # type: ignore[attr-defined]
+    print(f"{n_assets} unpartitioned assets, empty catalog: compute_status cold {cold:.2f} s,")
+    print(f"warm {warm:.2f} s (CPU {cpu:.2f} s); {rows:,} statuses")
+    footer()
+
+
+def footer() -> None:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"{os.cpu_count()} CPUs, 1-minute load average {load:.1f} when done")
+    print(f"peak RSS {peak:,.0f} MB; {os.cpu_count()} CPUs, 1-minute load average {load:.1f}")
 
 
 if __name__ == "__main__":

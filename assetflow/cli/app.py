@@ -2,6 +2,10 @@
 
 Every user mistake is an :class:`AssetflowError`; its one-line message is printed and the
 command exits with its code (2 usage, 1 a task failed). ``--debug`` adds the traceback.
+
+The CLI modules import the engine (polars, pyarrow, DuckDB, pydantic) inside the commands, not
+at module level, so ``asset --help`` and ``asset --version`` start at once
+(``tests/cli/test_startup.py`` checks what they import).
 """
 
 from __future__ import annotations
@@ -12,22 +16,19 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-import duckdb
-from pydantic import BaseModel
 
 from assetflow import _startup
-from assetflow.commit.warehouse import check_lock_timeout
-from assetflow.config import resolve_settings
 from assetflow.errors import AssetflowError, ConfigError
-from assetflow.execute.executors import check_executor
-from assetflow.project import Project
+
+if TYPE_CHECKING:
+    from assetflow.project import Project
 
 EXECUTOR_ENV = "ASSETFLOW_EXECUTOR"
 """Names the executor (processes, threads) for every command that runs tasks."""
@@ -39,12 +40,17 @@ class CliState:
     """Global options, and the project loaded from them on first use."""
 
     def __init__(self, project: str | None, warehouse: str | None, lock_timeout: float | None):
+
         self._options = (project, warehouse)
         self._lock_timeout = lock_timeout
         self._project: Project | None = None
 
     @property
     def project(self) -> Project:
+        from assetflow.config import resolve_settings
+        from assetflow.execute.executors import check_executor
+        from assetflow.project import Project
+
         if self._project is None:
             settings = resolve_settings(*self._options)
             self._project = Project.load(settings.project, warehouse=settings.warehouse)
@@ -85,7 +91,26 @@ def _positive_int(name: str, text: str) -> int:
 
 
 def _lock_timeout(ctx: click.Context, param: click.Parameter, value: float | None):
+    from assetflow.commit.warehouse import check_lock_timeout
+
     return None if value is None else check_lock_timeout(value)
+
+
+class LazyChoice(click.Choice):
+    """A :class:`click.Choice` whose choices are looked up when first needed (an option parsed
+    or its help shown): defining the option imports nothing of the engine."""
+
+    def __init__(self, choices: Callable[[], Sequence[str]]) -> None:
+        self._load = choices
+        super().__init__(())
+
+    @property  # type: ignore[override]
+    def choices(self) -> tuple[str, ...]:
+        return tuple(self._load())
+
+    @choices.setter
+    def choices(self, value: object) -> None:
+        pass
 
 
 pass_state = click.make_pass_decorator(CliState)
@@ -126,7 +151,8 @@ def _json_value(value: Any) -> Any:
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, datetime | date | time):
         return value.isoformat()
-    if isinstance(value, BaseModel):
+    pydantic = sys.modules.get("pydantic")  # only a loaded pydantic made the value
+    if pydantic is not None and isinstance(value, pydantic.BaseModel):
         return value.model_dump()
     return str(value)
 
@@ -138,7 +164,9 @@ class _AssetGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (AssetflowError, duckdb.Error) as exc:
+        except Exception as exc:
+            if not isinstance(exc, AssetflowError) and not _is_duckdb_error(exc):
+                raise
             _fail(exc, debug=bool(ctx.params.get("debug")))
 
 
@@ -225,7 +253,12 @@ def _run(args: list[str]) -> None:
         sys.exit(130)
 
 
-def _fail(exc: AssetflowError | duckdb.Error, *, debug: bool) -> NoReturn:
+def _is_duckdb_error(exc: BaseException) -> bool:
+    duckdb = sys.modules.get("duckdb")  # no DuckDB error without DuckDB loaded
+    return duckdb is not None and isinstance(exc, duckdb.Error)
+
+
+def _fail(exc: Exception, *, debug: bool) -> NoReturn:
     if debug:
         traceback.print_exc()
     if isinstance(exc, AssetflowError):

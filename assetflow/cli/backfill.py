@@ -4,25 +4,17 @@ from __future__ import annotations
 
 import sys
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 import click
 
-from assetflow.automation.backfill import (
-    DEFAULT_BATCH,
-    BackfillSpec,
-    list_backfills,
-    load_backfill,
-    plan_backfill,
-    requested_keys,
-    run_backfill,
-    start_backfill,
-)
-from assetflow.callbacks import RunCallbacks
 from assetflow.cli.app import CliState, cli, dump_json, json_option, pass_state
 from assetflow.cli.schedule import allow_future_option, now_option, parse_now
 from assetflow.errors import SelectionError
-from assetflow.observe.progress import CountedProgress
 from assetflow.observe.table import format_table
+
+if TYPE_CHECKING:
+    from assetflow.automation.backfill import BackfillSpec
 
 
 @cli.command(context_settings={"ignore_unknown_options": False})
@@ -34,9 +26,8 @@ from assetflow.observe.table import format_table
 @click.option(
     "--batch",
     type=click.IntRange(min=1),
-    default=DEFAULT_BATCH,
-    show_default=True,
-    help="Partition keys per run (bounds memory; progress is recorded after each).",
+    default=None,
+    help="Partition keys per run (bounds memory; progress is recorded after each). [default: 10]",
 )
 @click.option(
     "--workers",
@@ -70,6 +61,18 @@ def backfill(
     `asset backfill resume ID` finishes an interrupted or failed one. Running the same backfill
     again only redoes what is missing or stale (idempotent).
     """
+    from assetflow.automation.backfill import (
+        DEFAULT_BATCH,
+        BackfillSpec,
+        plan_backfill,
+        requested_keys,
+        run_backfill,
+        start_backfill,
+    )
+    from assetflow.callbacks import RunCallbacks
+    from assetflow.observe.progress import CountedProgress
+
+    batch = DEFAULT_BATCH if batch is None else batch
     project = state.project
     as_of = parse_now(now_text, allow_future=allow_future) if now_text else project.clock()
     if assets and assets[0] == "resume":
@@ -110,6 +113,15 @@ def backfill(
 
 
 def _resume(state: CliState, args, batch: int, as_json: bool, as_of, workers) -> None:
+    from assetflow.automation.backfill import (
+        load_backfill,
+        plan_backfill,
+        requested_keys,
+        run_backfill,
+    )
+    from assetflow.callbacks import RunCallbacks
+    from assetflow.observe.progress import CountedProgress
+
     if len(args) != 1 or not args[0].isdigit():
         raise SelectionError("usage: asset backfill resume ID (ids: `asset backfills`)")
     project = state.project
@@ -192,6 +204,8 @@ def _report(outcome, as_json: bool, plan: dict) -> None:
 @pass_state
 def backfills(state: CliState, as_json: bool) -> None:
     """List recorded backfills, newest first: range, selection, state and progress."""
+    from assetflow.automation.backfill import list_backfills
+
     rows = list_backfills(state.project)
     if as_json:
         click.echo(dump_json([r.model_dump() for r in rows]))

@@ -8,12 +8,13 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 import click
 
-from assetflow.callbacks import RunCallbacks
 from assetflow.cli.app import (
     CliState,
+    LazyChoice,
     cli,
     dump_json,
     json_option,
@@ -22,12 +23,15 @@ from assetflow.cli.app import (
     pass_state,
 )
 from assetflow.errors import SelectionError
-from assetflow.execute.executors import executor_names
-from assetflow.execute.records import RunResult
-from assetflow.observe.plan_report import render_plan
-from assetflow.observe.progress import LiveProgress, PlainProgress
-from assetflow.plan.planner import display_key
-from assetflow.plan.targets import partition_range
+
+if TYPE_CHECKING:
+    from assetflow.execute.records import RunResult
+
+
+def _executor_names() -> tuple[str, ...]:
+    from assetflow.execute.executors import executor_names
+
+    return executor_names()
 
 
 def run_options(fn: Callable) -> Callable:
@@ -47,7 +51,7 @@ def run_options(fn: Callable) -> Callable:
     )(fn)
     fn = click.option(
         "--executor",
-        type=click.Choice(executor_names()),
+        type=LazyChoice(_executor_names),
         default=None,
         help="Run tasks in worker processes (default) or threads (I/O-bound assets); "
         "env ASSETFLOW_EXECUTOR sets the default for every command that runs tasks.",
@@ -115,6 +119,9 @@ def materialize(
     go on. Exit code 0 when all tasks succeed, 1 when a task failed (the run can be resumed
     with `asset runs resume RUN_ID`), 2 for a usage error, 130 when cancelled (Ctrl-C).
     """
+    from assetflow.observe.plan_report import render_plan
+    from assetflow.plan.targets import partition_range
+
     project = state.project
     selection = list(assets) or None
     key_range = partition_range(from_key, to_key)
@@ -163,6 +170,9 @@ def execute_and_report(
     command: str,
 ) -> None:
     """Run with progress output, print the summary, exit 0 / 1 (failed) / 130 (cancelled)."""
+    from assetflow.callbacks import RunCallbacks
+    from assetflow.observe.progress import LiveProgress, PlainProgress
+
     if as_json:
         progress = None
     elif sys.stdout.isatty() and not plain:
@@ -204,6 +214,8 @@ def _task_json(task) -> dict:
 
 
 def print_summary(result: RunResult) -> None:
+    from assetflow.plan.planner import display_key
+
     click.echo(result.summary())
     for t in result.failed:
         click.echo(f"failed: {t.asset} {display_key(t.partition)}: {t.detail}", err=True)

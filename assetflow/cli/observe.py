@@ -6,6 +6,7 @@ import click
 
 from assetflow.cli.app import (
     CliState,
+    LazyChoice,
     cli,
     dump_json,
     json_option,
@@ -13,9 +14,13 @@ from assetflow.cli.app import (
     partition_range_options,
     pass_state,
 )
-from assetflow.observe.lineage_report import FORMATS
 from assetflow.observe.table import format_table
-from assetflow.plan.targets import partition_range
+
+
+def _lineage_formats() -> tuple[str, ...]:
+    from assetflow.observe.lineage_report import FORMATS
+
+    return FORMATS
 
 
 @cli.command("list")
@@ -48,7 +53,7 @@ def list_assets(state: CliState, as_json: bool) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=LazyChoice(_lineage_formats),
     default="tree",
     show_default=True,
     help="tree (text), mermaid (for Markdown) or dot (Graphviz).",
@@ -86,6 +91,8 @@ def status(state: CliState, assets, details, partition, from_key, to_key, as_jso
     committed partitions), and with --details the reason for each partition. Only the named
     ASSETS are shown (all when none). --partition or --from/--to narrow it to those partitions
     (a --from/--to range also selects the weeks / months that lie inside it)."""
+    from assetflow.plan.targets import partition_range
+
     report = state.project.status(
         list(assets) or None,
         partition=partition,

@@ -14,8 +14,6 @@ import click
 
 from assetflow.cli.app import CliState, cli, dump_json, json_option, pass_state
 from assetflow.cli.materialize import execute_and_report, run_options
-from assetflow.observe.runs import attempt_outcomes, run_info, run_logs
-from assetflow.plan.planner import display_key
 
 FOLLOW_POLL_SECONDS = 0.5
 
@@ -34,6 +32,7 @@ def runs(ctx: click.Context, limit: int, as_json: bool) -> None:
       asset runs resume RUN_ID   finish a failed or cancelled run; committed work is kept
     See also: asset timeline RUN_ID (a Gantt chart), asset logs RUN_ID.
     """
+
     if ctx.invoked_subcommand is not None:
         return
     state: CliState = ctx.obj
@@ -119,6 +118,9 @@ def logs(state: CliState, run_id: str, target: str | None, attempt: int | None, 
 
     With --follow, print lines of a running run as they arrive (about a second behind).
     """
+    from assetflow.observe.runs import attempt_outcomes, run_info, run_logs
+    from assetflow.plan.planner import display_key
+
     asset, partition = _parse_target(target)
     project = state.project
     last = 0

@@ -7,19 +7,15 @@ import signal
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import click
 
-from assetflow.automation.sources import observe_sources
-from assetflow.automation.tick import TickReport, tick
-from assetflow.callbacks import RunCallbacks
 from assetflow.cli.app import CliState, cli, dump_json, json_option, pass_state
 from assetflow.errors import AssetflowError, ConfigError
-from assetflow.observe.plan_report import render_plan
-from assetflow.observe.progress import CountedProgress
-from assetflow.plan.planner import display_key
-from assetflow.plan.staleness import compute_status
-from assetflow.plan.ticks import pending
+
+if TYPE_CHECKING:
+    from assetflow.automation.tick import TickReport
 
 now_option = click.option(
     "--now",
@@ -70,6 +66,9 @@ def parse_now(text: str | None, *, allow_future: bool = True) -> datetime:
 def observe(state: CliState, sources, now_text, allow_future, as_json) -> None:
     """Run the observe functions of SOURCES (all sources when none), record what changed,
     and print it. Changed sources make their committed partitions (and downstream) stale."""
+    from assetflow.automation.sources import observe_sources
+    from assetflow.plan.planner import display_key
+
     now = parse_now(now_text, allow_future=allow_future)
     if any(a.is_source for a in state.project.graph):
         state.note_new_warehouse()
@@ -120,6 +119,10 @@ def tick_command(state: CliState, now_text, allow_future, dry_run, as_json) -> N
     minute: a tick that finds another one running waits for it, then reports its work as
     already done. A catch-up covers at most a schedule's max_catchup ticks (default 31); older
     partitions are reported as skipped. Exit code 1 if a task failed."""
+    from assetflow.automation.tick import tick
+    from assetflow.callbacks import RunCallbacks
+    from assetflow.observe.progress import CountedProgress
+
     now = parse_now(now_text, allow_future=allow_future)
     if not dry_run:
         state.note_new_warehouse()
@@ -140,6 +143,9 @@ def tick_command(state: CliState, now_text, allow_future, dry_run, as_json) -> N
 
 
 def _print_tick(report: TickReport) -> None:
+    from assetflow.observe.plan_report import render_plan
+    from assetflow.plan.planner import display_key
+
     for c in report.observed.changes:
         click.echo(f"observed: {c.asset} {display_key(c.partition)} {c.kind}")
     for s in report.schedules:
@@ -192,6 +198,9 @@ def _skipped_line(name: str, max_catchup: int | None, skipped: dict[str, list[st
 @pass_state
 def schedules(state: CliState, now_text, as_json) -> None:
     """List schedules and eager automations: next tick, last tick and what it ran."""
+    from assetflow.plan.staleness import compute_status
+    from assetflow.plan.ticks import pending
+
     project = state.project
     now = parse_now(now_text)
     with project.warehouse.reader() as reader:
@@ -274,6 +283,10 @@ def scheduler(state: CliState, poll: float) -> None:
     """Run forever: tick at the schedules' cron times (and every --poll seconds when there are
     eager automations or sources), sleeping in between. Task failures are reported and the loop
     goes on. SIGTERM or Ctrl-C finishes the current tick and exits 0; a second one aborts it."""
+    from assetflow.automation.tick import tick
+    from assetflow.callbacks import RunCallbacks
+    from assetflow.observe.progress import CountedProgress
+
     project = state.project
     if not project.schedules and not _polls(project):
         raise ConfigError("nothing to schedule: no schedules, eager automations or sources")

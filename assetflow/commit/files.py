@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 
 from assetflow.commit.schema_check import describe_schema
 from assetflow.commit.storage import Storage
-from assetflow.commit.versions import data_version
+from assetflow.commit.versions import data_version, memory_version
 from assetflow.errors import AssetOutputError, PartitionKeyError, StorageError
 
 _SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
@@ -76,20 +76,26 @@ def stage_table(table: pa.Table, storage: Storage, asset: str, partition: str) -
             f"could not write {asset} {partition} under {where}: {exc.strerror or exc}; "
             "check free space and write permission on the warehouse directory"
         ) from exc
-    try:
-        # The version is taken from what was written, so it describes exactly the committed data.
-        with storage.open(key) as f:
-            written = pq.read_table(f)
-    except BaseException:
-        storage.delete(key)
-        raise
+    # The version describes exactly the committed data: taken from memory when the table reads
+    # back identically (``memory_version``), else from the file read back.
+    version = memory_version(table)
+    if version is not None:
+        schema = table.schema
+    else:
+        try:
+            with storage.open(key) as f:
+                written = pq.read_table(f)
+        except BaseException:
+            storage.delete(key)
+            raise
+        version, schema = data_version(written), written.schema
     return StagedFile(
         key=key,
-        data_version=data_version(written),
+        data_version=version,
         file_checksum=put.checksum,
-        row_count=written.num_rows,
+        row_count=table.num_rows,
         bytes=put.size,
-        schema=describe_schema(written.schema),
+        schema=describe_schema(schema),
     )
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from assetflow.commit.faults import fault_point
-from assetflow.commit.versions import file_checksum
+from assetflow.commit.versions import HashingWriter, file_checksum
 from assetflow.errors import StorageError
 
 TEMP_PREFIX = ".tmp-"
@@ -131,19 +131,23 @@ class LocalStorage:
         final = self.path(key)
         folder = final.parent
         temp = folder / f"{TEMP_PREFIX}{final.name}"
+        created = [d for d in (folder, *folder.parents) if not d.exists()]
         try:
             folder.mkdir(parents=True, exist_ok=True)
             with open(temp, "xb") as f:
-                write(f)
+                sink = HashingWriter(f)  # the checksum from the bytes in hand, not a re-read
+                write(sink)  # type: ignore[arg-type]
                 f.flush()
                 fault_point("after_temp_write")
                 os.fsync(f.fileno())
             fault_point("after_fsync")
-            checksum = file_checksum(temp)
+            checksum = sink.hexdigest()
             if final.exists():  # write-once (keys are fresh uuids: this is a caller's bug)
                 raise FileExistsError(errno.EEXIST, "the key was written before", str(final))
             os.replace(temp, final)
             fsync_dir(folder)
+            for new in created:  # a new folder's own entry lives in its parent (power loss)
+                fsync_dir(new.parent)
             fault_point("after_rename")
         except BaseException:
             temp.unlink(missing_ok=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import BinaryIO
 
 import pyarrow as pa
 
@@ -48,3 +49,73 @@ class _HashSink:
 
     def close(self) -> None:
         self.closed = True
+
+
+def memory_version(table: pa.Table) -> str | None:
+    """:func:`data_version` of ``table`` as it will read back from Parquet, without reading it
+    back; None when that cannot be promised (then read the written file back).
+
+    Parquet gives back the same Arrow types and values for flat columns without nulls (the
+    schema travels in the file). Values under null slots, dictionary and view encodings, nested
+    columns and sliced buffers may be laid out differently in memory than after a read-back, so
+    those tables are not hashed here: their versions stay exactly what they always were.
+    """
+    combined = table.combine_chunks()
+    if not round_trips(combined):
+        return None
+    h = hashlib.blake2b(digest_size=16)
+    with pa.ipc.new_stream(_HashSink(h), combined.schema) as writer:
+        writer.write_table(combined)
+    return h.hexdigest()
+
+
+def round_trips(table: pa.Table) -> bool:
+    """True if reading ``table`` back from Parquet gives it exactly, buffers included: flat
+    columns without nulls, not sliced (see :func:`memory_version`)."""
+    for column in table.columns:
+        if column.null_count or not _flat(column.type):
+            return False
+        if any(chunk.offset for chunk in column.chunks):
+            return False
+    return True
+
+
+def _flat(kind: pa.DataType) -> bool:
+    t = pa.types
+    return (
+        t.is_integer(kind)
+        or t.is_floating(kind)
+        or t.is_boolean(kind)
+        or t.is_temporal(kind)
+        or t.is_decimal(kind)
+        or t.is_string(kind)
+        or t.is_large_string(kind)
+        or t.is_binary(kind)
+        or t.is_large_binary(kind)
+    )
+
+
+class HashingWriter:
+    """A binary file wrapper that hashes every byte written through it (the file checksum,
+    computed from the bytes in hand instead of reading the file again)."""
+
+    def __init__(self, f: BinaryIO) -> None:
+        self._f = f
+        self._h = hashlib.blake2b(digest_size=16)
+        self.closed = False
+
+    def write(self, data: bytes | memoryview) -> int:
+        self._h.update(data)
+        return self._f.write(data)
+
+    def tell(self) -> int:
+        return self._f.tell()
+
+    def flush(self) -> None:
+        self._f.flush()
+
+    def close(self) -> None:
+        self.closed = True
+
+    def hexdigest(self) -> str:
+        return self._h.hexdigest()

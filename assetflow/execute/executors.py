@@ -8,12 +8,18 @@ only when called, so an optional stack (Dask) is never imported unless it is cho
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from assetflow.errors import ConfigError
 from assetflow.execute.executor import Executor, WorkerSetup
 from assetflow.execute.procpool import ProcessPool
 from assetflow.execute.threadpool import ThreadPool
+
+if TYPE_CHECKING:
+    from assetflow.define.graph import AssetGraph
+    from assetflow.define.policy import TaskPolicy
+    from assetflow.plan.planner import Step
 
 ExecutorChoice = str | Executor
 """A registered name, or an executor object."""
@@ -24,7 +30,12 @@ REGISTRY: dict[str, Callable[[], Executor]] = {
 }
 DEFAULT = ProcessPool.name
 FALLBACK = ThreadPool.name
-"""Used instead of the default when the assets cannot be shipped to other processes."""
+"""Used instead of the default when the assets cannot be shipped to other processes, and for
+small plans."""
+SMALL_PLAN = 8
+"""Without a chosen executor, a plan of at most this many tasks runs on threads: starting a
+worker process (a fresh interpreter importing polars, pyarrow, DuckDB and the project, ~0.5-2 s)
+costs more than such a plan's work (a cron-style call builds one partition of each asset)."""
 
 
 def executor_names() -> tuple[str, ...]:
@@ -45,15 +56,29 @@ def check_executor(choice: object) -> ExecutorChoice:
     )
 
 
+def is_small(steps: Sequence[Step], graph: AssetGraph, defaults: TaskPolicy) -> bool:
+    """True for a plan that runs in-process by default: at most :data:`SMALL_PLAN` tasks and
+    no timeout (a hard timeout needs a worker process to kill)."""
+    if len(steps) > SMALL_PLAN or defaults.timeout is not None:
+        return False
+    return all(graph[step.asset].policy.timeout is None for step in steps)
+
+
 def choose_executor(
-    choice: ExecutorChoice | None, worker_setup: Callable[[], WorkerSetup]
+    choice: ExecutorChoice | None,
+    worker_setup: Callable[[], WorkerSetup],
+    *,
+    small: bool = False,
 ) -> tuple[Executor, WorkerSetup | None]:
     """The executor for one run, with the worker setup it needs (None for in-process ones).
 
     ``worker_setup`` makes the setup, or raises ConfigError saying why the assets cannot be
     shipped (defined in a notebook). Without a choice that falls back to threads; with one
-    the error stands, before anything runs.
+    the error stands, before anything runs. Without a choice a ``small`` plan (:func:`is_small`)
+    runs on threads too.
     """
+    if choice is None and small:
+        return REGISTRY[FALLBACK](), None
     if choice is None:
         try:
             return REGISTRY[DEFAULT](), worker_setup()

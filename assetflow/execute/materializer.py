@@ -21,10 +21,12 @@ import pyarrow.parquet as pq
 
 from assetflow.commit.files import StagedFile, stage_table
 from assetflow.commit.storage import Storage
+from assetflow.commit.versions import round_trips
 from assetflow.define.asset import AssetDef, InputKind
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.errors import AssetflowError, TaskError
 from assetflow.execute.context import Context
+from assetflow.execute.frames import FRAMES
 from assetflow.execute.outputs import to_arrow
 
 _local = threading.local()
@@ -53,10 +55,19 @@ def load_input(storage: Storage, keys: Sequence[str], kind: InputKind) -> Any:
     if kind == "arrow":
         tables = [pq.read_table(p) for p in paths]
         return pa.concat_tables(tables, promote_options="default") if tables else pa.table({})
-    frames = [pl.read_parquet(p) for p in paths]
+    frames = [_frame(p) for p in paths]
     if not frames:
         return pl.DataFrame()
     return frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
+
+
+def _frame(path: str) -> pl.DataFrame:
+    """A partition file as a polars frame, loaded once per worker (files never change)."""
+    frame = FRAMES.get(path)
+    if frame is None:
+        frame = pl.read_parquet(path)
+        FRAMES.put(path, frame)
+    return frame
 
 
 def run_asset(
@@ -111,6 +122,8 @@ def run_asset(
             traceback="".join(traceback.format_exception(type(exc), exc, frames)),
         ) from exc
     staged = stage_table(table, storage, asset.name, partition)
+    if round_trips(table):  # what a downstream task in this worker would read back
+        FRAMES.put(storage.uri(staged.key), pl.from_arrow(table))  # type: ignore[arg-type]
     if context is not None and context.metadata:
         staged = replace(staged, metadata=context.metadata_json())
     return staged

@@ -3,7 +3,10 @@
 Pure bookkeeping, no I/O and no clock of its own (the caller passes monotonic ``now``). A task
 becomes *resolved* when every upstream task it depends on in this run has finished; the
 coordinator then decides whether it runs (``enqueue``), is skipped, or fails upstream. Ready
-tasks start in plan order, so a backfill proceeds roughly level by level.
+tasks start deepest first (their longest chain of upstream tasks in this run), then in plan
+order: a task whose upstream just finished starts before the next root, so a partition's chain
+runs back to back, its frames handed over in memory (``frames.py``), and a backfill proceeds
+partition by partition rather than level by level.
 """
 
 from __future__ import annotations
@@ -28,17 +31,21 @@ class Scheduler:
         self._rank = {k: i for i, k in enumerate(keys)}
         self._waiting = {k: 0 for k in self._rank}
         self._dependents: dict[Key, list[Key]] = defaultdict(list)
-        for key in self._rank:
+        depth: dict[Key, int] = {}
+        for key in self._rank:  # plan order is topological: upstreams come first
+            depth[key] = 0
             for up in set(deps.get(key, ())):
                 if up in self._rank and up != key:
                     self._waiting[key] += 1
                     self._dependents[up].append(key)
+                    depth[key] = max(depth[key], depth.get(up, 0) + 1)
+        self._priority = {k: (-depth[k], i) for k, i in self._rank.items()}
         self._failed_upstream: dict[Key, Key] = {}
         self._limits = dict(limits or {})
         self._running: dict[str, int] = defaultdict(int)
-        self._ready: list[tuple[int, Key]] = []
-        self._held: dict[str, list[tuple[int, Key]]] = defaultdict(list)
-        self._delayed: list[tuple[float, int, Key]] = []
+        self._ready: list[tuple[tuple[int, int], Key]] = []
+        self._held: dict[str, list[tuple[tuple[int, int], Key]]] = defaultdict(list)
+        self._delayed: list[tuple[float, tuple[int, int], Key]] = []
         self._unfinished = set(self._rank)
         self._in_flight: set[Key] = set()
 
@@ -60,24 +67,24 @@ class Scheduler:
 
     def enqueue(self, key: Key) -> None:
         """``key`` is resolved and needs a worker."""
-        heapq.heappush(self._ready, (self._rank[key], key))
+        heapq.heappush(self._ready, (self._priority[key], key))
 
     def defer(self, key: Key, due: float) -> None:
         """A failed attempt of ``key`` will be retried at monotonic time ``due``."""
         self._stopped(key)
-        heapq.heappush(self._delayed, (due, self._rank[key], key))
+        heapq.heappush(self._delayed, (due, self._priority[key], key))
 
     def take(self, now: float) -> Key | None:
         """The next task that may start now, respecting per-asset limits; marks it running."""
         while self._delayed and self._delayed[0][0] <= now:
-            _, rank, key = heapq.heappop(self._delayed)
-            heapq.heappush(self._ready, (rank, key))
+            _, priority, key = heapq.heappop(self._delayed)
+            heapq.heappush(self._ready, (priority, key))
         while self._ready:
-            rank, key = heapq.heappop(self._ready)
+            priority, key = heapq.heappop(self._ready)
             asset = key[0]
             limit = self._limits.get(asset)
             if limit is not None and self._running[asset] >= limit:
-                self._held[asset].append((rank, key))
+                self._held[asset].append((priority, key))
                 continue
             self._running[asset] += 1
             self._in_flight.add(key)

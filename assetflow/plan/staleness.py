@@ -34,6 +34,7 @@ from assetflow.commit.state import CatalogState
 from assetflow.define.graph import AssetGraph
 from assetflow.define.mapping import Identity
 from assetflow.define.partitions import UNPARTITIONED
+from assetflow.plan.single_key import single_key_status
 from assetflow.plan.source_status import source_reasons
 
 STATUS_SCHEMA = {
@@ -111,10 +112,14 @@ def status_by_asset(
     for name in graph.order:
         if only is not None and name not in only:
             continue
-        keys = asset_key_series(graph, name, as_of)
-        if only is not None:
-            keys = keys.filter(keys.is_in(only[name].implode()))
-        frame = _asset_status(graph, current, inputs, observations, keys, name, per_asset)
+        frame = None
+        if only is None:  # every asset's statuses: the scalar rules can see all upstreams
+            frame = single_key_status(graph, name, current.get((name,)), inputs, per_asset)
+        if frame is None:
+            keys = asset_key_series(graph, name, as_of)
+            if only is not None:
+                keys = keys.filter(keys.is_in(only[name].implode()))
+            frame = _asset_status(graph, current, inputs, observations, keys, name, per_asset)
         failed = failures.get((name,))
         per_asset[name] = frame if failed is None else _with_failures(frame, failed)
     return per_asset

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import assetflow as af
@@ -51,6 +51,7 @@ def test_static_keys_must_be_safe():
         regions.check_key("apac", AS_OF)
 
 
+@settings(deadline=None)  # no timing assertions: a loaded machine is not a failure
 @given(
     st.dates(min_value=date(2026, 1, 1), max_value=date(2030, 12, 31)),
     st.sampled_from(["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata"]),

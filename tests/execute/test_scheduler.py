@@ -33,6 +33,18 @@ def test_ready_tasks_start_in_plan_order_within_per_asset_limits():
     assert s.take(0) == A2
 
 
+def test_a_partition_chain_runs_before_the_next_root():
+    """Deepest ready task first: b1 follows a1 before a2 starts (its frame is still in memory)."""
+    s = Scheduler([A1, A2, B1, B2, C], {B1: [A1], B2: [A2], C: [B1, B2]})
+    for key in s.initial():
+        s.enqueue(key)
+    assert s.take(0) == A1
+    for key in s.finish(A1, ok=True):
+        s.enqueue(key)
+    assert s.take(0) == B1
+    assert s.take(0) == A2
+
+
 def test_a_deferred_retry_waits_for_its_due_time_and_frees_its_slot():
     s = Scheduler([A1, A2], {}, limits={"a": 1})
     s.enqueue(A1)

@@ -38,6 +38,7 @@ import numpy as np
 import polars as pl
 
 from assetflow.define.partitions.zones import (
+    fixed_offset_minutes,
     instants_to_walls,
     utc_offsets_minutes,
     walls_to_instants,
@@ -49,6 +50,8 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 _MARGIN = 3  # grid steps generated beyond a span, so folds at its edges are complete
 _MIN_WALL = datetime(1800, 1, 1)
 _MAX_WALL = datetime(9000, 1, 1)
+_MIN_EPOCH = datetime(1970, 1, 1)
+_US = timedelta(microseconds=1)
 
 _HOUR_KEY = re.compile(r"(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?:([+-])(\d{2}):(\d{2}))?")
 _DAY_KEY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -213,7 +216,26 @@ class Grid:
         return _DAY_KEY.fullmatch(key) is not None
 
     def parse(self, key: str) -> tuple[str, int, int]:
-        """``(canonical key, start µs, end µs)`` of ``key``, or PartitionKeyError."""
+        """``(canonical key, start µs, end µs)`` of ``key``, or PartitionKeyError.
+
+        Answers are cached per grid and key: every task asks for its partition's window.
+        """
+        return _parse(self, key)
+
+    def _parse_fixed(self, key: str, offset: int) -> tuple[str, int, int] | None:
+        """:meth:`parse` by arithmetic in a zone whose UTC offset never changes (``offset``
+        minutes), or None to leave the key (unusual, or not a window start) to the tables."""
+        wall, given = self._wall(key)
+        if given is not None or not _MIN_WALL <= wall <= _MAX_WALL or self.floor(wall) != wall:
+            return None
+        form = "%Y-%m-%dT%H:%M" if self.unit == "hour" else self._key_format
+        if wall.strftime(form) != key:
+            return None
+        shift = offset * 60_000_000
+        start = (wall - _MIN_EPOCH) // _US - shift
+        return key, start, (self.shift(wall, 1) - _MIN_EPOCH) // _US - shift
+
+    def _parse_tables(self, key: str) -> tuple[str, int, int]:
         if not self.looks_like_key(key):
             raise PartitionKeyError(
                 f"partition key {str(key)[:40]!r} is not a {self.name} key: expected {self.form}"
@@ -292,6 +314,15 @@ def _bucket(unit: Unit, wall: datetime, *, up: bool) -> datetime:
             start = start.replace(year=start.year + start.month // 12, month=start.month % 12 + 1)
         return start
     return datetime(wall.year + (1 if up else 0), 1, 1)
+
+
+@lru_cache(maxsize=1 << 16)
+def _parse(grid: Grid, key: str) -> tuple[str, int, int]:
+    if not grid.looks_like_key(key):
+        return grid._parse_tables(key)  # raises, naming the expected form
+    offset = fixed_offset_minutes(grid.timezone)
+    fixed = None if offset is None else grid._parse_fixed(key, offset)
+    return fixed if fixed is not None else grid._parse_tables(key)
 
 
 @lru_cache(maxsize=512)

@@ -11,6 +11,7 @@ times to instants monotone, so boundaries derived from it always tile time.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Literal
@@ -41,6 +42,26 @@ def check_timezone(name: str) -> str:
             f"unknown timezone {name!r}; use an IANA name like 'Europe/Berlin' or 'UTC'"
         ) from None
     return name
+
+
+_UTC_NAMES = frozenset(
+    f"{prefix}{name}"
+    for prefix in ("", "Etc/")
+    for name in ("UTC", "UCT", "GMT", "GMT0", "GMT+0", "GMT-0", "Universal", "Zulu", "Greenwich")
+)
+_ETC_GMT = re.compile(r"Etc/GMT([+-])(\d{1,2})")
+
+
+@cache
+def fixed_offset_minutes(tz: str) -> int | None:
+    """The UTC offset (minutes) of a zone whose offset never changes (UTC, ``Etc/GMT+5``), or
+    None for zones with transitions. Windows in fixed zones are plain arithmetic."""
+    if tz in _UTC_NAMES:
+        return 0
+    m = _ETC_GMT.fullmatch(tz)
+    if m is None:
+        return None
+    return (-60 if m[1] == "+" else 60) * int(m[2])  # POSIX sign: Etc/GMT+5 is UTC-05:00
 
 
 def walls_to_instants(walls: pl.Series, tz: str, fold: Fold = "earliest") -> np.ndarray:

@@ -1,0 +1,49 @@
+"""`asset --help` and `asset --version` start without the data stack (a fresh interpreter)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import invoke_cli
+
+HEAVY = ("polars", "pyarrow", "numpy", "duckdb", "pydantic")
+PROBE = """
+import contextlib, io, json, sys
+from assetflow.cli import main
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    try:
+        main({args!r})
+    except SystemExit:
+        pass
+print(json.dumps({{"loaded": sorted(m for m in {heavy!r} if m in sys.modules),
+                   "out": out.getvalue()}}))
+"""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"]])
+def test_help_and_version_import_none_of_the_data_stack(args):
+    code = PROBE.format(args=args, heavy=HEAVY)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["loaded"] == []
+    assert "Usage" in result["out"] or "version" in result["out"]
+
+
+def test_the_group_help_still_lists_every_command():
+    code = PROBE.format(args=["--help"], heavy=HEAVY)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    text = json.loads(done.stdout.splitlines()[-1])["out"]
+    for command in ("materialize", "status", "backfill", "runs", "verify", "query"):
+        assert f"  {command} " in text
+
+
+def test_backfill_help_names_the_default_batch_the_engine_uses():
+    from assetflow.automation.backfill import DEFAULT_BATCH
+
+    text = invoke_cli("backfill", "--help").stdout
+    assert f"[default: {DEFAULT_BATCH}]" in " ".join(text.split())
