@@ -12,7 +12,7 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -26,7 +26,7 @@ from assetflow import _startup
 from assetflow.commit.catalog import LIVE_CATALOG
 from assetflow.config import check_lock_timeout, resolve_settings
 from assetflow.errors import AssetflowError, ConfigError
-from assetflow.execute.executors import check_executor
+from assetflow.execute.executors import check_executor, dask_at, executor_names
 from assetflow.project import Project
 
 EXECUTOR_ENV = "ASSETFLOW_EXECUTOR"
@@ -42,6 +42,10 @@ class CliState:
         self._options = (project, warehouse)
         self._lock_timeout = lock_timeout
         self._project: Project | None = None
+        self.executor: str | None = None
+        """``--executor``, when the command has it."""
+        self.scheduler: str | None = None
+        """``--scheduler``, when the command has it."""
 
     @property
     def project(self) -> Project:
@@ -51,8 +55,15 @@ class CliState:
             self._project.lock_timeout = self._lock_timeout or settings.lock_timeout
             # The defaults of every command that runs tasks (materialize, resume, backfill,
             # tick, scheduler); --executor and --workers still win.
-            if executor := os.environ.get(EXECUTOR_ENV):
+            if executor := self.executor or os.environ.get(EXECUTOR_ENV):
                 self._project.executor = check_executor(executor)
+            if self.scheduler:
+                if self.executor not in (None, "dask"):
+                    raise ConfigError(
+                        f"--scheduler runs tasks on Dask; drop it or use --executor dask, "
+                        f"not {self.executor}"
+                    )
+                self._project.executor = dask_at(self.scheduler)
             if workers := os.environ.get(WORKERS_ENV):
                 self._project.workers = _positive_int(WORKERS_ENV, workers)
         return self._project
@@ -108,6 +119,32 @@ def partition_range_options(fn):
     for option in reversed(range_options):
         fn = option(fn)
     return fn
+
+
+def _keep(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        setattr(ctx.ensure_object(CliState), param.name or "", value)
+
+
+def executor_options(fn: Callable) -> Callable:
+    """``--executor NAME`` and ``--scheduler ADDRESS`` for every command that runs tasks; they
+    set the loaded project's executor (over env ``ASSETFLOW_EXECUTOR``)."""
+    fn = click.option(
+        "--scheduler",
+        metavar="ADDRESS",
+        expose_value=False,
+        callback=_keep,
+        help="Run tasks on the Dask cluster of this scheduler, e.g. tcp://10.0.0.5:8786 "
+        "(implies --executor dask; env ASSETFLOW_DASK_SCHEDULER).",
+    )(fn)
+    return click.option(
+        "--executor",
+        type=click.Choice(executor_names()),
+        expose_value=False,
+        callback=_keep,
+        help="Run tasks in worker processes (default), threads (I/O-bound assets) or on Dask "
+        "(a local cluster, or --scheduler's); env ASSETFLOW_EXECUTOR sets the default.",
+    )(fn)
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")

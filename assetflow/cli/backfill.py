@@ -17,7 +17,7 @@ from assetflow.automation.backfill import (
     run_backfill,
     start_backfill,
 )
-from assetflow.cli.app import CliState, cli, dump_json, json_option, pass_state
+from assetflow.cli.app import CliState, cli, dump_json, executor_options, json_option, pass_state
 from assetflow.cli.progress import Progress
 from assetflow.cli.schedule import allow_future_option, now_option, parse_now
 from assetflow.errors import SelectionError
@@ -43,6 +43,7 @@ from assetflow.observe.table import format_table
     default=None,
     help="Tasks run in parallel at most (default: env ASSETFLOW_WORKERS, else the CPU cores).",
 )
+@executor_options
 @now_option
 @allow_future_option
 @json_option

@@ -15,13 +15,13 @@ from assetflow.cli.app import (
     CliState,
     cli,
     dump_json,
+    executor_options,
     json_option,
     partition_option,
     partition_range_options,
     pass_state,
 )
 from assetflow.errors import SelectionError
-from assetflow.execute.executors import executor_names
 from assetflow.execute.records import RunResult
 from assetflow.observe.plan_report import render_plan
 from assetflow.observe.progress import LiveProgress, PlainProgress
@@ -30,7 +30,7 @@ from assetflow.plan.targets import partition_range
 
 
 def run_options(fn: Callable) -> Callable:
-    """--workers, --executor, --grace-period, --plain: how a run executes."""
+    """--workers, --executor, --scheduler, --grace-period, --plain: how a run executes."""
     fn = click.option(
         "--plain",
         is_flag=True,
@@ -44,13 +44,7 @@ def run_options(fn: Callable) -> Callable:
         metavar="SECONDS",
         help="On Ctrl-C/SIGTERM, how long running tasks may finish before they are stopped.",
     )(fn)
-    fn = click.option(
-        "--executor",
-        type=click.Choice(executor_names()),
-        default=None,
-        help="Run tasks in worker processes (default) or threads (I/O-bound assets); "
-        "env ASSETFLOW_EXECUTOR sets the default for every command that runs tasks.",
-    )(fn)
+    fn = executor_options(fn)
     fn = click.option(
         "--workers",
         type=click.IntRange(min=1),
@@ -98,7 +92,6 @@ def materialize(
     missing_only,
     dry_run,
     workers,
-    executor,
     grace_period,
     plain,
     as_json,
@@ -143,7 +136,6 @@ def materialize(
             **kw,
         ),
         workers=workers,
-        executor=executor,
         grace_period=grace_period,
         plain=plain,
         as_json=as_json,
@@ -155,7 +147,6 @@ def execute_and_report(
     start: Callable[..., RunResult],
     *,
     workers: int | None,
-    executor: str | None,
     grace_period: float,
     plain: bool,
     as_json: bool,
@@ -171,7 +162,6 @@ def execute_and_report(
     try:
         result = start(
             workers=workers,
-            executor=executor,
             grace_period=grace_period,
             on_plan=progress.plan if progress else None,
             on_event=progress.event if progress else None,

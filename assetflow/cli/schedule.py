@@ -13,7 +13,7 @@ import click
 
 from assetflow.automation.sources import observe_sources
 from assetflow.automation.tick import TickReport, tick
-from assetflow.cli.app import CliState, cli, dump_json, json_option, pass_state
+from assetflow.cli.app import CliState, cli, dump_json, executor_options, json_option, pass_state
 from assetflow.cli.progress import Progress
 from assetflow.commit.automation import last_ticks
 from assetflow.commit.catalog import open_reader
@@ -107,6 +107,7 @@ def observe(state: CliState, sources, now_text, allow_future, as_json) -> None:
 
 
 @cli.command("tick")
+@executor_options
 @now_option
 @allow_future_option
 @click.option(
