@@ -55,15 +55,18 @@ class CliState:
             self._project.lock_timeout = self._lock_timeout or settings.lock_timeout
             # The defaults of every command that runs tasks (materialize, resume, backfill,
             # tick, scheduler); --executor and --workers still win.
-            if executor := self.executor or os.environ.get(EXECUTOR_ENV):
+            if executor := os.environ.get(EXECUTOR_ENV):
                 self._project.executor = check_executor(executor)
-            if self.scheduler:
-                if self.executor not in (None, "dask"):
-                    raise ConfigError(
-                        f"--scheduler runs tasks on Dask; drop it or use --executor dask, "
-                        f"not {self.executor}"
-                    )
+            if self.scheduler and self.executor not in (None, "dask"):
+                raise ConfigError(
+                    f"--scheduler runs tasks on Dask; drop it or use --executor dask, "
+                    f"not {self.executor}"
+                )
+            if self.scheduler or self.executor == "dask":
+                # Made now, so a missing extra or a bad address stops the command at once.
                 self._project.executor = dask_at(self.scheduler)
+            elif self.executor:
+                self._project.executor = check_executor(self.executor)
             if workers := os.environ.get(WORKERS_ENV):
                 self._project.workers = _positive_int(WORKERS_ENV, workers)
         return self._project
