@@ -162,15 +162,13 @@ class DaskExecutor(Executor):
         return running if running is not None and running.spec.attempt == attempt else None
 
     def _on_event(self, event: dict, out: list[Message]) -> None:
-        running = self._current(event["task"], event["attempt"])
-        if running is None:
-            return
-        if event["kind"] == "started":
+        task_id, attempt = event["task"], event["attempt"]
+        if event["kind"] == "log":  # kept even from an attempt given up on, as locally
+            entries = tuple((t, stream, text) for t, stream, text in event["entries"])
+            out.append(LogRecord(task_id, attempt, entries))
+        elif (running := self._current(task_id, attempt)) is not None:
             running.worker = event["worker"]
-            out.append(AttemptStarted(event["task"], event["attempt"]))
-        else:
-            entries = tuple(tuple(e) for e in event["entries"])
-            out.append(LogRecord(event["task"], event["attempt"], entries))  # type: ignore[arg-type]
+            out.append(AttemptStarted(task_id, attempt))
 
     def _on_cluster(self, event: dict, out: list[Message]) -> None:
         """A worker that died with our attempts running on it: each is a lost attempt."""
@@ -204,14 +202,12 @@ class DaskExecutor(Executor):
             return
         running.future.cancel()
         if running.worker is not None:
-            self._restart([running.worker])
+            self._restart(self._client, [running.worker])
 
-    def _restart(self, workers: list[str]) -> None:
-        client = self._client
-
+    def _restart(self, client: Client, workers: list[str]) -> None:
         def restart() -> None:
             with contextlib.suppress(Exception):  # the client may close first; nothing to do
-                client.restart_workers(workers, raise_for_error=False)  # type: ignore[union-attr]
+                client.restart_workers(workers, raise_for_error=False)
 
         thread = threading.Thread(target=restart, name="assetflow-dask-restart", daemon=True)
         thread.start()
@@ -226,9 +222,7 @@ class DaskExecutor(Executor):
             if running:
                 client.cancel([r.future for r in running])
                 if kill and self._cluster is None:
-                    self._client = client
-                    self._restart(sorted({r.worker for r in running if r.worker}))
-                    self._client = None
+                    self._restart(client, sorted({r.worker for r in running if r.worker}))
             for thread in self._restarts:
                 thread.join(timeout=30)
             with contextlib.suppress(Exception):
@@ -298,12 +292,12 @@ def _attempt_on_worker(spec: TaskSpec, setup: WorkerSetup, topic: str) -> object
     """One attempt, in a Dask worker's thread: report the start, stream the log, run it."""
     global _pump
     worker = get_worker()
-    key = {"task": spec.task_id, "attempt": spec.attempt}
-    worker.log_event(topic, {"kind": "started", "worker": worker.address, **key})
     try:
-        worker_assets(setup)
+        worker_assets(setup)  # once per process; not part of the attempt (nor of its timeout)
     except Exception as exc:
         return _BootFailed(f"{type(exc).__name__}: {exc}")
+    key = {"task": spec.task_id, "attempt": spec.attempt}
+    worker.log_event(topic, {"kind": "started", "worker": worker.address, **key})
     with _pump_lock:
         _pump = _pump or LogPump()
 

@@ -161,6 +161,16 @@ def test_a_timeout_restarts_the_worker_and_a_failing_task_stops_its_downstream(
         ("stuck", DAYS[0], 2, "succeeded", None),
         ("stuck", DAYS[1], 1, "succeeded", None),
     ]  # fmt: skip
+    # Its log line was streamed while it ran (no outcome ever came back), and the tracebacks of
+    # the failed attempts were stored per attempt.
+    assert rows(warehouse, "select attempt, message from assetflow.logs where asset = 'stuck'") == [
+        (1, "waiting")
+    ]
+    assert rows(
+        warehouse,
+        "select distinct attempt from assetflow.logs where asset = 'broken' "
+        "and stream = 'traceback' order by 1",
+    ) == [(1,), (2,)]
     # The timed-out attempt did not run on: its worker process was restarted.
     [pid] = cluster.marked("stuck-2026-04-01-1")
     cluster.ready()

@@ -3,9 +3,9 @@
 ``held`` creates ``<DASK_TEST_MARKERS>/<asset>-<partition>-<attempt>-<pid>`` per execution; the
 first execution of 2026-04-01 sleeps long enough for its worker to be killed (Dask may run the
 lost attempt again elsewhere: that execution does not sleep). ``retries=1`` lets assetflow
-retry the lost attempt; ``after`` reads ``held``. ``stuck`` 2026-04-01 sleeps 60 s on its first
-attempt under ``timeout=1`` (marked like ``held``); ``broken`` always raises, so ``report`` is
-upstream_failed; ``steady`` takes 1 s a partition.
+retry the lost attempt; ``after`` reads ``held``. ``stuck`` 2026-04-01 logs ``waiting`` and sleeps
+60 s on its first attempt under ``timeout=3`` (marked like ``held``); ``broken`` always raises,
+so ``report`` is upstream_failed; ``steady`` takes 1 s a partition.
 """
 
 from __future__ import annotations
@@ -43,10 +43,11 @@ def after(held: pl.DataFrame) -> pl.DataFrame:
     return held.with_columns(checked=pl.lit(True))
 
 
-@af.asset(partitions=daily, code_version="1", timeout=1.0, retries=1, retry_delay=0)
+@af.asset(partitions=daily, code_version="1", timeout=3.0, retries=1, retry_delay=0)
 def stuck(context: af.Context) -> pl.DataFrame:
     _first_execution(context)
     if context.attempt == 1 and context.partition_key == "2026-04-01":
+        context.log.info("waiting")
         time.sleep(60)
     return pl.DataFrame({"attempt": [context.attempt]})
 
