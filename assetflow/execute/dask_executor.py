@@ -58,6 +58,9 @@ SCHEDULER_ENV = "ASSETFLOW_DASK_SCHEDULER"
 ALLOWED_FAILURES = 3
 """Worker deaths a queued task survives on a local cluster (rescheduled by Dask)."""
 CONNECT_TIMEOUT = "10s"
+MAX_RESENDS = 3
+"""Stale workers an attempt is sent away from (each restarted) before it runs where it lands
+(and fails with "asset ... changed while the run was going")."""
 
 
 @dataclass(frozen=True)
@@ -67,12 +70,22 @@ class _BootFailed:
     detail: str
 
 
+@dataclass(frozen=True)
+class _Stale:
+    """The worker process imported the project before it changed (its asset's code version
+    differs from the run's); it should be restarted, and the attempt sent again."""
+
+    worker: str
+
+
 @dataclass
 class _Attempt:
     spec: TaskSpec
     future: Future
     worker: str | None = None
     """The worker address it reported its start from."""
+    resent: int = 0
+    """Times it was sent again because it reached a stale worker."""
 
 
 class DaskExecutor(Executor):
@@ -128,16 +141,20 @@ class DaskExecutor(Executor):
         self._client.subscribe_topic("all", lambda event: post(("cluster", event[1])))
 
     def submit(self, spec: TaskSpec) -> None:
+        self._send(spec, resent=0)
+
+    def _send(self, spec: TaskSpec, *, resent: int) -> None:
         assert self._client is not None and self._inbox is not None
         future = self._client.submit(
             _attempt_on_worker,
             spec,
             self._setup,
             self._topic,
-            key=f"assetflow-{spec.run_id}-{spec.task_id}-{spec.attempt}",
+            resent < MAX_RESENDS,
+            key=f"assetflow-{spec.run_id}-{spec.task_id}-{spec.attempt}-{resent}",
             pure=False,
         )
-        self._running[spec.task_id] = _Attempt(spec, future)
+        self._running[spec.task_id] = _Attempt(spec, future, resent=resent)
         post = self._inbox.post
         future.add_done_callback(lambda f, s=spec: post(("done", (s, _settle(s, f)))))
 
@@ -182,10 +199,15 @@ class DaskExecutor(Executor):
             out.append(WorkerLost(running.spec.task_id, running.spec.attempt, detail))
 
     def _on_done(self, spec: TaskSpec, result: object, out: list[Message]) -> None:
-        if self._current(spec.task_id, spec.attempt) is None:
+        running = self._current(spec.task_id, spec.attempt)
+        if running is None:
             return  # cancelled, timed out or lost: whatever it says is ignored
         del self._running[spec.task_id]
         match result:
+            case _Stale(worker):  # not started: restart that process, send the attempt again
+                assert self._client is not None
+                self._restart(self._client, [worker])
+                self._send(spec, resent=running.resent + 1)
             case AttemptOutcome():
                 out.append(AttemptFinished(result))
             case _BootFailed(detail):
@@ -288,14 +310,21 @@ _pump: LogPump | None = None
 _pump_lock = threading.Lock()
 
 
-def _attempt_on_worker(spec: TaskSpec, setup: WorkerSetup, topic: str) -> object:
-    """One attempt, in a Dask worker's thread: report the start, stream the log, run it."""
+def _attempt_on_worker(spec: TaskSpec, setup: WorkerSetup, topic: str, fresh: bool) -> object:
+    """One attempt, in a Dask worker's thread: report the start, stream the log, run it.
+
+    Workers outlive runs, so one may hold the project as it was imported before an edit; with
+    ``fresh``, such a worker sends the attempt back (:class:`_Stale`) instead of running it.
+    """
     global _pump
     worker = get_worker()
     try:
-        worker_assets(setup)  # once per process; not part of the attempt (nor of its timeout)
+        assets = worker_assets(setup)  # once per process; not part of the attempt's timeout
     except Exception as exc:
         return _BootFailed(f"{type(exc).__name__}: {exc}")
+    asset = assets.get(spec.asset)
+    if fresh and (asset is None or asset.code_version != spec.code_version):
+        return _Stale(worker.address)
     key = {"task": spec.task_id, "attempt": spec.attempt}
     worker.log_event(topic, {"kind": "started", "worker": worker.address, **key})
     with _pump_lock:

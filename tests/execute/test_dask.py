@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ distributed = pytest.importorskip("distributed")
 
 import assetflow as af  # noqa: E402
 from assetflow.execute.dask_executor import DaskExecutor  # noqa: E402
-from tests.conftest import REPO, invoke_cli  # noqa: E402
+from tests.conftest import REPO, invoke_cli, load_project  # noqa: E402
 from tests.execute.conftest import load, rows, statuses  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -202,3 +203,35 @@ def test_a_cancelled_run_resumes(warehouse, cluster, dask):
     assert rows(
         warehouse, "select count(*) from assetflow.materializations where asset = 'steady'"
     ) == [(6,)]
+
+
+PROJECT = """
+import polars as pl
+import assetflow as af
+
+@af.asset(partitions=af.DailyPartitions(start="2026-04-01"))
+def edited(context: af.Context) -> pl.DataFrame:
+    return pl.DataFrame({{"day": [context.partition_key], "version": [{version}]}})
+"""
+
+
+def test_workers_that_imported_the_project_before_an_edit_are_restarted(
+    tmp_path, cluster, dask, monkeypatch
+):
+    """Workers outlive runs: after the project file changes, a run still runs the new code."""
+    source = tmp_path / "edited_project.py"
+    warehouse = tmp_path / "warehouse"
+    source.write_text(PROJECT.format(version=1))
+    first = load_project(source, warehouse, executor=dask).materialize(partitions=DAYS)
+    assert first.status == "succeeded", first.summary()
+
+    source.write_text(PROJECT.format(version=2))
+    for name, module in list(sys.modules.items()):  # the next command is a new process
+        if getattr(module, "__file__", None) == str(source):
+            monkeypatch.delitem(sys.modules, name)
+    second = load_project(source, warehouse, executor=dask).materialize(partitions=DAYS)
+    assert second.status == "succeeded", second.summary()
+    assert rows(warehouse, "select day, version from edited order by day") == [(d, 2) for d in DAYS]
+    assert rows(warehouse, "select distinct attempt, status from assetflow.attempts") == [
+        (1, "succeeded")
+    ]
