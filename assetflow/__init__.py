@@ -7,15 +7,18 @@ The data flows through five stages, each a subpackage::
     graph      missing   code,       + one      (read-only)
     partitions or stale  stage file  catalog txn
 
-:class:`Project` ties them together for notebooks and the ``asset`` CLI.
+:class:`Project` ties them together for notebooks and the ``asset`` CLI; a :class:`Warehouse`
+is the handle to one warehouse (read, query, verify) without a project.
 """
 
 from __future__ import annotations
 
 from assetflow import _startup  # noqa: F401  (first: Ctrl-C while the CLI starts up)
+from assetflow.callbacks import RunCallbacks
 from assetflow.commit.rollback import RollbackResult
 from assetflow.commit.vacuum import VacuumReport
 from assetflow.commit.verify import VerifyReport
+from assetflow.commit.warehouse import Warehouse
 from assetflow.define.asset import AssetDef, asset
 from assetflow.define.graph import AssetGraph
 from assetflow.define.mapping import (
@@ -93,6 +96,7 @@ __all__ = [
     "Project",
     "QueryRefusedError",
     "RollbackResult",
+    "RunCallbacks",
     "RunResult",
     "Schedule",
     "SchemaMismatchError",
@@ -110,6 +114,7 @@ __all__ = [
     "UnknownUpstreamError",
     "VacuumReport",
     "VerifyReport",
+    "Warehouse",
     "WeeklyPartitions",
     "Window",
     "WorkerStartError",

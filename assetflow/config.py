@@ -15,16 +15,6 @@ PROJECT_ENV = "ASSETFLOW_PROJECT"
 WAREHOUSE_ENV = "ASSETFLOW_WAREHOUSE"
 
 
-def check_lock_timeout(seconds: object) -> float:
-    """A lock timeout must be a positive, finite number of seconds (ConfigError otherwise)."""
-    number = isinstance(seconds, int | float) and not isinstance(seconds, bool)
-    if not number or not math.isfinite(seconds) or seconds <= 0:  # type: ignore[arg-type]
-        raise ConfigError(
-            f"lock timeout {seconds!r} is not a positive number of seconds; use e.g. 60"
-        )
-    return float(seconds)  # type: ignore[arg-type]
-
-
 class ToolConfig(BaseModel):
     """The ``[tool.assetflow]`` table of a pyproject.toml."""
 

@@ -7,64 +7,58 @@ It delegates: planning to ``plan``, running to ``execute``, storage to ``commit`
 from __future__ import annotations
 
 import os
-import sys
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
 import polars as pl
 
-from assetflow.commit.catalog import Catalog, open_reader
-from assetflow.commit.sandbox import run_query
-from assetflow.config import check_lock_timeout
+from assetflow.callbacks import RunCallbacks
+from assetflow.commit.rollback import RollbackResult
+from assetflow.commit.state import CatalogState
+from assetflow.commit.vacuum import VacuumReport
+from assetflow.commit.verify import VerifyReport
+from assetflow.commit.warehouse import Warehouse
+from assetflow.commit.writer import CatalogWriter
 from assetflow.define.asset import AssetDef
 from assetflow.define.graph import AssetGraph
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.define.policy import TaskPolicy
 from assetflow.define.schedule import Schedule
-from assetflow.errors import (
-    ConfigError,
-    PartitionKeyError,
-    SelectionError,
-    StorageError,
-)
 from assetflow.execute.cancel import CancelToken
 from assetflow.execute.executor import WorkerSetup, pickled_assets
 from assetflow.execute.executors import ExecutorChoice, check_executor, choose_executor
 from assetflow.execute.hooks import Hook
-from assetflow.execute.resume import (
-    RunRequest,
-    find_run,
-    load_request,
-    plan_request,
-    resume_plan,
-)
-from assetflow.execute.runner import Runner, RunOptions, RunResult, TaskEvent
-from assetflow.integrity import IntegrityMixin
-from assetflow.loader import import_target, module_folder
+from assetflow.execute.resume import RunRequest, find_run, load_request, plan_request, resume_plan
+from assetflow.execute.runner import Runner, RunOptions, RunResult
+from assetflow.loader import calling_folder, load_project, resolve, with_schedules
 from assetflow.observe.status_report import StatusReport
 from assetflow.plan.planner import Plan, Which
 from assetflow.plan.staleness import compute_status
 from assetflow.plan.targets import resolve_targets
+from assetflow.selection import as_list, build_request, partition_keys, partition_of
+
+_Planned = tuple[Plan, RunRequest, str | None, str]
+"""What a run executes: its plan, the request stored with it, the run it resumes, its command."""
 
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Project(IntegrityMixin):
+class Project:
     """A set of assets and the warehouse they materialize into.
 
     Args:
         assets: the asset definitions (``@af.asset`` functions).
-        warehouse: the data directory; created on first materialization. A relative path is
-            resolved against the folder of the ``.py`` file that creates the Project (the
-            current directory in a notebook or REPL), so every command finds the same
-            warehouse wherever it is run from.
-        lock_timeout: seconds to wait for another writer before giving up (positive).
+        warehouse: the data directory (created on first materialization), or a
+            :class:`Warehouse`. A relative path is resolved against the folder of the ``.py``
+            file that creates the Project (the current directory in a notebook or REPL), so
+            every command finds the same warehouse wherever it is run from.
+        lock_timeout: seconds to wait for another writer before giving up (positive); with a
+            :class:`Warehouse`, its own applies.
         schedules: group-level :class:`Schedule` objects (asset-level ``schedule=`` are added
             automatically); ``asset tick`` runs them.
         defaults: retry/timeout policy for every asset that does not set its own.
@@ -80,7 +74,7 @@ class Project(IntegrityMixin):
     def __init__(
         self,
         assets: Iterable[AssetDef],
-        warehouse: str | os.PathLike[str] = "warehouse",
+        warehouse: str | os.PathLike[str] | Warehouse = "warehouse",
         *,
         lock_timeout: float = 60.0,
         clock: Callable[[], datetime] = _utcnow,
@@ -92,9 +86,12 @@ class Project(IntegrityMixin):
         executor: ExecutorChoice | None = None,
     ) -> None:
         self.graph = AssetGraph.build(assets)
-        self.schedules = _with_schedules(self.graph, (), schedules)
-        self.warehouse = _resolve(Path(warehouse), _calling_folder())
-        self.lock_timeout = check_lock_timeout(lock_timeout)
+        self.schedules = with_schedules(self.graph, (), schedules)
+        if not isinstance(warehouse, Warehouse):
+            root = resolve(Path(warehouse), calling_folder())
+            warehouse = Warehouse(root, lock_timeout=lock_timeout)
+        self.warehouse = warehouse
+        """The :class:`Warehouse` handle: where the project materializes, how to read it."""
         self.clock = clock
         self.defaults = defaults or TaskPolicy()
         self.on_failure = on_failure
@@ -114,24 +111,7 @@ class Project(IntegrityMixin):
         module-level :class:`Schedule` objects are added either way. Without ``warehouse``,
         the project's own (relative to the module's folder) is used.
         """
-        module = import_target(str(target))
-        found = [v for v in vars(module).values() if isinstance(v, Project)]
-        schedules = [v for v in vars(module).values() if isinstance(v, Schedule)]
-        if found:
-            project = found[0]
-            extra = [s for s in schedules if s not in project.schedules]
-            project.schedules = _with_schedules(project.graph, project.schedules, extra)
-        else:
-            assets = [v for v in vars(module).values() if isinstance(v, AssetDef)]
-            if not assets:
-                raise ConfigError(f"{target} defines no assets; decorate functions with @af.asset")
-            default = _resolve(Path("warehouse"), module_folder(module))
-            project = cls(assets, default, schedules=schedules)
-        if warehouse is not None:
-            project.warehouse = Path(warehouse)
-        path = Path(str(target))
-        project.source = str(path.resolve()) if path.exists() else str(target)
-        return project
+        return load_project(cls, target, warehouse)
 
     # -- planning -------------------------------------------------------------------------
 
@@ -149,11 +129,11 @@ class Project(IntegrityMixin):
         as_of: datetime | None = None,
     ) -> Plan:
         """What :meth:`materialize` would run, without running it."""
-        request = self._request(
+        request = build_request(
             selection, partition, partitions, partition_range, keys_by_asset, which, force, only,
-            as_of,
+            as_of or self.clock(),
         )  # fmt: skip
-        with open_reader(self.warehouse, timeout=self.lock_timeout) as reader:
+        with self.warehouse.reader() as reader:
             state = reader.state()
         return plan_request(self.graph, state, request)
 
@@ -169,10 +149,7 @@ class Project(IntegrityMixin):
         force: bool = False,
         only: bool = False,
         as_of: datetime | None = None,
-        on_plan: Callable[[Plan], None] | None = None,
-        on_event: Callable[[TaskEvent], None] | None = None,
-        on_wait: Callable[[str], None] | None = None,
-        on_notice: Callable[[str], None] | None = None,
+        callbacks: RunCallbacks | None = None,
         command: str = "materialize",
         workers: int | None = None,
         executor: ExecutorChoice | None = None,
@@ -191,6 +168,7 @@ class Project(IntegrityMixin):
                 that are not fresh; ``"missing"``: only those never committed.
             force: re-materialize even fresh partitions.
             only: run only the selection; fail if an upstream is not fresh.
+            callbacks: what to call with the plan, task events, lock waits and notices.
             workers: parallel tasks at most (default: the project's, else the CPU count).
             executor: ``"processes"``, ``"threads"`` or an ``Executor`` (default: the
                 project's).
@@ -200,32 +178,21 @@ class Project(IntegrityMixin):
         The run's status is ``succeeded``, ``failed`` (a task failed; others went on) or
         ``cancelled``; :meth:`resume` finishes a failed or cancelled run.
         """
-        request = self._request(
+        request = build_request(
             selection, partition, partitions, partition_range, keys_by_asset, which, force, only,
-            as_of,
+            as_of or self.clock(),
         )  # fmt: skip
-        with self._writer(on_wait, on_notice) as catalog:
-            state = catalog.state()
-            plan = plan_request(self.graph, state, request)
-            if on_plan:
-                on_plan(plan)
-            options = self._options(workers, executor, grace_period)
-            runner = Runner(
-                self.graph, catalog, state, clock=self.clock, on_event=on_event,
-                options=options, cancel=cancel,
-            )  # fmt: skip
-            return runner.run(
-                plan, self._new_run_id(), command, os.getpid(), request=request.model_dump_json()
-            )
+
+        def planned(catalog: CatalogWriter, state: CatalogState) -> _Planned:
+            return plan_request(self.graph, state, request), request, None, command
+
+        return self._run(planned, callbacks, workers, executor, grace_period, cancel)
 
     def resume(
         self,
         run_id: str,
         *,
-        on_plan: Callable[[Plan], None] | None = None,
-        on_event: Callable[[TaskEvent], None] | None = None,
-        on_wait: Callable[[str], None] | None = None,
-        on_notice: Callable[[str], None] | None = None,
+        callbacks: RunCallbacks | None = None,
         command: str | None = None,
         workers: int | None = None,
         executor: ExecutorChoice | None = None,
@@ -238,69 +205,45 @@ class Project(IntegrityMixin):
         fresh and not redone; failed, cancelled and never-started tasks run. ``run_id`` may be
         a unique prefix.
         """
-        with self._writer(on_wait, on_notice) as catalog:
+
+        def planned(catalog: CatalogWriter, state: CatalogState) -> _Planned:
             found = find_run(catalog, run_id)
             request = load_request(catalog, found)
             root = request.resume_of or found
-            state = catalog.state()
             plan = resume_plan(self.graph, catalog, state, request, root)
-            if on_plan:
-                on_plan(plan)
-            options = self._options(workers, executor, grace_period)
-            runner = Runner(
-                self.graph, catalog, state, clock=self.clock, on_event=on_event,
-                options=options, cancel=cancel,
-            )  # fmt: skip
             resumed = request.model_copy(update={"resume_of": root})
-            return runner.run(
-                plan,
-                self._new_run_id(),
-                command or f"runs resume {found}",
-                os.getpid(),
-                request=resumed.model_dump_json(),
-                resume_of=found,
-            )
+            return plan, resumed, found, command or f"runs resume {found}"
 
-    def _request(
-        self, selection, partition, partitions, partition_range, keys_by_asset, which, force,
-        only, as_of,
-    ) -> RunRequest:  # fmt: skip
-        if which is not None and (force or which not in ("stale", "missing")):
-            raise SelectionError(
-                f"which={which!r} (--stale-only/--missing-only) picks partitions by status and "
-                "force (--force) reruns fresh ones: use one of them (which: stale or missing)"
-            )
-        if keys_by_asset is not None and (selection or partition or partitions or partition_range):
-            raise SelectionError("pass either keys_by_asset= or a selection and partitions")
-        return RunRequest(
-            selection=_as_list(selection),
-            partitions=_keys(partition, partitions),
-            partition_range=partition_range,
-            keys_by_asset=None if keys_by_asset is None else {
-                a: list(k) for a, k in keys_by_asset.items()
-            },
-            which=which,
-            force=force,
-            only=only,
-            as_of=as_of or self.clock(),
-        )  # fmt: skip
+        return self._run(planned, callbacks, workers, executor, grace_period, cancel)
 
-    @contextmanager
-    def _writer(
-        self, on_wait: Callable[[str], None] | None, on_notice: Callable[[str], None] | None
-    ) -> Iterator[Catalog]:
-        """The writable catalog; runs left ``running`` by a dead process are closed first."""
-        catalog = Catalog.open(self.warehouse, timeout=self.lock_timeout, on_wait=on_wait)
-        try:
+    def _run(
+        self,
+        planned: Callable[[CatalogWriter, CatalogState], _Planned],
+        callbacks: RunCallbacks | None,
+        workers: int | None,
+        executor: ExecutorChoice | None,
+        grace: float,
+        cancel: CancelToken | None,
+    ) -> RunResult:
+        """Hold the writer, close runs a dead process left ``running``, plan, run."""
+        callbacks = callbacks or RunCallbacks()
+        with self.warehouse.writer(callbacks.on_wait) as catalog:
             for dead in catalog.interrupt_unfinished_runs(self.clock()):
-                if on_notice:
-                    on_notice(
-                        f"run {dead} was interrupted (its process died); "
-                        f"`asset runs resume {dead}` finishes it"
-                    )
-            yield catalog
-        finally:
-            catalog.close()
+                callbacks.notice(
+                    f"run {dead} was interrupted (its process died); "
+                    f"`asset runs resume {dead}` finishes it"
+                )
+            state = catalog.state()
+            plan, request, resume_of, command = planned(catalog, state)
+            callbacks.plan(plan)
+            runner = Runner(
+                self.graph, catalog, state, clock=self.clock, on_event=callbacks.on_event,
+                options=self._options(workers, executor, grace), cancel=cancel,
+            )  # fmt: skip
+            return runner.run(
+                plan, self._new_run_id(), command, os.getpid(),
+                request=request.model_dump_json(), resume_of=resume_of,
+            )  # fmt: skip
 
     def _options(
         self, workers: int | None, executor: ExecutorChoice | None, grace: float
@@ -344,18 +287,18 @@ class Project(IntegrityMixin):
         narrow it to those keys (and the assets they apply to), chosen as :meth:`materialize`
         would.
         """
-        with open_reader(self.warehouse, timeout=self.lock_timeout) as reader:
+        with self.warehouse.reader() as reader:
             state = reader.state()
         as_of = as_of or self.clock()
         frame = compute_status(self.graph, state, as_of)
-        names = _as_list(selection)
+        names = as_list(selection)
         chosen = self.graph.select(names)
         frame = frame.filter(pl.col("asset").is_in(chosen))
         targets = resolve_targets(
             self.graph,
             chosen,
             as_of,
-            keys=_keys(partition, partitions),
+            keys=partition_keys(partition, partitions),
             key_range=partition_range,
             explicit=names is not None,
         )
@@ -367,74 +310,72 @@ class Project(IntegrityMixin):
     def read(self, asset: str, partition: str | None = None) -> pl.DataFrame:
         """The committed data of an asset (one partition, or all of them when None)."""
         definition = self.graph[asset].partitions
+        key = None
         if partition is not None:
             key = definition.parse_key(partition) if definition else UNPARTITIONED
-        with open_reader(self.warehouse, timeout=self.lock_timeout) as reader:
-            files = reader.current_files(asset, None if partition is None else [key])
-        if not files:
-            where = f" partition {partition}" if partition is not None else ""
-            raise PartitionKeyError(
-                f"{asset}{where} has not been materialized; run `asset materialize {asset}"
-                + (f" --partition {partition}`" if partition else "`")
-            )
-        try:
-            return pl.concat([pl.read_parquet(f) for f in files], how="diagonal_relaxed")
-        except (OSError, pl.exceptions.ComputeError) as exc:
-            raise StorageError(
-                f"cannot read {asset}: {exc}; run `asset verify` to check the warehouse"
-            ) from None
+        return self.warehouse.read(asset, key)
 
     def query(self, sql: str) -> pl.DataFrame:
         """Run read-only SQL over the warehouse (asset names are tables) in the sandbox of
         ``commit/sandbox.py``; a statement that would write or read outside it raises
         :class:`QueryRefusedError`."""
-        return run_query(self.warehouse, sql, timeout=self.lock_timeout)
+        return self.warehouse.query(sql)
 
+    # -- keeping the warehouse sound (bodies in commit/: verify, vacuum, rollback) ---------
 
-def _with_schedules(
-    graph: AssetGraph, current: tuple[Schedule, ...], added: Iterable[Schedule]
-) -> tuple[Schedule, ...]:
-    """``current`` plus ``added`` (first time: plus one per asset declared with ``schedule=``);
-    names must be unique and every asset must exist."""
-    found = [*current, *added]
-    if not current:
-        found += [a.schedule for a in graph if a.schedule is not None]
-    names = [s.name for s in found]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise ConfigError(f"two schedules are named {duplicates[0]!r}; give each a unique name")
-    for s in found:
-        graph.select(list(s.assets))  # raises SelectionError naming an unknown asset
-    return tuple(found)
+    def verify(
+        self, *, repair: bool = False, on_wait: Callable[[str], None] | None = None
+    ) -> VerifyReport:
+        """Check that the catalog, the files and the published views agree.
+
+        Args:
+            repair: first restore a damaged live catalog from the snapshot, forget partitions
+                whose file is missing or damaged (the next run rebuilds them) and republish.
+        """
+        return self.warehouse.verify(repair=repair, on_wait=on_wait)
+
+    def vacuum(
+        self,
+        *,
+        older_than: timedelta = timedelta(days=7),
+        dry_run: bool = False,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> VacuumReport:
+        """Remove orphan files and superseded versions older than ``older_than`` (never a
+        file a current partition references)."""
+        return self.warehouse.vacuum(
+            now=self.clock(), older_than=older_than, dry_run=dry_run, on_wait=on_wait
+        )
+
+    def versions(self, asset: str, partition: str | None = None) -> pl.DataFrame:
+        """Every recorded version of one partition, newest first (``current``, ``retained``).
+
+        Read from the published snapshot: no writer lock, no republish.
+        """
+        return self.warehouse.versions(asset, partition_of(self.graph, asset, partition))
+
+    def rollback(
+        self,
+        asset: str,
+        partition: str | None = None,
+        *,
+        to: int | None = None,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> RollbackResult:
+        """Make an earlier retained version of one partition current again, atomically.
+
+        Args:
+            to: the materialization id to restore; by default the newest earlier version
+                whose data differs from the current one.
+        """
+        key = partition_of(self.graph, asset, partition)
+        where = f" --partition {partition}" if partition is not None else ""
+        return self.warehouse.rollback(
+            asset, key, to=to, run_id=self._new_run_id(), command=f"rollback {asset}{where}",
+            clock=self.clock, on_wait=on_wait,
+        )  # fmt: skip
 
 
 def _assets_of(source: str) -> tuple[AssetDef, ...]:
     """The assets of the project at ``source`` (runs in a worker process)."""
     return tuple(Project.load(source).graph)
-
-
-def _calling_folder() -> Path | None:
-    """The folder of the ``.py`` file whose code is constructing a Project (the caller of
-    ``Project.__init__``), or None in a notebook or REPL, which have no file."""
-    file = sys._getframe(2).f_globals.get("__file__")
-    if not isinstance(file, str) or file.startswith("<"):
-        return None
-    return Path(file).resolve().parent
-
-
-def _resolve(path: Path, folder: Path | None) -> Path:
-    return path if path.is_absolute() or folder is None else folder / path
-
-
-def _as_list(selection: str | Sequence[str] | None) -> list[str] | None:
-    if selection is None:
-        return None
-    return [selection] if isinstance(selection, str) else list(selection) or None
-
-
-def _keys(partition: str | None, partitions: Iterable[str] | None) -> list[str] | None:
-    if partition is not None and partitions is not None:
-        raise PartitionKeyError("pass either partition= or partitions=, not both")
-    if partition is not None:
-        return [partition]
-    return None if partitions is None else list(partitions)

@@ -14,7 +14,7 @@ import polars as pl
 
 import assetflow as af
 from assetflow.automation.backfill import BackfillSpec, plan_backfill, requested_keys
-from assetflow.commit.catalog import CatalogState
+from assetflow.commit.state import CatalogState
 from assetflow.plan.staleness import compute_status
 from assetflow.plan.ticks import eager_targets, schedule_due, unavailable
 

@@ -4,7 +4,7 @@
 
 Compares, per committed partition:
   A. connect + one commit transaction + close per task (the naive design)
-  B. one commit transaction inside a connection held for the run (what Catalog does)
+  B. one commit transaction inside a connection held for the run (what CatalogWriter does)
   C. publishing a reader snapshot: CHECKPOINT + copy + fsync + rename (done per batch, not per task)
   D. the whole assetflow path for tiny partitions (stage Parquet + commit + task rows), vs the
      asset work alone
@@ -25,7 +25,7 @@ import duckdb
 import polars as pl
 
 import assetflow as af
-from assetflow.commit.catalog import LIVE_CATALOG, Catalog
+from assetflow.commit.catalog_paths import LIVE_CATALOG
 from assetflow.commit.files import stage_table
 from assetflow.commit.publish import publish_snapshot
 from assetflow.commit.schema import DDL
@@ -70,25 +70,25 @@ def main(n: int = 300) -> None:
     wh = tmp / "wh"
     table = pl.DataFrame({"id": list(range(100)), "v": [1.5] * 100}).to_arrow()
     work = per_op(lambda i: pl.DataFrame({"id": list(range(100)), "v": [1.5] * 100}), n)
-    catalog = Catalog.open(wh)
     now = datetime.now(UTC)
+    with af.Warehouse(wh).writer() as catalog:
+        storage = catalog.storage
 
-    def real(i: int) -> None:
-        staged = stage_table(table, wh, "tiny", f"k{i}")
-        catalog.commit(
-            asset="tiny",
-            partition=f"k{i}",
-            staged=staged,
-            code_version="1",
-            inputs=[],
-            run_id="bench",
-            started_at=now,
-            finished_at=now,
-        )
+        def real(i: int) -> None:
+            staged = stage_table(table, storage, "tiny", f"k{i}")
+            catalog.commit(
+                asset="tiny",
+                partition=f"k{i}",
+                staged=staged,
+                code_version="1",
+                inputs=[],
+                run_id="bench",
+                started_at=now,
+                finished_at=now,
+            )
 
-    stage_and_commit = per_op(real, n)
-    stage_only = per_op(lambda i: stage_table(table, wh, "tiny2", f"k{i}"), n)
-    catalog.close()
+        stage_and_commit = per_op(real, n)
+        stage_only = per_op(lambda i: stage_table(table, storage, "tiny2", f"k{i}"), n)
 
     # E: end to end through Project.materialize (sequential runner, task rows, publishes).
     daily = af.DailyPartitions(start="2020-01-01")

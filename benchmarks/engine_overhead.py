@@ -54,6 +54,7 @@ def as_of(n: int) -> datetime:
 def raw_work(n: int, scratch: Path) -> tuple[float, float]:
     """Seconds per task: (function only, function + staging the Parquet file)."""
     from assetflow.commit.files import stage_table
+    from assetflow.commit.storage import LocalStorage
     from assetflow.execute.materializer import run_asset
 
     log = logging.getLogger("bench")
@@ -63,10 +64,10 @@ def raw_work(n: int, scratch: Path) -> tuple[float, float]:
             af.Context("tiny", key, None, None, "bench", log)  # type: ignore[arg-type]
         ).to_arrow()
     fn_only = (time.perf_counter() - started) / n
-    root = scratch / "raw"
+    storage = LocalStorage(scratch / "raw")
     started = time.perf_counter()
     for key in keys(n):
-        run_asset(tiny, key, {}, root=root, run_id="bench", log=log)
+        run_asset(tiny, key, {}, storage=storage, run_id="bench", log=log)
     staged = (time.perf_counter() - started) / n
     assert stage_table  # the staging path measured above is the engine's own
     return fn_only, staged
@@ -84,7 +85,10 @@ def engine_run(n: int, scratch: Path, executor: str, workers: int) -> dict:
 
     begun = time.monotonic()
     result = project.materialize(
-        partitions=keys(n), workers=workers, executor=executor, on_event=on_event
+        partitions=keys(n),
+        workers=workers,
+        executor=executor,
+        callbacks=af.RunCallbacks(on_event=on_event),
     )
     ended = time.monotonic()
     assert result.ok and result.count("succeeded") == n, result.summary()

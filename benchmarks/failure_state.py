@@ -25,16 +25,16 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assetflow.commit.automation import AUTOMATION_DDL
-from assetflow.commit.catalog import CatalogReader
-from assetflow.commit.schema import DDL
+from assetflow.commit.reader import CatalogReader
+from assetflow.commit.schema import ALL_DDL
+from assetflow.commit.session import CatalogSession
 from assetflow.commit.state import latest_failures
+from assetflow.commit.storage import LocalStorage
 
 
 def build(path: Path, tasks: int, failed_every: int) -> None:
     con = duckdb.connect(str(path))
-    con.execute(DDL)
-    con.execute(AUTOMATION_DDL)
+    con.execute(ALL_DDL)
     con.execute(
         """insert into assetflow.tasks
            select 'run' || (i // 1000), 'a' || (i % 5), 'k' || ((i // 5) % (? // 10)),
@@ -65,9 +65,10 @@ def main() -> None:
         path = Path(tmp) / "catalog.duckdb"
         build(path, args.tasks, args.failed_every)
         con = duckdb.connect(str(path), read_only=True)
-        reader = CatalogReader(con, Path(tmp), source=path)
-        found = latest_failures(reader).height
-        failures = best(lambda: latest_failures(reader))
+        session = CatalogSession(con, path)
+        reader = CatalogReader(session, Path(tmp), LocalStorage(Path(tmp)))
+        found = latest_failures(session).height
+        failures = best(lambda: latest_failures(session))
         state = best(reader.state)
         reader.close()
     load = os.getloadavg()[0]

@@ -36,7 +36,7 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import assetflow as af
-from assetflow.commit.catalog import CURRENT_SCHEMA, INPUTS_SCHEMA, CatalogState
+from assetflow.commit.state import CURRENT_SCHEMA, INPUTS_SCHEMA, CatalogState
 from assetflow.plan.planner import build_plan
 from assetflow.plan.staleness import compute_status
 

@@ -34,13 +34,15 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from assetflow.commit.catalog import LIVE_CATALOG, PUBLISHED_CATALOG, Catalog, PendingCommit
+import assetflow as af
+from assetflow.commit.catalog_format import STORAGE_VERSION
+from assetflow.commit.catalog_paths import LIVE_CATALOG, PUBLISHED_CATALOG
 from assetflow.commit.connect import open_snapshot
 from assetflow.commit.files import stage_table
 from assetflow.commit.publish import portable_casts, publish_snapshot, view_sql
+from assetflow.commit.records import PendingCommit
 from assetflow.commit.sandbox import open_sandbox
 from assetflow.commit.schema import DDL
-from assetflow.commit.storage import STORAGE_VERSION
 
 
 def median_ms(fn, n: int) -> float:
@@ -53,18 +55,17 @@ def median_ms(fn, n: int) -> float:
 
 
 def build(root: Path, per_asset: int) -> None:
-    catalog = Catalog.open(root)
     table = pl.DataFrame({"id": list(range(100)), "v": [1.5] * 100}).to_arrow()
     now = datetime.now(UTC)
-    for asset in ("a", "b", "c"):
-        items = [
-            PendingCommit(asset, f"k{i}", stage_table(table, root, asset, f"k{i}"), "1", (),
-                          "bench", now, now)
-            for i in range(per_asset)
-        ]  # fmt: skip
-        for j in range(0, per_asset, 50):
-            catalog.commit_many(items[j : j + 50])
-    catalog.close()
+    with af.Warehouse(root).writer() as catalog:
+        for asset in ("a", "b", "c"):
+            items = [
+                PendingCommit(asset, f"k{i}", stage_table(table, catalog.storage, asset, f"k{i}"),
+                              "1", (), "bench", now, now)
+                for i in range(per_asset)
+            ]  # fmt: skip
+            for j in range(0, per_asset, 50):
+                catalog.commit_many(items[j : j + 50])
 
 
 def commit_cost(path: Path, config: dict) -> float:
@@ -102,7 +103,7 @@ def main(per_asset: int = 1000) -> None:
 
     p2 = median_ms(through_attach, 5)
     files = [
-        root / r[0]
+        str(root.resolve() / r[0])
         for r in con.sql(
             "select m.file_path from assetflow.current c join assetflow.materializations m "
             "on m.id = c.materialization_id where c.asset = 'a'"
@@ -129,7 +130,7 @@ def main(per_asset: int = 1000) -> None:
         c.close()
 
     def sandboxed(i: int) -> None:
-        with open_sandbox(root, timeout=5) as c:
+        with open_sandbox(af.Warehouse(root, lock_timeout=5)) as c:
             c.sql("select count(*) from assetflow.current").fetchall()
 
     r0, r1, r2 = (median_ms(f, 30) for f in (plain, attached, sandboxed))

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 import assetflow as af
-from assetflow.commit.catalog import LIVE_CATALOG, PUBLISHED_CATALOG
+from assetflow.commit.catalog_paths import LIVE_CATALOG, PUBLISHED_CATALOG
 from tests.conftest import copy_warehouse, invoke_cli, resource
 from tests.warehouse_checks import fingerprint, snapshot_problems, versions
 

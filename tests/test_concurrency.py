@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 import assetflow as af
-from assetflow.commit.catalog import PUBLISHED_CATALOG
+from assetflow.commit.catalog_paths import PUBLISHED_CATALOG
 from tests.conftest import REPO, RESOURCES, cli_env, load_project, resource, start_cli
 from tests.warehouse_checks import snapshot_problems, versions
 

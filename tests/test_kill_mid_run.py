@@ -7,7 +7,7 @@ import signal
 import duckdb
 import pytest
 
-from assetflow.commit.catalog import PUBLISHED_CATALOG
+from assetflow.commit.catalog_paths import PUBLISHED_CATALOG
 from tests.conftest import invoke_cli, resource, run_cli, start_cli
 
 LINEAR = str(resource("linear"))

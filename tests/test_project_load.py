@@ -13,7 +13,7 @@ from tests.conftest import invoke_cli, resource
 def test_load_from_file_collects_assets_in_declaration_order(warehouse):
     p = af.Project.load(resource("linear"), warehouse=warehouse)
     assert list(p.graph.order) == ["raw", "clean", "report"]
-    assert p.warehouse == warehouse
+    assert p.warehouse.root == warehouse
 
 
 def test_load_from_module_path():
@@ -31,7 +31,7 @@ def test_module_level_project_is_used_and_warehouse_can_be_overridden(tmp_path):
     )
     p = af.Project.load(module, warehouse=tmp_path / "wh")
     assert list(p.graph.assets) == ["one"]
-    assert p.warehouse == tmp_path / "wh"
+    assert p.warehouse.root == tmp_path / "wh"
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from assetflow.commit.catalog import PUBLISHED_CATALOG
+from assetflow.commit.catalog_paths import PUBLISHED_CATALOG
 
 Query = Callable[[str], list[tuple]]
 

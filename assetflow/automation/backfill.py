@@ -16,26 +16,19 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from assetflow.automation.sources import observe_sources
-from assetflow.commit.automation import (
-    backfill_rows,
-    create_backfill,
-    materialized_by,
-    record_source_versions,
-    runs_with_command,
-    update_backfill,
-)
-from assetflow.commit.catalog import Catalog, open_reader
+from assetflow.callbacks import RunCallbacks
+from assetflow.commit.records import BackfillRecord
 from assetflow.errors import BackfillError, PartitionKeyError, SelectionError
-from assetflow.execute.runner import RunResult, TaskEvent
-from assetflow.plan.closure import run_closure, summarize
-from assetflow.plan.staleness import compute_status
+from assetflow.execute.runner import RunResult
+from assetflow.plan.planner import build_plan
+from assetflow.plan.summary import count_by_asset
 from assetflow.plan.targets import resolve_targets
 from assetflow.project import Project
+from assetflow.states import RunStatus, TaskStatus
 
 DEFAULT_BATCH = 10
 
@@ -101,13 +94,14 @@ def plan_backfill(
     *,
     force: bool,
 ) -> tuple[int, list[AssetSummary]]:
-    """How many partitions the backfill will run, and a per-asset summary (vectorized)."""
-    with open_reader(project.warehouse, timeout=project.lock_timeout) as reader:
+    """How many partitions the backfill will run, and a per-asset summary: the counts of the
+    plan a materialization of the whole range would run (vectorized)."""
+    with project.warehouse.reader() as reader:
         state = reader.state()
-    statuses = compute_status(project.graph, state, as_of)
-    closure = run_closure(project.graph, statuses, targets, force=force)
-    summary = [AssetSummary(**r) for r in summarize(closure, project.graph.order).to_dicts()]
-    return int(closure["run"].sum()), summary
+    plan = build_plan(project.graph, state, as_of, keys_by_asset=targets, force=force)
+    fields = list(AssetSummary.__dataclass_fields__)
+    summary = [AssetSummary(**r) for r in count_by_asset(plan).select(fields).to_dicts()]
+    return len(plan.to_run), summary
 
 
 @dataclass
@@ -121,36 +115,31 @@ class BackfillOutcome:
 
 def start_backfill(project: Project, spec: BackfillSpec, as_of: datetime, total: int) -> int:
     """Record a new backfill (state ``running``) and return its id."""
-    catalog = Catalog.open(project.warehouse, timeout=project.lock_timeout)
-    try:
-        return create_backfill(
-            catalog,
+    with project.warehouse.writer() as catalog:
+        return catalog.automation.create_backfill(
             selection=list(spec.selection) if spec.selection else None,
             from_key=spec.from_key,
             to_key=spec.to_key,
             force=spec.force,
             created_by=_user(),
             created_at=project.clock(),
-            state="running",
             total=total,
             pid=os.getpid(),
         )
-    finally:
-        catalog.close()
 
 
-def load_backfill(project: Project, backfill_id: int) -> tuple[BackfillSpec, dict]:
-    with open_reader(project.warehouse, timeout=project.lock_timeout) as reader:
-        rows = backfill_rows(reader, backfill_id)
+def load_backfill(project: Project, backfill_id: int) -> tuple[BackfillSpec, BackfillRecord]:
+    with project.warehouse.reader() as reader:
+        rows = reader.automation.backfills(backfill_id)
     if not rows:
         raise BackfillError(f"no backfill {backfill_id}; `asset backfills` lists them")
     row = rows[0]
-    if row["state"] == "running" and _alive(row["pid"]) and row["pid"] != os.getpid():
+    if row.state == RunStatus.RUNNING and _alive(row.pid) and row.pid != os.getpid():
         raise BackfillError(
-            f"backfill {backfill_id} is still running in process {row['pid']}; wait for it"
+            f"backfill {backfill_id} is still running in process {row.pid}; wait for it"
         )
-    selection = tuple(row["selection"]) if row["selection"] else None
-    return BackfillSpec(selection, row["from_key"], row["to_key"], row["force"]), row
+    selection = tuple(row.selection) if row.selection else None
+    return BackfillSpec(selection, row.from_key, row.to_key, row.force), row
 
 
 def run_backfill(
@@ -163,22 +152,21 @@ def run_backfill(
     resume: bool = False,
     base_done: int = 0,
     workers: int | None = None,
-    on_event: Callable[[TaskEvent], None] | None = None,
-    on_wait: Callable[[str], None] | None = None,
+    callbacks: RunCallbacks | None = None,
 ) -> BackfillOutcome:
     """Run (or resume) backfill ``backfill_id`` batch by batch, recording progress."""
     targets = requested_keys(project, spec, as_of)
     prior: list[str] = []
     skip: set[tuple[str, str]] = set()
     if resume:
-        with open_reader(project.warehouse, timeout=project.lock_timeout) as reader:
-            prior = runs_with_command(reader, _command(backfill_id))
+        with project.warehouse.reader() as reader:
+            prior = reader.runs.with_command(_command(backfill_id))
             if spec.force:
-                skip = materialized_by(reader, prior)
+                skip = reader.automation.materialized_by(prior)
     all_keys = sorted({k for ks in targets.values() for k in ks})
     runs: list[RunResult] = []
     done, failed = base_done, 0
-    state = "failed"
+    state = RunStatus.FAILED
     try:
         for start in range(0, len(all_keys), max(1, batch)):
             chunk = set(all_keys[start : start + batch])
@@ -194,20 +182,19 @@ def run_backfill(
                     keys_by_asset=part,
                     force=spec.force,
                     as_of=as_of,
-                    on_event=on_event,
-                    on_wait=on_wait,
+                    callbacks=callbacks,
                     command=_command(backfill_id),
                     workers=workers,
                 )
                 runs.append(result)
-                done += result.count("succeeded") + result.count("skipped")
-                failed += result.count("failed") + result.count("upstream_failed")
+                done += result.count(TaskStatus.SUCCEEDED) + result.count(TaskStatus.SKIPPED)
+                failed += result.count(TaskStatus.FAILED) + result.count(TaskStatus.UPSTREAM_FAILED)
             ids = [r.run_id for r in runs]
             versions = observed.versions if observed else None
             _progress(project, backfill_id, prior + ids, done, failed, versions, ids)
-        state = "failed" if failed else "succeeded"
+        state = RunStatus.FAILED if failed else RunStatus.SUCCEEDED
     except KeyboardInterrupt:
-        state = "interrupted"
+        state = RunStatus.INTERRUPTED
         raise
     finally:
         _finish(project, backfill_id, state, prior + [r.run_id for r in runs], done, failed)
@@ -215,28 +202,23 @@ def run_backfill(
 
 
 def _progress(project, backfill_id, run_ids, done, failed, versions, new_runs) -> None:
-    catalog = Catalog.open(project.warehouse, timeout=project.lock_timeout)
-    try:
+    with project.warehouse.writer() as catalog:
         if versions and new_runs:
-            record_source_versions(catalog, versions, new_runs)
-        update_backfill(
-            catalog,
+            catalog.automation.record_source_versions(versions, new_runs)
+        catalog.automation.update_backfill(
             backfill_id,
             run_ids=run_ids,
             updated_at=project.clock(),
             pid=os.getpid(),
-            state="running",
+            state=RunStatus.RUNNING,
+            done=done,
+            failed=failed,
         )
-        update_backfill(catalog, backfill_id, done=done, failed=failed)
-    finally:
-        catalog.close()
 
 
 def _finish(project, backfill_id, state, run_ids, done, failed) -> None:
-    catalog = Catalog.open(project.warehouse, timeout=project.lock_timeout)
-    try:
-        update_backfill(
-            catalog,
+    with project.warehouse.writer() as catalog:
+        catalog.automation.update_backfill(
             backfill_id,
             state=state,
             run_ids=run_ids,
@@ -244,17 +226,18 @@ def _finish(project, backfill_id, state, run_ids, done, failed) -> None:
             done=done,
             failed=failed,
         )
-    finally:
-        catalog.close()
 
 
-def list_backfills(project: Project) -> list[dict]:
-    with open_reader(project.warehouse, timeout=project.lock_timeout) as reader:
-        rows = backfill_rows(reader)
-    for r in rows:
-        if r["state"] == "running" and not _alive(r["pid"]):
-            r["state"] = "interrupted"
-    return rows
+def list_backfills(project: Project) -> list[BackfillRecord]:
+    """Every backfill, newest first; one left ``running`` by a dead process is ``interrupted``."""
+    with project.warehouse.reader() as reader:
+        rows = reader.automation.backfills()
+    return [
+        r.model_copy(update={"state": RunStatus.INTERRUPTED})
+        if r.state == RunStatus.RUNNING and not _alive(r.pid)
+        else r
+        for r in rows
+    ]
 
 
 def _command(backfill_id: int) -> str:

@@ -7,8 +7,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from assetflow.commit.automation import record_observations, record_source_versions
-from assetflow.commit.catalog import Catalog, open_reader
 from assetflow.define.asset import AssetDef
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.errors import PartitionKeyError
@@ -59,7 +57,7 @@ def observe_sources(
     sources = [project.graph[n] for n in names if project.graph[n].is_source]
     if not sources:
         return ObserveReport()
-    with open_reader(project.warehouse, timeout=project.lock_timeout) as reader:
+    with project.warehouse.reader() as reader:
         previous = {(a, p): v for a, p, v, _ in reader.state().observations.iter_rows()}
     wanted = None if keys is None else list(keys)
     versions: dict[tuple[str, str], str] = {}
@@ -78,15 +76,12 @@ def observe_sources(
             if version != before:
                 changes.append(Change(source.name, key, before, version))
     if changes or (adopt and versions):
-        catalog = Catalog.open(project.warehouse, timeout=project.lock_timeout)
-        try:
-            record_observations(
-                catalog, [(c.asset, c.partition, c.after) for c in changes], project.clock()
+        with project.warehouse.writer() as catalog:
+            catalog.automation.record_observations(
+                [(c.asset, c.partition, c.after) for c in changes], project.clock()
             )
             if adopt:
-                record_source_versions(catalog, versions, None)
-        finally:
-            catalog.close()
+                catalog.automation.record_source_versions(versions, None)
     return ObserveReport(versions, tuple(changes), tuple(errors))
 
 

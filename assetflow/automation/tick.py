@@ -9,9 +9,7 @@ reports the work as already done.
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,10 +17,11 @@ import polars as pl
 
 from assetflow.automation.lock import tick_lock
 from assetflow.automation.sources import ObserveReport, observe_sources
-from assetflow.commit.automation import last_ticks, record_source_versions, record_tick
-from assetflow.commit.catalog import Catalog, CatalogState, open_reader
+from assetflow.callbacks import RunCallbacks
+from assetflow.commit.records import TickRecord
+from assetflow.commit.state import CatalogState
 from assetflow.execute.resume import RunRequest, plan_request
-from assetflow.execute.runner import RunResult, TaskEvent
+from assetflow.execute.runner import RunResult
 from assetflow.plan.planner import Plan
 from assetflow.plan.staleness import compute_status
 from assetflow.plan.ticks import (
@@ -34,6 +33,7 @@ from assetflow.plan.ticks import (
     unavailable,
 )
 from assetflow.project import Project
+from assetflow.states import RunStatus, TaskStatus
 
 
 @dataclass(frozen=True)
@@ -97,8 +97,8 @@ class TickReport:
                 {
                     "run_id": r.run_id,
                     "status": r.status,
-                    "succeeded": r.count("succeeded"),
-                    "failed": r.count("failed") + r.count("upstream_failed"),
+                    "succeeded": r.count(TaskStatus.SUCCEEDED),
+                    "failed": r.count(TaskStatus.FAILED) + r.count(TaskStatus.UPSTREAM_FAILED),
                 }
                 for r in self.runs
             ],
@@ -110,8 +110,7 @@ def tick(
     now: datetime,
     *,
     dry_run: bool = False,
-    on_event: Callable[[TaskEvent], None] | None = None,
-    on_wait: Callable[[str], None] | None = None,
+    callbacks: RunCallbacks | None = None,
 ) -> TickReport:
     """Run one tick at ``now``: observe, decide (``plan/ticks.py``), materialize, record.
 
@@ -126,14 +125,16 @@ def tick(
             request = RunRequest(keys_by_asset=report.runnable, as_of=now)
             report.plan = plan_request(project.graph, state, request)
         return report
+    callbacks = callbacks or RunCallbacks()
     waited: list[str] = []
 
     def note(message: str) -> None:
         waited.append(message)
-        if on_wait:
-            on_wait(message)
+        if callbacks.on_wait:
+            callbacks.on_wait(message)
 
-    with tick_lock(project.warehouse, timeout=project.lock_timeout, on_wait=note):
+    warehouse = project.warehouse
+    with tick_lock(warehouse.root, timeout=warehouse.lock_timeout, on_wait=note):
         observed = observe_sources(project, now)
         report, dues, _ = _decide(project, now, observed, waited=bool(waited))
         if report.runnable:  # one tick is one run, whatever partition sets were asked for
@@ -141,8 +142,7 @@ def tick(
                 project.materialize(
                     keys_by_asset=report.runnable,
                     as_of=now,
-                    on_event=on_event,
-                    on_wait=on_wait,
+                    callbacks=callbacks,
                     command=f"tick {now.isoformat()}",
                 )
             )
@@ -154,13 +154,12 @@ def _decide(
     project: Project, now: datetime, observed: ObserveReport, *, waited: bool
 ) -> tuple[TickReport, list[ScheduleDue], CatalogState]:
     """What the tick materializes: pure decisions (``plan/ticks.py``) over one catalog read."""
-    with open_reader(project.warehouse, timeout=project.lock_timeout) as reader:
+    with project.warehouse.reader() as reader:
         state = reader.state()
-        ticks = last_ticks(reader)
+        last = reader.automation.last_ticks()
     statuses = compute_status(project.graph, state, now)
-    last = {r["schedule"]: r for r in ticks.to_dicts()}
     dues = [
-        schedule_due(s, project.graph, (last.get(s.name) or {}).get("tick_time"), now)
+        schedule_due(s, project.graph, t.tick_time if (t := last.get(s.name)) else None, now)
         for s in project.schedules
     ]
     blocked = unavailable(project.graph, state, statuses)
@@ -180,16 +179,17 @@ def _decide(
 
 
 def _outcome(
-    due: ScheduleDue, last: dict | None, runnable: dict[str, list[str]], statuses: pl.DataFrame
+    due: ScheduleDue,
+    last: TickRecord | None,
+    runnable: dict[str, list[str]],
+    statuses: pl.DataFrame,
 ) -> ScheduleOutcome:
-    runs: tuple[str, ...] = ()
-    if last:
-        runs = tuple(json.loads(last["run_ids"]))
+    runs = tuple(last.run_ids) if last else ()
     chosen = {a: set(keys) for a, keys in runnable.items()}
     return ScheduleOutcome(
         name=due.schedule.name,
         tick_time=due.tick_time,
-        last_tick=last["tick_time"] if last else None,
+        last_tick=last.tick_time if last else None,
         last_runs=runs,
         targets={a: [k for k in keys if k in chosen.get(a, ())] for a, keys in due.targets.items()},
         skipped=not_fresh(due.beyond, statuses),
@@ -202,14 +202,12 @@ def _record(project: Project, report: TickReport, dues, observed: ObserveReport)
     if not handled and not report.runs:
         return
     run_ids = [r.run_id for r in report.runs]
-    status = "succeeded" if report.ok else "failed"
-    catalog = Catalog.open(project.warehouse, timeout=project.lock_timeout)
-    try:
+    status = RunStatus.SUCCEEDED if report.ok else RunStatus.FAILED
+    with project.warehouse.writer() as catalog:
         if run_ids and observed.versions:
-            record_source_versions(catalog, observed.versions, run_ids)
+            catalog.automation.record_source_versions(observed.versions, run_ids)
         for d in handled:
-            record_tick(
-                catalog,
+            catalog.automation.record_tick(
                 schedule=d.schedule.name,
                 tick_time=d.tick_time,
                 ticked_at=project.clock(),
@@ -218,5 +216,3 @@ def _record(project: Project, report: TickReport, dues, observed: ObserveReport)
                 status=status,
                 pid=os.getpid(),
             )
-    finally:
-        catalog.close()

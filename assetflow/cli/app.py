@@ -23,8 +23,8 @@ import duckdb
 from pydantic import BaseModel
 
 from assetflow import _startup
-from assetflow.commit.catalog import LIVE_CATALOG
-from assetflow.config import check_lock_timeout, resolve_settings
+from assetflow.commit.warehouse import check_lock_timeout
+from assetflow.config import resolve_settings
 from assetflow.errors import AssetflowError, ConfigError
 from assetflow.execute.executors import check_executor, dask_at, executor_names
 from assetflow.project import Project
@@ -52,7 +52,9 @@ class CliState:
         if self._project is None:
             settings = resolve_settings(*self._options)
             self._project = Project.load(settings.project, warehouse=settings.warehouse)
-            self._project.lock_timeout = self._lock_timeout or settings.lock_timeout
+            self._project.warehouse = self._project.warehouse.with_lock_timeout(
+                self._lock_timeout or settings.lock_timeout
+            )
             # The defaults of every command that runs tasks (materialize, resume, backfill,
             # tick, scheduler); --executor and --workers still win.
             if executor := os.environ.get(EXECUTOR_ENV):
@@ -75,9 +77,9 @@ class CliState:
         """Say so in one line (stderr) when the warehouse does not exist yet: usually a command
         run from an unexpected directory or with a mistyped -w, about to start from scratch."""
         warehouse = self.project.warehouse
-        if (warehouse / LIVE_CATALOG).exists():
+        if warehouse.exists:
             return
-        where = warehouse.resolve()
+        where = warehouse.root.resolve()
         text = (
             f"creating a new warehouse at {where}"
             if writes

@@ -17,10 +17,11 @@ from assetflow.automation.backfill import (
     run_backfill,
     start_backfill,
 )
+from assetflow.callbacks import RunCallbacks
 from assetflow.cli.app import CliState, cli, dump_json, executor_options, json_option, pass_state
-from assetflow.cli.progress import Progress
 from assetflow.cli.schedule import allow_future_option, now_option, parse_now
 from assetflow.errors import SelectionError
+from assetflow.observe.progress import CountedProgress
 from assetflow.observe.table import format_table
 
 
@@ -101,8 +102,10 @@ def backfill(
         as_of,
         batch=batch,
         workers=workers,
-        on_event=None if as_json else Progress(total),
-        on_wait=lambda msg: click.echo(f"note: {msg}", err=True),
+        callbacks=RunCallbacks(
+            on_event=None if as_json else CountedProgress(total),
+            on_wait=lambda msg: click.echo(f"note: {msg}", err=True),
+        ),
     )
     _report(outcome, as_json, _plan_json(spec, summary, total))
 
@@ -118,7 +121,7 @@ def _resume(state: CliState, args, batch: int, as_json: bool, as_of, workers) ->
     if not as_json:
         click.echo(
             f"resuming backfill {backfill_id} ({spec.from_key} .. {spec.to_key}): "
-            f"{row['done']} done before, up to {remaining} to run"
+            f"{row.done} done before, up to {remaining} to run"
         )
     outcome = run_backfill(
         project,
@@ -127,10 +130,12 @@ def _resume(state: CliState, args, batch: int, as_json: bool, as_of, workers) ->
         as_of,
         batch=batch,
         resume=True,
-        base_done=int(row["done"]),
+        base_done=row.done,
         workers=workers,
-        on_event=None if as_json else Progress(remaining),
-        on_wait=lambda msg: click.echo(f"note: {msg}", err=True),
+        callbacks=RunCallbacks(
+            on_event=None if as_json else CountedProgress(remaining),
+            on_wait=lambda msg: click.echo(f"note: {msg}", err=True),
+        ),
     )
     _report(outcome, as_json, _plan_json(spec, summary, remaining))
 
@@ -190,23 +195,23 @@ def backfills(state: CliState, as_json: bool) -> None:
     """List recorded backfills, newest first: range, selection, state and progress."""
     rows = list_backfills(state.project)
     if as_json:
-        click.echo(dump_json(rows))
+        click.echo(dump_json([r.model_dump() for r in rows]))
         return
     if not rows:
         click.echo("no backfills yet")
         return
     table = (
         (
-            r["id"],
-            r["state"],
-            f"{r['from_key']} .. {r['to_key']}",
-            ",".join(r["selection"]) if r["selection"] else "all",
-            f"{r['done']}/{r['total']}",
-            r["failed"],
-            len(r["run_ids"]),
-            r["created_by"],
-            r["created_at"],
-            "force" if r["force"] else "",
+            r.id,
+            r.state,
+            f"{r.from_key} .. {r.to_key}",
+            ",".join(r.selection) if r.selection else "all",
+            f"{r.done}/{r.total}",
+            r.failed,
+            len(r.run_ids),
+            r.created_by,
+            r.created_at,
+            "force" if r.force else "",
         )
         for r in rows
     )

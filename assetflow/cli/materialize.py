@@ -11,6 +11,7 @@ from dataclasses import asdict
 
 import click
 
+from assetflow.callbacks import RunCallbacks
 from assetflow.cli.app import (
     CliState,
     cli,
@@ -163,10 +164,12 @@ def execute_and_report(
         result = start(
             workers=workers,
             grace_period=grace_period,
-            on_plan=progress.plan if progress else None,
-            on_event=progress.event if progress else None,
-            on_wait=lambda msg: click.echo(f"note: {msg}", err=True),
-            on_notice=lambda msg: click.echo(f"note: {msg}", err=True),
+            callbacks=RunCallbacks(
+                on_plan=progress.plan if progress else None,
+                on_event=progress.event if progress else None,
+                on_wait=lambda msg: click.echo(f"note: {msg}", err=True),
+                on_notice=lambda msg: click.echo(f"note: {msg}", err=True),
+            ),
             command=command,
         )
     finally:

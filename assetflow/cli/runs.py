@@ -14,9 +14,8 @@ import click
 
 from assetflow.cli.app import CliState, cli, dump_json, json_option, pass_state
 from assetflow.cli.materialize import execute_and_report, run_options
-from assetflow.commit.catalog import open_reader
 from assetflow.execute.resume import find_run
-from assetflow.observe.runs import attempt_outcomes, list_runs, run_info, run_logs, run_tasks
+from assetflow.observe.runs import list_runs, run_info
 from assetflow.observe.table import Column, format_table
 from assetflow.plan.planner import display_key
 
@@ -38,7 +37,7 @@ def runs(ctx: click.Context, limit: int, as_json: bool) -> None:
     if ctx.invoked_subcommand is not None:
         return
     state: CliState = ctx.obj
-    with open_reader(state.project.warehouse, timeout=state.project.lock_timeout) as reader:
+    with state.project.warehouse.reader() as reader:
         found = list_runs(reader, limit)
     if as_json:
         click.echo(dump_json([r.model_dump() for r in found]))
@@ -65,10 +64,10 @@ def runs(ctx: click.Context, limit: int, as_json: bool) -> None:
 @pass_state
 def show(state: CliState, run_id: str, as_json: bool) -> None:
     """Every task of RUN_ID (a unique prefix is enough) with its state and attempts."""
-    with open_reader(state.project.warehouse, timeout=state.project.lock_timeout) as reader:
+    with state.project.warehouse.reader() as reader:
         run_id = find_run(reader, run_id)
         info = run_info(reader, run_id)
-        tasks = run_tasks(reader, run_id)
+        tasks = reader.runs.tasks(run_id)
     if as_json:
         doc = {
             "run": info.model_dump() if info else None,
@@ -130,13 +129,13 @@ def logs(state: CliState, run_id: str, target: str | None, attempt: int | None, 
     last = 0
     header: tuple | None = None
     while True:
-        with open_reader(project.warehouse, timeout=project.lock_timeout) as reader:
+        with project.warehouse.reader() as reader:
             run_id = find_run(reader, run_id)
             info = run_info(reader, run_id)
-            lines = run_logs(
-                reader, run_id, asset=asset, partition=partition, attempt=attempt, after=last
+            lines = reader.runs.logs(
+                run_id, asset=asset, partition=partition, attempt=attempt, after=last
             )
-            outcomes = attempt_outcomes(reader, run_id)
+            outcomes = reader.runs.attempt_outcomes(run_id)
         for seq, a, p, n, at, stream, message in lines.iter_rows():
             if not follow and (a, p, n) != header:
                 header = (a, p, n)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sys
@@ -13,12 +12,11 @@ import click
 
 from assetflow.automation.sources import observe_sources
 from assetflow.automation.tick import TickReport, tick
+from assetflow.callbacks import RunCallbacks
 from assetflow.cli.app import CliState, cli, dump_json, executor_options, json_option, pass_state
-from assetflow.cli.progress import Progress
-from assetflow.commit.automation import last_ticks
-from assetflow.commit.catalog import open_reader
 from assetflow.errors import AssetflowError, ConfigError
 from assetflow.observe.plan_report import render_plan
+from assetflow.observe.progress import CountedProgress
 from assetflow.plan.planner import display_key
 from assetflow.plan.staleness import compute_status
 from assetflow.plan.ticks import pending
@@ -130,8 +128,10 @@ def tick_command(state: CliState, now_text, allow_future, dry_run, as_json) -> N
         state.project,
         now,
         dry_run=dry_run,
-        on_event=None if as_json else Progress(),
-        on_wait=lambda msg: click.echo(f"note: {msg}", err=True),
+        callbacks=RunCallbacks(
+            on_event=None if as_json else CountedProgress(),
+            on_wait=lambda msg: click.echo(f"note: {msg}", err=True),
+        ),
     )
     if as_json:
         click.echo(dump_json(report.to_dict()))
@@ -195,15 +195,15 @@ def schedules(state: CliState, now_text, as_json) -> None:
     """List schedules and eager automations: next tick, last tick and what it ran."""
     project = state.project
     now = parse_now(now_text)
-    with open_reader(project.warehouse, timeout=project.lock_timeout) as reader:
-        last = {r["schedule"]: r for r in last_ticks(reader).to_dicts()}
+    with project.warehouse.reader() as reader:
+        last = reader.automation.last_ticks()
         catalog_state = reader.state()
     statuses = compute_status(project.graph, catalog_state, now)
     rows = []
     for s in project.schedules:
         t = last.get(s.name)
         latest = s.latest_at_or_before(now)
-        unticked = latest is not None and (t is None or latest > t["tick_time"])
+        unticked = latest is not None and (t is None or latest > t.tick_time)
         waiting, beyond = pending(s, project.graph, statuses, now)
         rows.append(
             {
@@ -217,11 +217,11 @@ def schedules(state: CliState, now_text, as_json) -> None:
                 "due_tick": latest.isoformat() if unticked and latest else None,
                 "pending_partitions": sum(len(k) for k in waiting.values()),
                 "beyond_max_catchup": sum(len(k) for k in beyond.values()),
-                "last_tick": t["tick_time"].isoformat() if t else None,
-                "last_ticked_at": t["ticked_at"].isoformat() if t else None,
-                "last_status": t["status"] if t else None,
-                "last_partitions": json.loads(t["partitions"]) if t else {},
-                "last_runs": json.loads(t["run_ids"]) if t else [],
+                "last_tick": t.tick_time.isoformat() if t else None,
+                "last_ticked_at": t.ticked_at.isoformat() if t else None,
+                "last_status": t.status if t else None,
+                "last_partitions": t.partitions if t else {},
+                "last_runs": t.run_ids if t else [],
             }
         )
     eager = [a.name for a in project.graph if a.automation == "eager"]
@@ -293,7 +293,7 @@ def scheduler(state: CliState, poll: float) -> None:
     while not stopping:
         now = datetime.now(UTC)
         try:
-            report = tick(project, now, on_event=Progress())
+            report = tick(project, now, callbacks=RunCallbacks(on_event=CountedProgress()))
             _print_tick(report)
         except AssetflowError as exc:
             click.echo(f"error: tick at {now.isoformat()}: {exc}", err=True)

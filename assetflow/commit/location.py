@@ -24,9 +24,8 @@ def recorded_root(con: duckdb.DuckDBPyConnection) -> str | None:
     return str(rows[0][0]) if rows else None
 
 
-def moved_from(con: duckdb.DuckDBPyConnection, root: Path) -> str | None:
-    """The original location if the snapshot behind ``con`` was published from elsewhere."""
-    recorded = recorded_root(con)
+def moved_from(recorded: str | None, root: Path) -> str | None:
+    """The original location if a catalog that records ``recorded`` now lies at ``root``."""
     if recorded is None or Path(recorded) == root.resolve():
         return None
     return recorded

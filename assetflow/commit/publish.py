@@ -2,12 +2,12 @@
 
 Views are derived from ``assetflow.current`` and rebuilt only for assets that changed since the
 last publish: rebuilding a view per commit would make a backfill quadratic in its partitions.
-Paths in views are absolute because DuckDB resolves relative ones against the *reader's* working
-directory; a moved warehouse gets its views rebuilt by the next writer (see Catalog.open) or by
-the first query there (``commit/location.py``).
+Views name files by ``Storage.uri`` (absolute paths locally) because DuckDB resolves relative
+ones against the *reader's* working directory; a moved warehouse gets its views rebuilt by the
+next writer (see ``writer.open_writer``) or by the first query there (``commit/location.py``).
 
 The snapshot is a byte copy of the checkpointed live catalog, so it is in the live catalog's
-storage format (``commit/storage.py``: readable by DuckDB 1.1 and later).
+storage format (``commit/catalog_format.py``: readable by DuckDB 1.1 and later).
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from contextlib import suppress
 from pathlib import Path
 
 import duckdb
 
+from assetflow.commit.db_errors import checkpoint_failure
 from assetflow.commit.faults import fault_point
-from assetflow.commit.files import fsync_dir
+from assetflow.commit.session import CatalogSession
+from assetflow.commit.storage import Storage, fsync_dir
 from assetflow.errors import StorageError
 
 _CHUNK = 1 << 20
@@ -42,7 +43,7 @@ def _quote_name(text: str) -> str:
 # A view stores its column types, and a DuckDB that cannot decode one of them cannot open the
 # database at all ("Enum value ... not implemented"), or refuses the view ("Contents of view
 # were altered"). These are the types DuckDB 2.x gives Parquet columns that DuckDB 1.1, the
-# oldest reader we promise (commit/storage.py), lacks or reads as another type; views cast
+# oldest reader we promise (commit/catalog_format.py), lacks or reads as another type; views cast
 # them to what 1.1 reads. The Parquet files keep full precision (nanoseconds included).
 PORTABLE_TYPES = (
     (re.compile(r"\bTIMESTAMPTZ_NS\b"), "TIMESTAMP WITH TIME ZONE"),
@@ -51,10 +52,10 @@ PORTABLE_TYPES = (
 )
 
 
-def view_sql(name: str, files: list[Path], casts: dict[str, str] | None = None) -> str:
+def view_sql(name: str, files: list[str], casts: dict[str, str] | None = None) -> str:
     """``CREATE VIEW`` over exactly ``files`` (asset names are validated identifiers), with
     ``casts`` (column -> type) applied."""
-    listing = ", ".join(_quote_literal(str(f)) for f in files)
+    listing = ", ".join(_quote_literal(f) for f in files)
     columns = "*"
     if casts:
         replaced = ", ".join(
@@ -85,7 +86,7 @@ def portable_casts(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, str]:
 
 
 def refresh_views(
-    con: duckdb.DuckDBPyConnection, root: Path, assets: Iterable[str]
+    session: CatalogSession, storage: Storage, assets: Iterable[str]
 ) -> dict[str, str]:
     """Point each asset's view at its current files; return the assets whose view failed.
 
@@ -93,7 +94,7 @@ def refresh_views(
     fails it. Each view gets its own transaction so that one damaged asset keeps its previous
     view (and is reported) while every other asset is still published.
     """
-    base = root.resolve()
+    con = session.live
     failed: dict[str, str] = {}
     for name in assets:
         rows = con.execute(
@@ -102,24 +103,18 @@ def refresh_views(
                where c.asset = ? order by c.partition""",
             [name],
         ).fetchall()
-        con.execute("begin")
         try:
-            if rows:
-                files = [base / r[0] for r in rows]
-                con.execute(view_sql(name, files))
-                casts = portable_casts(con, name)
-                if casts:
-                    con.execute(view_sql(name, files, casts))
-            else:
-                con.execute(f'drop view if exists main."{name}"')
-            con.execute("commit")
+            with session.transaction(f"the view of {name}", map_errors=False):
+                if rows:
+                    files = [storage.uri(r[0]) for r in rows]
+                    con.execute(view_sql(name, files))
+                    casts = portable_casts(con, name)
+                    if casts:
+                        con.execute(view_sql(name, files, casts))
+                else:
+                    con.execute(f'drop view if exists main."{name}"')
         except duckdb.Error as exc:
-            with suppress(duckdb.Error):
-                con.execute("rollback")
             failed[name] = str(exc).splitlines()[0]
-        except BaseException:
-            con.execute("rollback")
-            raise
     return failed
 
 
@@ -139,10 +134,7 @@ def publish_snapshot(
     try:
         con.execute("checkpoint")
     except duckdb.Error as exc:
-        raise StorageError(
-            f"could not checkpoint {live}: {str(exc).splitlines()[0]}; the published snapshot "
-            "was left as it was: check free space, then run `asset verify`"
-        ) from None
+        raise checkpoint_failure(live, exc) from None
     temp = published.with_name(f".{published.name}.{os.getpid()}.tmp")
     try:
         _copy_from(live_fd, temp)

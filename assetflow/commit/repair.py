@@ -24,24 +24,28 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
 import polars as pl
 
-from assetflow.commit.catalog import LIVE_CATALOG, PUBLISHED_CATALOG, Catalog
-from assetflow.commit.connect import connect, open_snapshot
-from assetflow.commit.files import fsync_dir
-from assetflow.commit.inventory import catalog_files, scan_tables
+from assetflow.commit.catalog_paths import LIVE_CATALOG, PUBLISHED_CATALOG
 from assetflow.commit.publish import sidecars
-from assetflow.commit.verify import NO_COLUMNS, check_file
+from assetflow.commit.reader import CatalogReader
+from assetflow.commit.storage import fsync_dir
+from assetflow.commit.verify import check_file
 from assetflow.errors import CatalogLockedError, StorageError
+
+if TYPE_CHECKING:
+    from assetflow.commit.warehouse import Warehouse
 
 
 def repair_warehouse(
-    root: Path, *, timeout: float, on_wait: Callable[[str], None] | None = None
+    warehouse: Warehouse, *, on_wait: Callable[[str], None] | None = None
 ) -> list[str]:
     """Repair what can be repaired (see the module docstring); return what was done."""
+    root = warehouse.root
     live, published = root / LIVE_CATALOG, root / PUBLISHED_CATALOG
     actions: list[str] = []
     if not live.exists() and not published.exists():
@@ -49,31 +53,23 @@ def repair_warehouse(
     for stray in sidecars(published):  # first: DuckDB would replay it onto the snapshot
         stray.unlink(missing_ok=True)
         actions.append(f"removed {stray.name} (left by a program that opened the snapshot)")
-    if not _readable(live, timeout, on_wait):
-        if not _readable(published, timeout, None):
+    if not live.exists() or not _readable(warehouse.live_reader(on_wait)):
+        if not published.exists() or not _readable(warehouse.reader()):
             raise StorageError(
                 f"both {LIVE_CATALOG} and {PUBLISHED_CATALOG} in {root} are missing or damaged; "
                 "the data files are intact but no catalog says which are current: move the "
                 "warehouse aside and materialize again"
             )
         actions.append(_restore_live(live, published))
-    catalog = Catalog.open(root, timeout=timeout, on_wait=on_wait)
-    try:
-        files = catalog_files(catalog)
-        empty = set(
-            catalog.sql(
-                """select m.file_path from assetflow.current c
-                   join assetflow.materializations m on m.id = c.materialization_id
-                   where m.schema = ?""",
-                [NO_COLUMNS],
-            )["file_path"].to_list()
-        )
+    with warehouse.writer(on_wait) as catalog:  # publishes when it closes
+        files = catalog.files()
+        empty = {key for _, _, key in catalog.without_columns()}
         for asset, partition, path, checksum in (
             files.filter(pl.col("is_current"))
             .select("asset", "partition", "file_path", "file_checksum")
             .iter_rows()
         ):
-            problem = check_file(root, path, checksum)
+            problem = check_file(catalog.storage, path, checksum)
             if problem is None and path in empty:
                 problem = ("no_columns", "its file has no columns")
             if problem:
@@ -81,32 +77,20 @@ def repair_warehouse(
                 actions.append(
                     f"forgot {asset} {partition} ({problem[1]}: {path}); the next run rebuilds it"
                 )
-    finally:
-        catalog.close()  # publishes
     actions.append(f"published {PUBLISHED_CATALOG} from the live catalog")
     return actions
 
 
-def _readable(path: Path, timeout: float, on_wait: Callable[[str], None] | None) -> bool:
-    if not path.exists():
-        return False
+def _readable(opening: AbstractContextManager[CatalogReader]) -> bool:
+    """Whether the catalog file opens and every row of its state tables reads."""
     try:
-        con = (
-            connect(path, read_only=True, timeout=timeout, on_wait=on_wait)
-            if path.name == LIVE_CATALOG.name
-            else open_snapshot(path, timeout=timeout)
-        )
+        with opening as reader:
+            reader.scan()
     except CatalogLockedError:
         raise
     except StorageError:
         return False
-    try:
-        scan_tables(con)
-        return True
-    except duckdb.Error:
-        return False
-    finally:
-        con.close()
+    return True
 
 
 def _restore_live(live: Path, published: Path) -> str:

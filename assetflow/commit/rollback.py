@@ -10,14 +10,17 @@ from have changed since (then the next run rebuilds it: roll the code back as we
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 import polars as pl
 
-from assetflow.commit.catalog import Catalog, CatalogReader
 from assetflow.commit.files import StagedFile
+from assetflow.commit.reader import CatalogReader
 from assetflow.commit.verify import check_file
+from assetflow.commit.writer import CatalogWriter
 from assetflow.errors import PartitionKeyError, StorageError
 
 
@@ -44,7 +47,7 @@ def versions(catalog: CatalogReader, asset: str, partition: str) -> pl.DataFrame
     if history.height == 0:
         return history.with_columns(current=pl.lit(False), retained=pl.lit(False))
     current = catalog.current_id(asset, partition)
-    retained = [check_file(catalog.root, p, c) is None for p, c in _paths(history)]
+    retained = [check_file(catalog.storage, p, c) is None for p, c in _paths(history)]
     return history.with_columns(
         current=pl.col("id") == (current if current is not None else -1),
         retained=pl.Series(retained, dtype=pl.Boolean),
@@ -52,15 +55,19 @@ def versions(catalog: CatalogReader, asset: str, partition: str) -> pl.DataFrame
 
 
 def rollback(
-    catalog: Catalog,
+    catalog: CatalogWriter,
     asset: str,
     partition: str,
     *,
     to: int | None,
     run_id: str,
+    command: str,
     now: datetime,
+    clock: Callable[[], datetime],
 ) -> RollbackResult:
-    """Commit a new materialization of (asset, partition) restoring version ``to``.
+    """Commit a new materialization of (asset, partition) restoring version ``to``, recorded
+    as run ``run_id`` (``command`` gets `` --to <id>`` appended) with one task, started at
+    ``now`` and finished at ``clock()``.
 
     Without ``to``, restores the newest earlier version whose data differs from the current one
     and whose file is still retained.
@@ -99,7 +106,7 @@ def rollback(
                 f"{target['file_path']} was removed by vacuum or is damaged"
             )
     staged = StagedFile(
-        path=target["file_path"],
+        key=target["file_path"],
         data_version=target["data_version"],
         file_checksum=target["file_checksum"],
         row_count=target["row_count"],
@@ -117,6 +124,17 @@ def rollback(
         finished_at=now,
         schema_policy=None,
     )
+    catalog.start_run(run_id, f"{command} --to {target['id']}"[:500], now, os.getpid())
+    catalog.record_task(
+        run_id,
+        asset,
+        partition,
+        "succeeded",
+        reason=f"rolled back to materialization {target['id']}",
+        started_at=now,
+        finished_at=now,
+    )
+    catalog.finish_run(run_id, "succeeded", clock())
     return RollbackResult(
         asset=asset,
         partition=partition,

@@ -4,6 +4,7 @@ The coordinator records every task transition as it happens, but a DuckDB statem
 a millisecond whatever its size, so rows are buffered here and written a table at a time inside
 the next catalog transaction (usually the one that commits finished partitions). The tables are
 append-only (see ``schema.py``): no row is ever updated, so no write scans a growing table.
+The functions at the end are the writer's run bookkeeping (``CatalogWriter.start_run`` ...).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from datetime import UTC, datetime
 
 import duckdb
 import pyarrow as pa
+
+from assetflow.commit.session import CatalogSession
 
 TERMINAL = ("succeeded", "failed", "upstream_failed", "skipped", "cancelled", "interrupted")
 """Task states after which a task never changes again within its run."""
@@ -243,102 +246,74 @@ def interrupt_tasks(con: duckdb.DuckDBPyConnection, run_ids: Sequence[str], at: 
     return len(open_tasks)
 
 
-class RunStateMixin:
-    """The run/task parts of the catalog writer (mixed into :class:`Catalog`)."""
+def start_run(
+    session: CatalogSession,
+    run_id: str,
+    command: str,
+    started_at: datetime,
+    pid: int,
+    request: str | None = None,
+) -> None:
+    """Record a new ``running`` run; ``request`` (JSON) is what ``resume`` re-plans from."""
+    with session.transaction(f"the start of run {run_id}") as con:
+        con.execute(
+            "insert into assetflow.runs values (?, 'running', ?, ?, null, ?)",
+            [run_id, command, started_at, pid],
+        )
+        if request is not None:
+            con.execute("insert into assetflow.run_requests values (?, ?)", [run_id, request])
 
-    _con: duckdb.DuckDBPyConnection | None
 
-    def interrupt_unfinished_runs(self, finished_at: datetime) -> list[str]:
-        """Mark runs left ``running`` by a dead process as ``interrupted``; return their ids."""
-        assert self._con is not None
-        ids = [
-            r[0]
-            for r in self._con.execute(
-                "select run_id from assetflow.runs where status = 'running'"
-            ).fetchall()
-        ]
-        if ids:
-            self._con.execute("begin")
-            try:
-                self._con.execute(
-                    "update assetflow.runs set status = 'interrupted', finished_at = ? "
-                    "where status = 'running'",
-                    [finished_at],
-                )
-                interrupt_tasks(self._con, ids, finished_at)
-                self._con.execute("commit")
-            except BaseException:
-                self._con.execute("rollback")
-                raise
-        return ids
+def write_state(session: CatalogSession, state: RunStateWriter) -> None:
+    """Write buffered run-state rows in one transaction."""
+    if not state.pending:
+        return
+    with session.transaction(f"the state of run {state.run_id}") as con:
+        state.flush(con)
 
-    def start_run(
-        self,
-        run_id: str,
-        command: str,
-        started_at: datetime,
-        pid: int,
-        request: str | None = None,
-    ) -> None:
-        """Record a new ``running`` run; ``request`` (JSON) is what ``resume`` re-plans from."""
-        assert self._con is not None
-        self._con.execute("begin")
-        try:
-            self._con.execute(
-                "insert into assetflow.runs values (?, 'running', ?, ?, null, ?)",
-                [run_id, command, started_at, pid],
-            )
-            if request is not None:
-                self._con.execute(
-                    "insert into assetflow.run_requests values (?, ?)", [run_id, request]
-                )
-            self._con.execute("commit")
-        except BaseException:
-            self._con.execute("rollback")
-            raise
 
-    def write_state(self, state: RunStateWriter) -> None:
-        """Write buffered run-state rows in one transaction."""
-        assert self._con is not None
-        if not state.pending:
-            return
-        self._con.execute("begin")
-        try:
-            state.flush(self._con)
-            self._con.execute("commit")
-        except BaseException:
-            self._con.execute("rollback")
-            raise
-
-    def finish_run(self, run_id: str, status: str, finished_at: datetime) -> None:
-        assert self._con is not None
-        self._con.execute(
+def finish_run(session: CatalogSession, run_id: str, status: str, finished_at: datetime) -> None:
+    with session.transaction(f"the end of run {run_id}") as con:
+        con.execute(
             "update assetflow.runs set status = ?, finished_at = ? where run_id = ?",
             [status, finished_at, run_id],
         )
 
-    def record_task(
-        self,
-        run_id: str,
-        asset: str,
-        partition: str,
-        status: str,
-        *,
-        attempts: int = 0,
-        reason: str | None = None,
-        error: str | None = None,
-        started_at: datetime | None = None,
-        finished_at: datetime | None = None,
-    ) -> None:
-        """Insert or replace the task row for (run, asset, partition)."""
-        assert self._con is not None
-        self._con.execute("begin")
-        self._con.execute(
+
+def record_task(
+    session: CatalogSession,
+    run_id: str,
+    asset: str,
+    partition: str,
+    status: str,
+    *,
+    attempts: int = 0,
+    reason: str | None = None,
+    error: str | None = None,
+    started_at: datetime | None = None,
+    finished_at: datetime | None = None,
+) -> None:
+    """Insert or replace the task row for (run, asset, partition)."""
+    with session.transaction(f"the task {asset} {partition} of run {run_id}") as con:
+        con.execute(
             "delete from assetflow.tasks where run_id = ? and asset = ? and partition = ?",
             [run_id, asset, partition],
         )
-        self._con.execute(
+        con.execute(
             "insert into assetflow.tasks values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [run_id, asset, partition, status, attempts, reason, error, started_at, finished_at],
         )
-        self._con.execute("commit")
+
+
+def interrupt_unfinished_runs(session: CatalogSession, finished_at: datetime) -> list[str]:
+    """Mark runs left ``running`` by a dead process as ``interrupted``; return their ids."""
+    ids = [r[0] for r in session.rows("select run_id from assetflow.runs where status = 'running'")]
+    if ids:
+        with session.transaction("interrupted runs") as con:
+            con.execute(
+                "update assetflow.runs set status = 'interrupted', finished_at = ? "
+                "where status = 'running'",
+                [finished_at],
+            )
+            interrupt_tasks(con, ids, finished_at)
+    return ids

@@ -24,14 +24,19 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
 
-from assetflow.commit.catalog import PUBLISHED_CATALOG, PUBLISHED_DAMAGED_HINT, Catalog
+from assetflow.commit.catalog_paths import PUBLISHED_CATALOG
 from assetflow.commit.connect import open_snapshot
-from assetflow.commit.location import moved_from, moved_message
+from assetflow.commit.db_errors import PUBLISHED_DAMAGED_HINT, QUERY_SCOPE, query_error
+from assetflow.commit.location import moved_from, moved_message, recorded_root
 from assetflow.errors import AssetflowError, QueryRefusedError, StorageError
+
+if TYPE_CHECKING:
+    from assetflow.commit.warehouse import Warehouse
 
 _BASE_CONFIG = {
     "autoload_known_extensions": False,
@@ -42,14 +47,9 @@ _BASE_CONFIG = {
 _LEADING_NOISE = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.S)
 _EXPLAIN = re.compile(r"explain\b(?:\s+analyze\b)?", re.I)
 _FIRST_WORD = re.compile(r"[A-Za-z_]+")
-_DENIED_PATH = re.compile(r'Cannot access (?:file|directory) "([^"]*)"')
-_WHAT = (
-    "queries may only read (SELECT) the warehouse's views and state tables and the files "
-    "under its asset folders"
-)
 
 
-def run_query(root: Path, sql: str, *, timeout: float) -> pl.DataFrame:
+def run_query(warehouse: Warehouse, sql: str) -> pl.DataFrame:
     """Run user SQL in the sandbox; the result of the last statement as a polars DataFrame.
 
     Raises:
@@ -59,11 +59,11 @@ def run_query(root: Path, sql: str, *, timeout: float) -> pl.DataFrame:
         StorageError: nothing was published yet, or the snapshot cannot be opened.
     """
     check_statements(sql)
-    with open_sandbox(root, timeout=timeout) as con:
+    with open_sandbox(warehouse) as con:
         try:
             return con.sql(sql).pl()
         except duckdb.Error as exc:
-            raise _query_error(exc) from None
+            raise query_error(exc) from None
 
 
 def check_statements(sql: str) -> None:
@@ -80,7 +80,7 @@ def check_statements(sql: str) -> None:
             word = _FIRST_WORD.match(text)
             name = word.group(0).upper() if word else statement.type.name
             where = f" (statement {number})" if len(statements) > 1 else ""
-            raise QueryRefusedError(f"query refused: {name} is not allowed{where}; {_WHAT}")
+            raise QueryRefusedError(f"query refused: {name} is not allowed{where}; {QUERY_SCOPE}")
 
 
 def _parse(sql: str) -> list[duckdb.Statement]:
@@ -110,12 +110,13 @@ def _read_only(statement: duckdb.Statement) -> bool:
 
 
 @contextmanager
-def open_sandbox(root: Path, *, timeout: float) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A locked-down read-only connection to the latest published snapshot of ``root``.
+def open_sandbox(warehouse: Warehouse) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A locked-down read-only connection to the latest published snapshot of ``warehouse``.
 
     A warehouse that was copied or moved has its views republished here first (they would
     otherwise read the original's files; see ``commit/location.py``).
     """
+    root, timeout = warehouse.root, warehouse.lock_timeout
     path = root / PUBLISHED_CATALOG
     if not path.exists():
         raise StorageError(
@@ -123,12 +124,12 @@ def open_sandbox(root: Path, *, timeout: float) -> Iterator[duckdb.DuckDBPyConne
         )
     con = _connect(path, timeout)
     try:
-        original = moved_from(con, root)
+        original = moved_from(recorded_root(con), root)
         if original is not None:
             con.close()
-            _republish_here(root, original, timeout=timeout)
+            _republish_here(warehouse, original)
             con = _connect(path, timeout)
-        _lock_down(con, root)
+        _lock_down(con, warehouse)
         yield con
     finally:
         con.close()
@@ -140,7 +141,8 @@ def _connect(path: Path, timeout: float) -> duckdb.DuckDBPyConnection:
     )
 
 
-def _lock_down(con: duckdb.DuckDBPyConnection, root: Path) -> None:
+def _lock_down(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> None:
+    root = warehouse.root
     try:
         assets = con.sql("select distinct asset from assetflow.materializations").fetchall()
     except duckdb.Error as exc:
@@ -148,30 +150,19 @@ def _lock_down(con: duckdb.DuckDBPyConnection, root: Path) -> None:
             f"cannot read {root / PUBLISHED_CATALOG}: {str(exc).splitlines()[0]}; "
             f"{PUBLISHED_DAMAGED_HINT}"
         ) from None
-    base = root.resolve()
     # A trailing separator: "/wh/events" as a prefix would also allow "/wh/events_secret".
-    folders = [str(base / name) + os.sep for (name,) in assets]
+    folders = [warehouse.storage.uri(name) + os.sep for (name,) in assets]
     con.execute("set allowed_directories = $1", [folders])
     con.execute("set allowed_paths = $1", [[]])
     con.execute("set enable_external_access = false")
     con.execute("set lock_configuration = true")
 
 
-def _republish_here(root: Path, original: str, *, timeout: float) -> None:
+def _republish_here(warehouse: Warehouse, original: str) -> None:
     try:
-        Catalog.open(root, timeout=timeout).close()
+        with warehouse.writer():
+            pass  # a writer rebuilds every view for where it is, and publishes on close
     except AssetflowError as exc:
         raise StorageError(
-            f"{moved_message(root, original)} (republishing failed: {exc})"
+            f"{moved_message(warehouse.root, original)} (republishing failed: {exc})"
         ) from None
-
-
-def _query_error(exc: duckdb.Error) -> AssetflowError:
-    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    denied = _DENIED_PATH.search(first)
-    if isinstance(exc, duckdb.PermissionException) or denied:
-        what = f"it reads {denied.group(1)}, outside the warehouse's data" if denied else first
-        return QueryRefusedError(f"query refused: {what}; {_WHAT}")
-    if "configuration has been locked" in first:
-        return QueryRefusedError(f"query refused: it changes a setting ({first}); {_WHAT}")
-    return AssetflowError(f"query failed: {first}")

@@ -1,4 +1,5 @@
-"""DDL of the catalog's state tables (schema ``assetflow``)."""
+"""DDL of the catalog's state tables (schema ``assetflow``): materializations, run state and
+automation bookkeeping. :data:`ALL_DDL` creates every table."""
 
 from __future__ import annotations
 
@@ -104,3 +105,41 @@ create or replace view assetflow.task_states as
            max(attempt) as attempts, max(event_at) as updated_at
     from assetflow.task_events group by run_id, asset, partition;
 """
+
+# Automation: source observations, schedule ticks and backfills (``commit/automation.py``).
+AUTOMATION_DDL = """
+create table if not exists assetflow.observations (
+    id bigint not null,
+    asset varchar not null,
+    partition varchar not null,
+    version varchar,
+    observed_at timestamptz not null
+);
+create table if not exists assetflow.ticks (
+    schedule varchar not null,
+    tick_time timestamptz not null,
+    ticked_at timestamptz not null,
+    partitions varchar not null,
+    run_ids varchar not null,
+    status varchar not null,
+    pid integer
+);
+create table if not exists assetflow.backfills (
+    id bigint not null,
+    selection varchar not null,
+    from_key varchar not null,
+    to_key varchar not null,
+    force boolean not null,
+    created_by varchar,
+    created_at timestamptz not null,
+    updated_at timestamptz not null,
+    state varchar not null,
+    total bigint not null,
+    done bigint not null,
+    failed bigint not null,
+    run_ids varchar not null,
+    pid integer
+);
+"""
+
+ALL_DDL = DDL + AUTOMATION_DDL + RUN_STATE_DDL

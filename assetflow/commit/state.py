@@ -8,14 +8,11 @@ each source partition, and the partitions whose latest attempt failed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import polars as pl
 
 from assetflow.commit.automation import OBSERVATION_SCHEMA, latest_observations
-
-if TYPE_CHECKING:
-    from assetflow.commit.catalog import CatalogReader
+from assetflow.commit.session import CatalogSession
 
 CURRENT_SCHEMA = {
     "asset": pl.String,
@@ -61,9 +58,9 @@ class CatalogState:
         return cls(pl.DataFrame(schema=CURRENT_SCHEMA), pl.DataFrame(schema=INPUTS_SCHEMA))
 
 
-def read_state(reader: CatalogReader) -> CatalogState:
+def read_state(session: CatalogSession) -> CatalogState:
     """Current partitions, their recorded inputs, observations and failures."""
-    current = reader._frame(
+    current = session.frame(
         """select c.asset, c.partition, m.id as materialization_id, m.data_version,
                   m.code_version, m.file_path, m.row_count, m.finished_at
            from assetflow.current c join assetflow.materializations m
@@ -71,7 +68,7 @@ def read_state(reader: CatalogReader) -> CatalogState:
            order by c.asset, c.partition""",
         schema=CURRENT_SCHEMA,
     )
-    inputs = reader._frame(
+    inputs = session.frame(
         """select c.asset, c.partition, i.upstream, i.partition as up_partition,
                   i.data_version as recorded_version
            from assetflow.current c join assetflow.inputs i
@@ -81,12 +78,12 @@ def read_state(reader: CatalogReader) -> CatalogState:
     return CatalogState(
         current=current,
         inputs=inputs,
-        observations=latest_observations(reader),
-        failures=latest_failures(reader),
+        observations=latest_observations(session),
+        failures=latest_failures(session),
     )
 
 
-def latest_failures(reader: CatalogReader) -> pl.DataFrame:
+def latest_failures(session: CatalogSession) -> pl.DataFrame:
     """(asset, partition) whose most recent finished task (succeeded, skipped or failed) failed.
 
     Only partitions that ever failed are looked at, so the query stays cheap on a long history.
@@ -96,7 +93,7 @@ def latest_failures(reader: CatalogReader) -> pl.DataFrame:
     # columns the latest-outcome choice needs (run ids and errors are fetched for the winners
     # only): ~3x faster on a long history. rowid breaks ties of equal finish times (a test
     # clock) in insertion order.
-    return reader._frame(
+    return session.frame(
         """with failed as (
                select distinct asset, partition from assetflow.tasks where status = 'failed'
            ),

@@ -1,103 +1,211 @@
-"""The on-disk format of the catalog files: which DuckDB versions can read them.
+"""Where data files live: the :class:`Storage` interface and its local implementation.
 
-Readers open ``warehouse.duckdb`` with whatever DuckDB they have (the ``duckdb`` CLI, a
-notebook's ``duckdb`` package), often older than the one assetflow writes with. DuckDB writes
-the newest storage format unless told otherwise, and older clients refuse it outright ("database
-file with version number 69, but we can only read versions between 64 and 68"). The snapshot is a
-byte copy of the live catalog (the cheapest publish, docs/architecture.md), so the live catalog
-itself is kept in the oldest format we promise: :data:`STORAGE_VERSION`, readable by DuckDB 1.1
-and every later version. A live catalog written in a newer format (by an assetflow before this
-one) is rewritten once, by the first writer that opens it.
+Every data-file operation of the engine (staging a partition, reading inputs, verify, vacuum,
+rollback, repair) goes through a :class:`Storage`, by *key*: a warehouse-relative name with
+``/`` separators, ``<asset>/<encoded partition key>/<uuid>.parquet`` (``commit/files.py``).
+Keys are what the catalog records and what task specs carry, so a worker on another machine
+builds its own Storage from :meth:`Storage.spec` and finds the same files.
+
+The contract a backend keeps:
+
+- :meth:`put` is write-once: a key is written exactly once, completely, or not at all. Locally
+  that is a temp file in the key's folder, fsync, rename, fsync of the folder; an object store
+  uploads the final key once (a completed PUT is atomic). Keys are fresh uuids, so two attempts
+  of one task never write the same key. A put key is an *orphan* until the catalog transaction
+  that references it commits: that transaction stays the only commit point.
+- :meth:`uri` names a key for DuckDB and polars readers (the views, task inputs).
+
+The catalog files (``.assetflow/catalog.duckdb``, ``warehouse.duckdb``) are not data files:
+DuckDB needs them on a local disk, so they stay in the warehouse's local directory.
 """
 
 from __future__ import annotations
 
+import errno
+import functools
 import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO, Protocol
 
-import duckdb
-
-from assetflow.commit.files import fsync_dir
-from assetflow.commit.schema import SCHEMA_VERSION
+from assetflow.commit.faults import fault_point
+from assetflow.commit.versions import file_checksum
 from assetflow.errors import StorageError
 
-STORAGE_VERSION = "v1.1.0"
-"""DuckDB storage format of the catalog files: DuckDB 1.1 and later read it."""
-_COMPATIBLE_TAG = "v1.0.0+"
-"""How DuckDB labels that format in ``duckdb_databases().tags`` (checked with 2.0.1)."""
+TEMP_PREFIX = ".tmp-"
+"""Local files being written are named ``<folder>/.tmp-<name>`` until their rename."""
 
 
-def create_config(path: Path) -> dict[str, object]:
-    """Connection options for ``path``: a new file is created in :data:`STORAGE_VERSION`."""
-    return {} if path.exists() else {"storage_compatibility_version": STORAGE_VERSION}
+@dataclass(frozen=True)
+class StorageSpec:
+    """A picklable description of a storage, from which any process builds its own."""
+
+    kind: str
+    """The backend (``local``); see :func:`open_storage`."""
+    location: str
+    """Where it is: a directory for ``local``, e.g. ``s3://bucket/prefix`` for object stores."""
 
 
-def storage_tag(con: duckdb.DuckDBPyConnection, database: str | None = None) -> str:
-    """The storage format label of ``database`` (the current one by default)."""
-    rows = con.execute(
-        "select tags['storage_version'] from duckdb_databases() "
-        "where database_name = coalesce(?, current_database())",
-        [database],
-    ).fetchall()
-    return str(rows[0][0]) if rows and rows[0][0] is not None else ""
+@dataclass(frozen=True)
+class StoredFile:
+    """A file a storage holds."""
+
+    key: str
+    size: int
+    mtime: float
+    """Modification (for object stores: upload) time, seconds since the epoch."""
 
 
-def needs_rewrite(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the catalog behind ``con`` is in a newer format than old clients read."""
-    return storage_tag(con) != _COMPATIBLE_TAG
+@dataclass(frozen=True)
+class PutResult:
+    """What :meth:`Storage.put` wrote."""
+
+    key: str
+    size: int
+    checksum: str
+    """blake2b of the bytes (``commit/versions.file_checksum``), recorded at commit."""
 
 
-def rewrite_in_compatible_format(con: duckdb.DuckDBPyConnection, live: Path, ddl: str) -> None:
-    """Copy the catalog behind ``con`` into a :data:`STORAGE_VERSION` file and swap it in.
+class Storage(Protocol):
+    """Data files by warehouse-relative key (see the module docstring for the contract)."""
 
-    ``con`` keeps the live file's lock throughout, so no other writer can open the old file
-    meanwhile; one that opens the new file right after the rename sees it complete. ``con``
-    must then be closed and the file opened again (the caller does). Asset views are not
-    copied: they are derived, and the writer that reopens the file rebuilds them all.
-    """
-    con.execute("checkpoint")
-    source = con.sql("select current_database()").fetchall()[0][0]
-    temp = live.with_name(f".{live.name}.{os.getpid()}.rewrite")
-    temp.unlink(missing_ok=True)
-    quoted = "'" + str(temp).replace("'", "''") + "'"
-    con.execute(f"attach {quoted} as rewritten (storage_version '{STORAGE_VERSION}')")
-    try:
-        con.execute("use rewritten")
-        con.execute(ddl)
-        tables = con.execute(
-            "select table_name from duckdb_tables() where database_name = ? "
-            "and schema_name = 'assetflow'",
-            [source],
-        ).fetchall()
-        for (table,) in tables:
-            con.execute(
-                f'insert into rewritten.assetflow."{table}" by name '
-                f'select * from "{source}".assetflow."{table}"'
-            )
-        con.execute(f'use "{source}"')
-        con.execute("detach rewritten")
-        fd = os.open(temp, os.O_RDONLY)
+    def spec(self) -> StorageSpec:
+        """How another process builds the same storage (:func:`open_storage`)."""
+        ...
+
+    def uri(self, key: str) -> str:
+        """The name DuckDB and polars read ``key`` by (a local path, or ``s3://...``)."""
+        ...
+
+    def put(self, key: str, write: Callable[[BinaryIO], None]) -> PutResult:
+        """Write ``key`` once: ``write`` fills a binary file; nothing is visible under ``key``
+        unless all of it was written durably. Raises OSError (and whatever ``write`` raises)
+        with nothing left under ``key``."""
+        ...
+
+    def open(self, key: str) -> BinaryIO:
+        """Read ``key`` (a binary file object; close it)."""
+        ...
+
+    def list(self, prefix: str = "") -> Iterator[StoredFile]:
+        """Every file under ``prefix`` (recursively), unfinished writes included."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Remove ``key`` if it exists (and, locally, folders that leaves empty)."""
+        ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def size(self, key: str) -> int: ...
+
+    def checksum(self, key: str) -> str:
+        """blake2b of the stored bytes (compared with the one recorded at commit)."""
+        ...
+
+
+@dataclass(frozen=True)
+class LocalStorage:
+    """Data files in a local directory (the warehouse's own, by default)."""
+
+    root: Path
+
+    def __post_init__(self) -> None:
+        # Absolute: keys must name the same files whatever the reader's working directory.
+        object.__setattr__(self, "root", Path(self.root).resolve())
+
+    def spec(self) -> StorageSpec:
+        return StorageSpec("local", str(self.root))
+
+    def path(self, key: str) -> Path:
+        """The local file of ``key``."""
+        if key.startswith("/") or ".." in key.split("/"):
+            raise StorageError(f"{key!r} is not a key inside the warehouse {self.root}")
+        return self.root / key
+
+    def uri(self, key: str) -> str:
+        return str(self.path(key))
+
+    def put(self, key: str, write: Callable[[BinaryIO], None]) -> PutResult:
+        final = self.path(key)
+        folder = final.parent
+        temp = folder / f"{TEMP_PREFIX}{final.name}"
         try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(temp, live)
-        fsync_dir(live.parent)
-    except BaseException:
-        if con.sql("select current_database()").fetchall()[0][0] != source:
-            con.execute(f'use "{source}"')
-        con.execute("detach database if exists rewritten")
-        temp.unlink(missing_ok=True)
-        raise
+            folder.mkdir(parents=True, exist_ok=True)
+            with open(temp, "xb") as f:
+                write(f)
+                f.flush()
+                fault_point("after_temp_write")
+                os.fsync(f.fileno())
+            fault_point("after_fsync")
+            checksum = file_checksum(temp)
+            if final.exists():  # write-once (keys are fresh uuids: this is a caller's bug)
+                raise FileExistsError(errno.EEXIST, "the key was written before", str(final))
+            os.replace(temp, final)
+            fsync_dir(folder)
+            fault_point("after_rename")
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        return PutResult(key, final.stat().st_size, checksum)
+
+    def open(self, key: str) -> BinaryIO:
+        return open(self.path(key), "rb")
+
+    def list(self, prefix: str = "") -> Iterator[StoredFile]:
+        top = self.path(prefix) if prefix else self.root
+        for folder, _, names in os.walk(top):
+            for name in names:
+                path = Path(folder) / name
+                try:
+                    st = path.stat()
+                except OSError:
+                    continue  # removed meanwhile
+                yield StoredFile(path.relative_to(self.root).as_posix(), st.st_size, st.st_mtime)
+
+    def delete(self, key: str) -> None:
+        path = self.path(key)
+        path.unlink(missing_ok=True)
+        folder = path.parent
+        while folder != self.root and self.root in folder.parents:
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+            folder = folder.parent
+
+    def exists(self, key: str) -> bool:
+        return self.path(key).is_file()
+
+    def size(self, key: str) -> int:
+        return self.path(key).stat().st_size
+
+    def checksum(self, key: str) -> str:
+        return file_checksum(self.path(key))
 
 
-def check_schema_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """Record the catalog schema version in a new catalog; refuse one of another version."""
-    row = con.sql("select value from assetflow.meta where key = 'schema_version'").fetchall()
-    if not row:
-        con.execute("insert into assetflow.meta values ('schema_version', ?)", [SCHEMA_VERSION])
-    elif row[0][0] != SCHEMA_VERSION:
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (POSIX needs the directory entry flushed too)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+_BACKENDS: dict[str, Callable[[StorageSpec], Storage]] = {
+    "local": lambda spec: LocalStorage(Path(spec.location)),
+}
+
+
+@functools.lru_cache(maxsize=16)
+def open_storage(spec: StorageSpec) -> Storage:
+    """The storage ``spec`` describes (built once per process: workers call this per task)."""
+    try:
+        backend = _BACKENDS[spec.kind]
+    except KeyError:
         raise StorageError(
-            f"{path} has catalog schema {row[0][0]}, this assetflow expects {SCHEMA_VERSION}; "
-            "upgrade assetflow or use a new warehouse"
-        )
+            f"unknown storage kind {spec.kind!r}; this assetflow has: {', '.join(_BACKENDS)}"
+        ) from None
+    return backend(spec)

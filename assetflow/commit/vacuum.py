@@ -17,15 +17,13 @@ the published views never name a removed file.
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import polars as pl
 from pydantic import BaseModel, ConfigDict
 
-from assetflow.commit.catalog import Catalog
-from assetflow.commit.inventory import catalog_files, scan_disk
+from assetflow.commit.inventory import scan_disk
+from assetflow.commit.writer import CatalogWriter
 from assetflow.errors import StorageError
 
 
@@ -67,7 +65,7 @@ class VacuumReport(BaseModel):
 
 
 def vacuum(
-    catalog: Catalog, *, now: datetime, older_than: timedelta, dry_run: bool = False
+    catalog: CatalogWriter, *, now: datetime, older_than: timedelta, dry_run: bool = False
 ) -> VacuumReport:
     """Remove orphan and superseded files older than ``older_than`` (see the module docstring).
 
@@ -84,7 +82,7 @@ def vacuum(
                 f"not vacuuming: the view of {asset} could not be rebuilt, so the published "
                 "snapshot may still read superseded files; run `asset verify --repair` first"
             )
-    files = catalog_files(catalog)
+    files = catalog.files()
     protected = set(files.filter(pl.col("is_current"))["file_path"].to_list())
     cutoff = now - older_than
     chosen: list[VacuumedFile] = []
@@ -97,7 +95,7 @@ def vacuum(
         .agg(pl.col("asset").first(), pl.col("partition").first(), pl.col("since").max())
         .sort("file_path")
     )
-    on_disk = {d.path: d for d in scan_disk(root)}
+    on_disk = {d.path: d for d in scan_disk(root, catalog.storage)}
     for path, asset, partition, since in superseded.iter_rows():
         if path not in on_disk:
             continue  # already removed by an earlier vacuum
@@ -128,7 +126,10 @@ def vacuum(
         for f in chosen:
             if f.path in protected:  # belt and braces: never a current file
                 raise AssertionError(f"vacuum chose a current file: {f.path}")
-            _remove(root, f.path)
+            if f.kind == "publish_temp":  # a catalog file, beside the snapshot
+                (root / f.path).unlink(missing_ok=True)
+            else:
+                catalog.storage.delete(f.path)  # and its folders, if that empties them
     return VacuumReport(
         warehouse=str(root),
         dry_run=dry_run,
@@ -136,19 +137,6 @@ def vacuum(
         removed=chosen,
         retained=retained,
     )
-
-
-def _remove(root: Path, path: str) -> None:
-    """Unlink one file, then its partition and asset folders if that left them empty."""
-    full = root / path
-    full.unlink(missing_ok=True)
-    for folder in (full.parent, full.parent.parent):
-        if folder == root:
-            break
-        try:
-            os.rmdir(folder)
-        except OSError:
-            break
 
 
 def _age(seconds: float) -> str:

@@ -23,33 +23,27 @@ and committed files never change.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
 import polars as pl
 from pydantic import BaseModel, ConfigDict
 
-from assetflow.commit.catalog import (
-    LIVE_CATALOG,
-    LIVE_DAMAGED_HINT,
-    PUBLISHED_CATALOG,
-    PUBLISHED_DAMAGED_HINT,
-    CatalogReader,
-)
-from assetflow.commit.connect import connect, open_failure, open_snapshot
-from assetflow.commit.inventory import catalog_files, scan_disk, scan_tables, view_files
+from assetflow.commit.catalog_paths import LIVE_CATALOG, PUBLISHED_CATALOG
+from assetflow.commit.db_errors import LIVE_DAMAGED_HINT
+from assetflow.commit.inventory import scan_disk
 from assetflow.commit.location import moved_from, moved_message
 from assetflow.commit.publish import sidecars
-from assetflow.commit.versions import file_checksum
+from assetflow.commit.storage import Storage
 from assetflow.errors import CatalogLockedError, StorageError
+
+if TYPE_CHECKING:
+    from assetflow.commit.warehouse import Warehouse
 
 REPAIR_FILE_HINT = (
     "`asset verify --repair` forgets the partition so the next run rebuilds it, or "
     "`asset rollback` restores a retained version"
 )
 REPUBLISH_HINT = "`asset verify --repair` (or the next run) publishes it again"
-NO_COLUMNS = "[]"
-"""The recorded schema of a file without columns."""
 
 
 class Problem(BaseModel):
@@ -118,20 +112,21 @@ class VerifyReport(BaseModel):
 
 
 def verify_warehouse(
-    root: Path, *, timeout: float, on_wait: Callable[[str], None] | None = None
+    warehouse: Warehouse, *, on_wait: Callable[[str], None] | None = None
 ) -> VerifyReport:
-    """Check the warehouse at ``root``; see the module docstring for what is checked.
+    """Check ``warehouse``; see the module docstring for what is checked.
 
     Raises:
         StorageError: there is no catalog at all (nothing was ever materialized).
-        CatalogLockedError: a writer held the live catalog for longer than ``timeout``.
+        CatalogLockedError: a writer held the live catalog for longer than the lock timeout.
     """
+    root, storage = warehouse.root, warehouse.storage
     live, published = root / LIVE_CATALOG, root / PUBLISHED_CATALOG
     if not live.exists() and not published.exists():
         raise StorageError(f"{root} has no catalog yet; run `asset materialize` first")
     problems: list[Problem] = []
     notes: list[str] = []
-    files = _read_live(live, timeout, on_wait, problems)
+    files = _read_live(warehouse, on_wait, problems)
     for path in sidecars(published):
         problems.append(
             Problem(
@@ -142,7 +137,7 @@ def verify_warehouse(
                 "--repair` removes it (open the snapshot read-only)",
             )
         )
-    snapshot = _read_snapshot(published, timeout, problems, notes)
+    snapshot = _read_snapshot(warehouse, problems, notes)
 
     current = files.filter(pl.col("is_current")) if files is not None else None
     checked = 0
@@ -151,7 +146,7 @@ def verify_warehouse(
             "asset", "partition", "file_path", "file_checksum"
         ).iter_rows():
             checked += 1
-            problem = check_file(root, path, checksum)
+            problem = check_file(storage, path, checksum)
             if problem:
                 problems.append(
                     Problem(
@@ -164,12 +159,12 @@ def verify_warehouse(
                 )
     if snapshot is not None:
         snap_files, views = snapshot
-        checked += _check_snapshot(root, snap_files, views, current, problems, notes)
+        checked += _check_snapshot(storage, snap_files, views, current, problems, notes)
 
     orphans: list[Orphan] = []
     if files is not None:
         referenced = set(files["file_path"].to_list())
-        for d in scan_disk(root):
+        for d in scan_disk(root, storage):
             if d.kind != "data":
                 orphans.append(Orphan(path=d.path, kind=d.kind, bytes=d.bytes))
             elif d.path not in referenced:
@@ -186,23 +181,24 @@ def verify_warehouse(
     )
 
 
-def check_file(root: Path, path: str, checksum: str) -> tuple[str, str] | None:
-    """(kind, detail) if the committed file at ``path`` is missing or not what was committed."""
-    full = root / path
+def check_file(storage: Storage, key: str, checksum: str) -> tuple[str, str] | None:
+    """(kind, detail) if the committed file ``key`` is missing or not what was committed."""
     try:
-        if not full.is_file():
+        if not storage.exists(key):
             return "missing_file", "the committed file is missing"
-        if file_checksum(full) != checksum:
+        if storage.checksum(key) != checksum:
             return "checksum_mismatch", "the file's checksum differs from the one committed"
     except OSError as exc:
         return "missing_file", f"the committed file cannot be read ({exc.strerror or exc})"
+    except StorageError as exc:  # a key that leaves the warehouse
+        return "missing_file", str(exc)
     return None
 
 
 def _read_live(
-    path: Path, timeout: float, on_wait: Callable[[str], None] | None, problems: list[Problem]
+    warehouse: Warehouse, on_wait: Callable[[str], None] | None, problems: list[Problem]
 ) -> pl.DataFrame | None:
-    if not path.exists():
+    if not (warehouse.root / LIVE_CATALOG).exists():
         problems.append(
             Problem(
                 kind="catalog_missing",
@@ -212,49 +208,44 @@ def _read_live(
         )
         return None
     try:
-        con = connect(
-            path, read_only=True, timeout=timeout, on_wait=on_wait, damaged_hint=LIVE_DAMAGED_HINT
-        )
+        with warehouse.live_reader(on_wait) as reader:
+            reader.scan()
+            for asset, partition, file in reader.without_columns():
+                problems.append(
+                    Problem(
+                        kind="no_columns",
+                        asset=asset,
+                        partition=partition,
+                        path=file,
+                        detail="its file has no columns, so DuckDB cannot build the asset's "
+                        f"view (later partitions are refused too); {REPAIR_FILE_HINT}",
+                    )
+                )
+            return reader.files()
     except CatalogLockedError:
         raise
     except StorageError as exc:
         problems.append(Problem(kind="catalog_unreadable", path=str(LIVE_CATALOG), detail=str(exc)))
         return None
-    try:
-        scan_tables(con)
-        for asset, partition, file in con.execute(
-            """select c.asset, c.partition, m.file_path from assetflow.current c
-               join assetflow.materializations m on m.id = c.materialization_id
-               where m.schema = ? order by c.asset, c.partition""",
-            [NO_COLUMNS],
-        ).fetchall():
-            problems.append(
-                Problem(
-                    kind="no_columns",
-                    asset=asset,
-                    partition=partition,
-                    path=file,
-                    detail="its file has no columns, so DuckDB cannot build the asset's view "
-                    f"(later partitions are refused too); {REPAIR_FILE_HINT}",
-                )
-            )
-        return catalog_files(CatalogReader(con, path.parent.parent, source=path))
-    except duckdb.Error as exc:
-        detail = str(open_failure(path, exc, LIVE_DAMAGED_HINT))
-        problems.append(Problem(kind="catalog_unreadable", path=str(LIVE_CATALOG), detail=detail))
-        return None
-    finally:
-        con.close()
 
 
 def _read_snapshot(
-    path: Path, timeout: float, problems: list[Problem], notes: list[str]
+    warehouse: Warehouse, problems: list[Problem], notes: list[str]
 ) -> tuple[pl.DataFrame, dict[str, list[str]]] | None:
-    if not path.exists():
+    if not (warehouse.root / PUBLISHED_CATALOG).exists():
         notes.append(f"{PUBLISHED_CATALOG} is not published yet; {REPUBLISH_HINT}")
         return None
     try:
-        con = open_snapshot(path, timeout=timeout, damaged_hint=PUBLISHED_DAMAGED_HINT)
+        with warehouse.reader() as reader:
+            reader.scan()
+            files = reader.files()
+            original = moved_from(reader.published_from(), warehouse.root)
+            if original is not None:
+                # Every view reads the original's files; one problem says why, not one per view.
+                detail = moved_message(warehouse.root, original)
+                problems.append(Problem(kind="moved", path=str(PUBLISHED_CATALOG), detail=detail))
+                return None
+            return files.filter(pl.col("is_current")), reader.view_files()
     except CatalogLockedError:
         raise
     except StorageError as exc:
@@ -262,28 +253,10 @@ def _read_snapshot(
             Problem(kind="catalog_unreadable", path=str(PUBLISHED_CATALOG), detail=str(exc))
         )
         return None
-    try:
-        scan_tables(con)
-        files = catalog_files(CatalogReader(con, path.parent, source=path))
-        original = moved_from(con, path.parent)
-        if original is not None:
-            # Every view reads the original's files; one problem says why, not one per view.
-            detail = moved_message(path.parent, original)
-            problems.append(Problem(kind="moved", path=str(PUBLISHED_CATALOG), detail=detail))
-            return None
-        return files.filter(pl.col("is_current")), view_files(con)
-    except duckdb.Error as exc:
-        detail = str(open_failure(path, exc, PUBLISHED_DAMAGED_HINT))
-        problems.append(
-            Problem(kind="catalog_unreadable", path=str(PUBLISHED_CATALOG), detail=detail)
-        )
-        return None
-    finally:
-        con.close()
 
 
 def _check_snapshot(
-    root: Path,
+    storage: Storage,
     snap: pl.DataFrame,
     views: dict[str, list[str]],
     live_current: pl.DataFrame | None,
@@ -291,10 +264,9 @@ def _check_snapshot(
     notes: list[str],
 ) -> int:
     """Views against the snapshot's own catalog; the snapshot's files; its lag behind live."""
-    base = root.resolve()
     expected: dict[str, set[str]] = {}
     for asset, path in snap.select("asset", "file_path").iter_rows():
-        expected.setdefault(asset, set()).add(str(base / path))
+        expected.setdefault(asset, set()).add(storage.uri(path))
     for asset in sorted(set(expected) | set(views)):
         want, have = expected.get(asset, set()), set(views.get(asset, []))
         if want != have:
@@ -314,7 +286,7 @@ def _check_snapshot(
         if path in live_paths:
             continue  # already checked as a live current file
         checked += 1
-        if check_file(root, path, checksum):
+        if check_file(storage, path, checksum):
             problems.append(
                 Problem(
                     kind="snapshot_missing_file",

@@ -11,9 +11,8 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
-from assetflow.commit.catalog import Catalog
+from assetflow.commit.writer import CatalogWriter
 from assetflow.define.graph import AssetGraph
 from assetflow.execute.book import RunBook, RunOptions, TaskState, build_tasks, concurrency_limits
 from assetflow.execute.committer import Committer
@@ -56,7 +55,7 @@ class ActiveRun:
         run_id: str,
         *,
         graph: AssetGraph,
-        catalog: Catalog,
+        catalog: CatalogWriter,
         ledger: Ledger,
         options: RunOptions,
         clock: Callable[[], datetime],
@@ -76,7 +75,6 @@ class ActiveRun:
             workers=max(1, min(workers, len(steps))),
             worker_setup=options.worker_setup,
         )
-        root = Path(catalog.root).resolve()
         return cls(
             run_id=run_id,
             force=plan.force,
@@ -84,7 +82,7 @@ class ActiveRun:
             by_index=list(tasks.values()),
             upstream=upstream,
             sched=Scheduler(tasks, deps, concurrency_limits(tasks.values())),
-            crew=Dispatcher(options.executor, setup, root, run_id, clock),
+            crew=Dispatcher(options.executor, setup, catalog.storage.spec(), run_id, clock),
             book=RunBook(run_id, graph, catalog, options, on_event, committer, resume_of),
             committer=committer,
             waker=waker,

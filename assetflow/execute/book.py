@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from assetflow.commit.catalog import Catalog, InputRead
+from assetflow.commit.records import InputRead
 from assetflow.commit.runstate import RunStateWriter
+from assetflow.commit.writer import CatalogWriter
 from assetflow.define.graph import AssetGraph
 from assetflow.define.policy import BUILTIN_POLICY, TaskPolicy
 from assetflow.execute.committer import Committer
@@ -73,7 +74,8 @@ class TaskState:
     deadline: float | None = None
     """Monotonic time the running attempt times out."""
     inputs: tuple[InputRead, ...] = ()
-    files: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    input_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Storage keys of the committed upstream files it reads, per input."""
     done: bool = False
 
 
@@ -106,7 +108,7 @@ class RunBook:
         self,
         run_id: str,
         graph: AssetGraph,
-        catalog: Catalog,
+        catalog: CatalogWriter,
         options: RunOptions,
         on_event: Callable[[TaskEvent], None],
         committer: Committer,

@@ -10,8 +10,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from pathlib import Path
 
+from assetflow.commit.storage import StorageSpec
 from assetflow.execute.book import TaskState
 from assetflow.execute.executor import Executor, ExecutorSetup, Waitable
 from assetflow.execute.messages import Message, TaskSpec
@@ -25,14 +25,14 @@ class Dispatcher:
         self,
         executor: Executor,
         setup: ExecutorSetup,
-        root: Path,
+        storage: StorageSpec,
         run_id: str,
         clock: Callable[[], datetime],
     ) -> None:
         self.executor = executor
         self._setup = setup
-        self.root = root
-        """The warehouse directory (absolute)."""
+        self.storage = storage
+        """Where attempts read inputs and stage outputs (workers build their own Storage)."""
         self._run_id = run_id
         self._clock = clock
         self._started = False
@@ -75,8 +75,8 @@ class Dispatcher:
             task_id=task.index,
             asset=asset,
             partition=partition,
-            input_files=task.files,
-            root=str(self.root),
+            input_keys=task.input_keys,
+            storage=self.storage,
             run_id=self._run_id,
             attempt=task.attempt,
             code_version=self._setup.assets[asset].code_version,

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 
-from assetflow.commit.catalog import CatalogState, InputRead
 from assetflow.commit.files import StagedFile
+from assetflow.commit.records import InputRead
+from assetflow.commit.state import CatalogState
 from assetflow.define.graph import AssetGraph
 from assetflow.execute.scheduler import Key
 from assetflow.plan.planner import Step
@@ -51,7 +52,7 @@ class Ledger:
         self, key: Key, staged: StagedFile, code_version: str, inputs: Sequence[InputRead]
     ) -> None:
         """``key`` was committed with ``staged`` as its new version."""
-        self._current[key] = (staged.data_version, staged.path)
+        self._current[key] = (staged.data_version, staged.key)
         self._committed[key[0]].add(key[1])
         self._code[key] = code_version
         self._recorded[key] = {(i.upstream, i.partition, i.data_version) for i in inputs}

@@ -1,7 +1,8 @@
 """Materialize one (asset, partition): load inputs, call user code at one error boundary, stage.
 
 This runs wherever the work runs (a worker process or a worker thread): it only reads committed
-Parquet files and writes a new staged file. It never touches the catalog.
+Parquet files and writes a new staged file, both through the warehouse's storage, by key. It
+never touches the catalog.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import logging
 import threading
 import traceback
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from assetflow.commit.files import StagedFile, stage_table
+from assetflow.commit.storage import Storage
 from assetflow.define.asset import AssetDef, InputKind
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.errors import AssetflowError, TaskError
@@ -36,9 +37,9 @@ def _duckdb() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def load_input(files: Sequence[Path], kind: InputKind) -> Any:
+def load_input(storage: Storage, keys: Sequence[str], kind: InputKind) -> Any:
     """Read committed partition files as the type the asset's parameter asks for."""
-    paths = [str(f) for f in files]
+    paths = [storage.uri(k) for k in keys]
     if kind == "lazy":
         return pl.scan_parquet(paths) if paths else pl.LazyFrame()
     if kind == "duckdb":
@@ -60,9 +61,9 @@ def load_input(files: Sequence[Path], kind: InputKind) -> Any:
 def run_asset(
     asset: AssetDef,
     partition: str,
-    input_files: Mapping[str, Sequence[Path]],
+    input_keys: Mapping[str, Sequence[str]],
     *,
-    root: Path,
+    storage: Storage,
     run_id: str,
     log: logging.Logger,
     attempt: int = 1,
@@ -73,7 +74,7 @@ def run_asset(
     inputs = {}
     for name in asset.inputs:
         try:
-            inputs[name] = load_input(input_files[name], asset.input_kinds[name])
+            inputs[name] = load_input(storage, input_keys[name], asset.input_kinds[name])
         except (OSError, pl.exceptions.PolarsError, pa.ArrowException, duckdb.Error) as exc:
             raise TaskError(
                 f"asset {asset.name!r} partition {partition} cannot read its input {name}: "
@@ -107,4 +108,4 @@ def run_asset(
             partition=partition,
             traceback="".join(traceback.format_exception(type(exc), exc, frames)),
         ) from exc
-    return stage_table(table, root, asset.name, partition)
+    return stage_table(table, storage, asset.name, partition)

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from assetflow.commit.files import StagedFile
+from assetflow.commit.storage import StorageSpec
 from assetflow.execute.capture import LogEntry
 
 
@@ -29,8 +30,8 @@ class TaskSpec:
 
     Attributes:
         task_id: the task's number in its run (messages about it carry it back).
-        input_files: per upstream parameter, the committed Parquet files it reads.
-        root: the warehouse directory the output is staged under.
+        input_keys: per upstream parameter, the storage keys of the committed files it reads.
+        storage: how to open the warehouse's storage (a worker on any machine builds its own).
         code_version: the asset's code version when the run planned it; a worker whose copy of
             the asset differs refuses the attempt.
     """
@@ -38,8 +39,8 @@ class TaskSpec:
     task_id: int
     asset: str
     partition: str
-    input_files: Mapping[str, tuple[str, ...]]
-    root: str
+    input_keys: Mapping[str, tuple[str, ...]]
+    storage: StorageSpec
     run_id: str
     attempt: int
     code_version: str

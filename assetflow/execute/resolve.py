@@ -7,7 +7,7 @@ would read now, so running it again would produce what is already there (``skipp
 
 from __future__ import annotations
 
-from assetflow.commit.catalog import InputRead
+from assetflow.commit.records import InputRead
 from assetflow.define.graph import AssetGraph
 from assetflow.execute.active import ActiveRun
 from assetflow.execute.book import TaskState
@@ -20,7 +20,7 @@ def resolve(
     task: TaskState, run: ActiveRun, graph: AssetGraph, ledger: Ledger
 ) -> tuple[TaskStatus, str] | None:
     """The final state of ``task`` and why, or None when it must run (its ``inputs`` and
-    input ``files`` are then set)."""
+    input ``input_keys`` are then set)."""
     if run.cancelling:
         return TaskStatus.CANCELLED, "the run was cancelled first"
     failed = run.sched.failed_upstream(task.key)
@@ -43,9 +43,8 @@ def resolve(
     if not run.force and ledger.unchanged(task.key, asset.code_versions, reads):
         return TaskStatus.SKIPPED, "upstream rebuilt with identical data"
     task.inputs = tuple(reads)
-    root = run.crew.root
-    task.files = {
-        up: tuple(str(root / ledger.file((up, q))) for q in qs)
+    task.input_keys = {
+        up: tuple(ledger.file((up, q)) for q in qs)
         for up, qs in upstream.items()
         if up in asset.inputs
     }

@@ -13,7 +13,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ValidationError
 
-from assetflow.commit.catalog import CatalogReader, CatalogState
+from assetflow.commit.reader import CatalogReader
+from assetflow.commit.state import CatalogState
 from assetflow.define.graph import AssetGraph
 from assetflow.errors import SelectionError, StorageError
 from assetflow.plan.planner import Plan, Step, Which, build_plan
@@ -56,13 +57,7 @@ def plan_request(
 
 def find_run(reader: CatalogReader, run_id: str) -> str:
     """The full id of the run ``run_id`` names (a unique prefix is enough)."""
-    try:
-        rows = reader.sql(
-            "select run_id from assetflow.runs where starts_with(run_id, ?) order by run_id",
-            [run_id],
-        )["run_id"].to_list()
-    except StorageError:
-        rows = []
+    rows = reader.runs.ids_starting_with(run_id)
     if run_id in rows:
         return run_id
     if len(rows) == 1:
@@ -76,16 +71,14 @@ def find_run(reader: CatalogReader, run_id: str) -> str:
 
 def load_request(reader: CatalogReader, run_id: str) -> RunRequest:
     """The stored request of run ``run_id``."""
-    rows = reader.sql("select request from assetflow.run_requests where run_id = ?", [run_id])[
-        "request"
-    ].to_list()
-    if not rows:
+    stored = reader.runs.request(run_id)
+    if stored is None:
         raise SelectionError(
             f"run {run_id} has no stored request (an older assetflow made it); "
             "run `asset materialize` with the same arguments instead"
         )
     try:
-        return RunRequest.model_validate_json(rows[0])
+        return RunRequest.model_validate_json(stored)
     except ValidationError as exc:
         raise StorageError(f"run {run_id}: stored request is unreadable: {exc}") from None
 
@@ -101,7 +94,7 @@ def resume_plan(
     plan = plan_request(graph, state, request, force=False)
     if not request.force:
         return plan
-    remaining = _unfinished(reader, root)
+    remaining = reader.runs.unfinished(root)
     steps = {(s.asset, s.partition): s for s in plan.steps}
     for asset, partition in remaining:
         reason = f"forced by run {root}, not finished yet"
@@ -116,23 +109,3 @@ def resume_plan(
         steps.values(), key=lambda s: (rank[s.asset], position[(s.asset, s.partition)])
     )
     return Plan(steps=tuple(ordered), as_of=request.as_of, force=True)
-
-
-def _unfinished(reader: CatalogReader, root: str) -> list[tuple[str, str]]:
-    """Tasks of run ``root`` that neither it nor any resume of it finished."""
-    frame = reader.sql(
-        """with chain as (
-               select run_id from assetflow.run_requests
-               where run_id = ? or json_extract_string(request, '$.resume_of') = ?
-           ),
-           done as (
-               select distinct asset, partition from assetflow.task_states
-               where run_id in (select run_id from chain) and status in ('succeeded', 'skipped')
-           )
-           select distinct e.asset, e.partition from assetflow.task_events e
-           left join done d on d.asset = e.asset and d.partition = e.partition
-           where e.run_id = ? and e.status = 'queued' and d.asset is null
-           order by e.asset, e.partition""",
-        [root, root, root],
-    )
-    return list(frame.iter_rows())

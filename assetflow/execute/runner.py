@@ -1,6 +1,6 @@
 """The coordinator: runs a plan's tasks on an executor, commits them, records every step.
 
-It alone holds the writable :class:`Catalog` (DESIGN section 4). A task is resolved when all
+It alone holds the :class:`CatalogWriter` (DESIGN section 4). A task is resolved when all
 upstream tasks it maps to have finished; then it is skipped (early cutoff: its inputs are
 exactly what its committed version read), fails upstream, or goes to the scheduler to wait for
 the executor. Attempts stage Parquet files and report back (``messages.py``); finished
@@ -19,9 +19,12 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from multiprocessing.connection import wait
 
-from assetflow.commit.catalog import Catalog, CatalogState, PendingCommit
+from assetflow.commit.records import PendingCommit
+from assetflow.commit.state import CatalogState
+from assetflow.commit.writer import CatalogWriter
 from assetflow.define.graph import AssetGraph
 from assetflow.errors import SchemaMismatchError
+from assetflow.execute import retry
 from assetflow.execute.active import ActiveRun
 from assetflow.execute.book import RunOptions, TaskState
 from assetflow.execute.cancel import CancelToken
@@ -37,13 +40,6 @@ from assetflow.execute.messages import (
 )
 from assetflow.execute.records import RunResult, TaskEvent, TaskResult
 from assetflow.execute.resolve import resolve
-from assetflow.execute.retry import (
-    retry_delay,
-    schema_error,
-    should_retry,
-    timeout_error,
-    worker_lost_error,
-)
 from assetflow.execute.scheduler import Key
 from assetflow.plan.planner import Plan
 from assetflow.states import RunStatus, TaskStatus
@@ -59,7 +55,7 @@ class Runner:
     def __init__(
         self,
         graph: AssetGraph,
-        catalog: Catalog,
+        catalog: CatalogWriter,
         state: CatalogState,
         *,
         clock: Clock,
@@ -237,7 +233,7 @@ class Runner:
                 case WorkerLost(task_id, attempt, detail):
                     if (task := run.crew.current(task_id, attempt)) is not None:
                         run.crew.release(task)
-                        self._attempt_failed(task, worker_lost_error(*task.key, detail))
+                        self._attempt_failed(task, retry.worker_lost_error(*task.key, detail))
 
     def _attempt_failed(self, task: TaskState, error: AttemptError) -> None:
         run = self._run
@@ -253,8 +249,8 @@ class Runner:
             now,
             (error.type, error.message, error.traceback),
         )
-        if not run.cancelling and should_retry(task.policy, task.attempt, error):
-            delay = retry_delay(task.policy, task.attempt, self._rng)
+        if not run.cancelling and retry.should_retry(task.policy, task.attempt, error):
+            delay = retry.retry_delay(task.policy, task.attempt, self._rng)
             detail = f"attempt {task.attempt} failed: {error.summary}; retrying in {delay:.1f}s"
             run.book.state.event(asset, partition, TaskStatus.RETRYING, task.attempt, now, detail)
             self.on_event(TaskEvent("retrying", asset, partition, detail, attempt=task.attempt))
@@ -304,7 +300,7 @@ class Runner:
                     asset, partition, done.staged, spec.code_version, spec.schema
                 )
             except SchemaMismatchError as exc:
-                self._attempt_failed(done.task, schema_error(exc))
+                self._attempt_failed(done.task, retry.schema_error(exc))
                 continue
             kept.append(done)
         return kept
@@ -334,7 +330,7 @@ class Runner:
         for task in crew.expired():
             crew.stop(task)
             assert task.policy.timeout is not None
-            self._attempt_failed(task, timeout_error(*task.key, task.policy.timeout))
+            self._attempt_failed(task, retry.timeout_error(*task.key, task.policy.timeout))
 
     def _finish(
         self,

@@ -20,9 +20,9 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any
 
+from assetflow.commit.storage import open_storage
 from assetflow.define.asset import AssetDef
 from assetflow.errors import AssetflowError, TaskError
 from assetflow.execute.capture import AttemptLog, LogEntry, LogPump, install
@@ -111,12 +111,11 @@ def run_attempt(
                         f"asset {spec.asset!r} changed while the run was going (code version "
                         f"{spec.code_version} -> {asset.code_version}); run again"
                     )
-                files = {k: [Path(p) for p in v] for k, v in spec.input_files.items()}
                 staged = run_asset(
                     asset,
                     spec.partition,
-                    files,
-                    root=Path(spec.root),
+                    spec.input_keys,
+                    storage=open_storage(spec.storage),
                     run_id=spec.run_id,
                     log=log.logger,
                     attempt=spec.attempt,

@@ -10,7 +10,8 @@ from __future__ import annotations
 import polars as pl
 
 from assetflow.observe.table import Column, format_table
-from assetflow.plan.planner import Plan, StepFrame, display_key
+from assetflow.plan.planner import Plan, display_key
+from assetflow.plan.summary import count_by_asset
 
 MAX_PLAN_LINES = 40
 """About a screen."""
@@ -25,26 +26,10 @@ def render_plan(plan: Plan, max_lines: int | None = MAX_PLAN_LINES) -> str:
 
 def summarize_plan(plan: Plan) -> str:
     """Per asset: requested partitions by status, how many run, how many were pulled in."""
-    frame = _frame(plan)
-    requested = pl.col("requested")
-    counts = (
-        frame.group_by("asset", maintain_order=True)
-        .agg(
-            missing=(requested & (pl.col("status") == "missing")).sum(),
-            stale=(requested & (pl.col("status") == "stale")).sum(),
-            failed=(requested & (pl.col("status") == "failed")).sum(),
-            fresh=(requested & (pl.col("status") == "fresh")).sum(),
-            will_run=(requested & pl.col("run")).sum(),
-            skip=(requested & ~pl.col("run")).sum(),
-            upstream=(~requested & pl.col("run")).sum(),
-            first=pl.col("partition").min(),
-            last=pl.col("partition").max(),
-        )
-        .with_columns(
-            keys=pl.when(pl.col("first") == pl.col("last"))
-            .then(pl.col("first"))
-            .otherwise(pl.format("{} .. {}", "first", "last"))
-        )
+    counts = count_by_asset(plan).with_columns(
+        keys=pl.when(pl.col("first") == pl.col("last"))
+        .then(pl.col("first"))
+        .otherwise(pl.format("{} .. {}", "first", "last"))
     )
     columns = [
         "asset",
@@ -61,13 +46,3 @@ def summarize_plan(plan: Plan) -> str:
     runs = len(plan.to_run)
     head = f"plan: {runs} to run, {len(plan.steps) - runs} fresh (per asset; --json lists steps)"
     return "\n".join([head, format_table(columns, rows, indent=2)])
-
-
-def _frame(plan: Plan) -> pl.DataFrame:
-    if isinstance(plan.steps, StepFrame):
-        return plan.steps.frame
-    return pl.DataFrame(
-        [(s.asset, s.partition, s.status, s.run, s.requested) for s in plan.steps],
-        schema=["asset", "partition", "status", "run", "requested"],
-        orient="row",
-    )

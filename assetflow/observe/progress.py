@@ -1,16 +1,21 @@
 """Progress output while a run executes: a live display on a terminal, plain lines otherwise.
 
-Both consume the runner's :class:`TaskEvent` stream. :class:`PlainProgress` writes one line per
-event (logs, CI, pipes). :class:`LiveProgress` (rich) redraws counts by state, elapsed time,
-an ETA and the running tasks in place, and prints retries and failures above the display.
+All consume the runner's :class:`TaskEvent` stream and name states by
+:class:`~assetflow.states.TaskStatus`. :class:`PlainProgress` writes one line per event (logs,
+CI, pipes). :class:`LiveProgress` (rich) redraws counts by state, elapsed time, an ETA and the
+running tasks in place, and prints retries and failures above the display. :class:`CountedProgress`
+(backfill, tick) writes one line per finished task or retry with its count and a rate-based ETA:
+``[  12/90]  13%  ETA 0:00:41  succeeded asset key``.
 """
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable
 from typing import TextIO
 
+import click
 from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
@@ -19,17 +24,20 @@ from rich.text import Text
 from assetflow.execute.records import TaskEvent
 from assetflow.observe.plan_report import render_plan
 from assetflow.plan.planner import Plan, display_key
+from assetflow.states import FINAL_TASK_STATUSES, TaskStatus
 
-FINAL = ("succeeded", "skipped", "failed", "upstream_failed", "cancelled")
+FINAL = tuple(s for s in FINAL_TASK_STATUSES if s != TaskStatus.INTERRUPTED)
+"""The final states a run reports itself (``interrupted`` is set later, by another process)."""
+_ERRORS = (TaskStatus.FAILED, TaskStatus.UPSTREAM_FAILED)
 _STYLE = {
-    "succeeded": "green",
-    "skipped": "cyan",
-    "failed": "bold red",
-    "upstream_failed": "red",
-    "cancelled": "yellow",
-    "retrying": "yellow",
-    "running": "blue",
-    "queued": "dim",
+    TaskStatus.SUCCEEDED: "green",
+    TaskStatus.SKIPPED: "cyan",
+    TaskStatus.FAILED: "bold red",
+    TaskStatus.UPSTREAM_FAILED: "red",
+    TaskStatus.CANCELLED: "yellow",
+    TaskStatus.RETRYING: "yellow",
+    TaskStatus.RUNNING: "blue",
+    TaskStatus.QUEUED: "dim",
 }
 
 
@@ -55,7 +63,7 @@ class PlainProgress:
         self._echo(render_plan(plan), False)
 
     def event(self, event: TaskEvent) -> None:
-        err = event.kind in ("failed", "upstream_failed", "notice")
+        err = event.kind in (*_ERRORS, "notice")
         self._echo(event_line(event), err)
 
     def close(self) -> None:
@@ -89,7 +97,7 @@ class LiveProgress:
         text = render_plan(plan, self.MAX_PLAN_LINES)
         self._console.print(text, highlight=False, markup=False)
         self._total = len(plan.to_run)
-        self._counts["queued"] = self._total
+        self._counts[TaskStatus.QUEUED] = self._total
         self._started = self._clock()
         if self._total:
             self._live.start()
@@ -102,20 +110,20 @@ class LiveProgress:
             return
         if event.kind == "started":
             if key not in self._running:
-                self._counts["queued"] -= 1
+                self._counts[TaskStatus.QUEUED] -= 1
             self._running[key] = (event.attempt, self._clock())
             return
-        if event.kind == "retrying":
+        if event.kind == TaskStatus.RETRYING:
             self._running.pop(key, None)
-            self._counts["queued"] += 1
-            self._console.print(Text(event_line(event), style=_STYLE["retrying"]))
+            self._counts[TaskStatus.QUEUED] += 1
+            self._console.print(Text(event_line(event), style=_STYLE[TaskStatus.RETRYING]))
             return
         if key in self._running:
             self._running.pop(key)
         else:
-            self._counts["queued"] -= 1
+            self._counts[TaskStatus.QUEUED] -= 1
         self._counts[event.kind] += 1
-        if event.kind in ("failed", "upstream_failed", "cancelled"):
+        if event.kind in (*_ERRORS, TaskStatus.CANCELLED):
             self._console.print(Text(event_line(event), style=_STYLE[event.kind]))
 
     def _render(self) -> Group:
@@ -127,8 +135,8 @@ class LiveProgress:
             eta = f"  ETA {_duration(elapsed / done * (self._total - done))}"
         head = Text(f"{done}/{self._total} tasks  {_duration(elapsed)} elapsed{eta}")
         counts = Text("  ")
-        for state in ("running", "queued", *FINAL):
-            n = len(self._running) if state == "running" else self._counts[state]
+        for state in (TaskStatus.RUNNING, TaskStatus.QUEUED, *FINAL):
+            n = len(self._running) if state == TaskStatus.RUNNING else self._counts[state]
             if n:
                 counts.append(f"{state} {n}  ", style=_STYLE[state])
         table = Table.grid(padding=(0, 2))
@@ -144,6 +152,47 @@ class LiveProgress:
         if self._live_started:
             self._live.stop()
             self._live_started = False
+
+
+class CountedProgress:
+    """One line per finished task (every final state) and per retry, with a rate-based ETA.
+
+    Args:
+        total: the tasks expected (no percentage or ETA without it).
+        done: how many of them finished before (a resumed backfill).
+    """
+
+    def __init__(self, total: int | None = None, *, done: int = 0) -> None:
+        self.total = total
+        self.done = done
+        self._started = time.monotonic()
+        self._counted = 0
+
+    def __call__(self, event: TaskEvent) -> None:
+        if event.kind == TaskStatus.RETRYING:  # shown, so retried errors are never invisible
+            detail = f"  {event.detail}" if event.detail else ""
+            click.echo(f"{self._prefix()}  retrying        {event.asset} "
+                       f"{display_key(event.partition)}{detail}")  # fmt: skip
+            return
+        if event.kind not in FINAL:
+            return
+        self.done += 1
+        self._counted += 1
+        detail = f"  {event.detail}" if event.detail and event.kind != TaskStatus.SUCCEEDED else ""
+        rows = f"  {event.rows:,} rows" if event.rows is not None else ""
+        what = f"{event.kind:<15} {event.asset} {display_key(event.partition)}{rows}{detail}"
+        click.echo(f"{self._prefix()}  {what}", err=event.kind in _ERRORS)
+
+    def _prefix(self) -> str:
+        if not self.total:
+            return f"[{self.done}]"
+        width = len(str(self.total))
+        pct = min(100, int(100 * self.done / self.total))
+        elapsed = time.monotonic() - self._started
+        left = max(0, self.total - self.done)
+        eta = elapsed / self._counted * left if self._counted else 0.0
+        clock = time.strftime("%H:%M:%S", time.gmtime(eta))
+        return f"[{self.done:>{width}}/{self.total}] {pct:>3}%  ETA {clock}"
 
 
 def _duration(seconds: float) -> str:

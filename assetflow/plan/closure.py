@@ -1,137 +1,122 @@
-"""The set of partitions a request will run, computed on columns (for backfill summaries).
+"""The make-like upstream closure: what must run before the requested partitions can.
 
-``build_plan`` walks the make-like upstream closure step by step, which is right for one run
-but costs a mapping call per step. A backfill over years of partitions only needs to *count*
-what will run before it starts, so this computes the same closure per (asset, upstream) edge:
-assets in reverse topological order, each one's running partitions mapped to its upstreams in
-one edge frame, non-fresh upstream partitions pulled in; then requested partitions that read
-what the run builds (``plan/downstream.py``), as the planner does. No loop over partition keys.
+One rule, used by every plan (``materialize``, ``tick``, ``resume``) and by the backfill summary,
+which counts a plan: a requested partition that runs needs every upstream partition it maps to
+committed and fresh, so each missing, stale or failed one runs first, transitively. An upstream
+partition that is *not due yet* (its window has not closed) cannot be built now, so the request
+cannot be planned: :class:`PlanError` names the downstream and the upstream. (The backfill summary
+once counted such a partition as "will run" and the runs then failed; it raises now too.) With
+``only``, a needed upstream that is not fresh is an error instead of a step.
+
+Assets are visited in reverse topological order on key columns: the partitions an asset runs
+are pushed through each upstream mapping's edge frame to find the upstream partitions they
+need, so a backfill of hundreds of thousands of partitions is a few joins, not a loop over keys.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import polars as pl
 
 from assetflow.define.graph import AssetGraph
-from assetflow.plan.downstream import must_also_run
+from assetflow.define.partitions import UNPARTITIONED
+from assetflow.errors import PlanError
 from assetflow.plan.staleness import committed_keys
 
-SUMMARY_SCHEMA = {
-    "asset": pl.String,
-    "requested": pl.UInt32,
-    "missing": pl.UInt32,
-    "stale": pl.UInt32,
-    "failed": pl.UInt32,
-    "fresh": pl.UInt32,
-    "will_run": pl.UInt32,
-    "upstream": pl.UInt32,
-}
+COLUMNS = ["asset", "partition", "status", "reason", "run", "requested", "_order"]
 
 
-def run_closure(
+def upstream_closure(
     graph: AssetGraph,
-    statuses: pl.DataFrame,
-    targets: Mapping[str, Sequence[str]],
+    by_asset: Mapping[str, pl.DataFrame],
+    wanted: Mapping[str, pl.DataFrame],
     *,
-    force: bool = False,
-) -> pl.DataFrame:
-    """One row per (asset, partition) involved: ``status``, ``requested`` and ``run``."""
-    frames: dict[str, pl.DataFrame] = {}
-    for name, keys in targets.items():
-        mine = statuses.filter(pl.col("asset") == name).select("partition", "status")
-        frames[name] = (
-            pl.DataFrame({"partition": list(keys)}, schema={"partition": pl.String})
-            .join(mine, on="partition", how="left")
-            .with_columns(
-                requested=pl.lit(True),
-                run=pl.lit(True) if force else pl.col("status") != "fresh",
-            )
-        )
-    for name in reversed(graph.order):
-        running = frames.get(name)
-        if running is None:
-            continue
-        keys = running.filter(pl.col("run"))["partition"].to_list()
-        if not keys:
-            continue
-        for up in graph[name].upstreams:
-            up_rows = statuses.filter(pl.col("asset") == up)
-            up_status = up_rows.select("partition", "status")
-            committed = committed_keys(up_rows).to_list()
-            edges = graph.mappings[(name, up)].edges(keys, graph[up].partitions, committed)
-            needed = (
-                edges.select(pl.col("up_partition").alias("partition"))
-                .unique()
-                .join(up_status, on="partition", how="left")
-                .filter(pl.col("status").is_null() | (pl.col("status") != "fresh"))
-            )
-            have = frames.get(up)
-            if have is not None:
-                needed = needed.join(have.select("partition"), on="partition", how="anti")
-                # a requested-but-fresh upstream that a running partition needs still stays fresh
-            pulled = needed.with_columns(requested=pl.lit(False), run=pl.lit(True))
-            frames[up] = pulled if have is None else pl.concat([have, pulled])
-
-    frames = _with_downstream(graph, statuses, frames)
-    if not frames:
-        return pl.DataFrame(
-            schema={
-                "asset": pl.String,
-                "partition": pl.String,
-                "status": pl.String,
-                "requested": pl.Boolean,
-                "run": pl.Boolean,
-            }
-        )
-    return pl.concat([f.select(pl.lit(a).alias("asset"), pl.all()) for a, f in frames.items()])
-
-
-def _with_downstream(
-    graph: AssetGraph, statuses: pl.DataFrame, frames: dict[str, pl.DataFrame]
+    only: bool = False,
 ) -> dict[str, pl.DataFrame]:
-    """What must also run for the run to converge, as the planner adds it."""
-    by_asset = statuses.partition_by("asset", as_dict=True) if statuses.height else {}
+    """The requested rows plus every upstream partition that must run first, per asset.
 
-    def committed(asset: str) -> pl.Series:
-        found = by_asset.get((asset,))
-        if found is None:
-            return pl.Series("partition", [], dtype=pl.String)
-        return committed_keys(found)
-
-    out = dict(frames)
-    for name, why in must_also_run(graph, frames, committed=committed).items():
-        have = frames.get(name)
-        added = why.select("partition").with_columns(
-            status=pl.lit("stale"), requested=pl.lit(False), run=pl.lit(True)
-        )
-        if have is None:
-            out[name] = added
+    Args:
+        by_asset: each asset's status frame with an ``_order`` column (key order).
+        wanted: per asset, its requested rows (status columns plus ``run`` and ``requested``).
+        only: refuse (PlanError) instead of adding an upstream partition that is not fresh.
+    """
+    needed: dict[str, list[pl.DataFrame]] = {}
+    planned: dict[str, pl.DataFrame] = {}
+    for name in reversed(graph.order):
+        own = wanted.get(name)
+        if own is not None:
+            own = own.select(COLUMNS)
+        frames = [] if own is None else [own]
+        pulled = _pulled(name, needed.pop(name, []), by_asset[name], own, only)
+        if pulled is not None and pulled.height:
+            frames.append(pulled.select(COLUMNS))
+        if not frames:
             continue
-        out[name] = pl.concat(
-            [
-                have.with_columns(
-                    run=pl.col("run") | pl.col("partition").is_in(added["partition"])
-                ),
-                added.join(have.select("partition"), on="partition", how="anti"),
-            ],
-            how="vertical_relaxed",
-        )
-    return out
+        steps = pl.concat(frames) if len(frames) > 1 else frames[0]
+        planned[name] = steps.sort("_order") if len(frames) > 1 else steps
+        running = steps.filter(pl.col("run"))["partition"]
+        if not len(running):
+            continue
+        keys = running.to_list()
+        for up in graph[name].upstreams:
+            committed = committed_keys(by_asset[up])
+            edges = graph.mappings[(name, up)].edges(
+                keys, graph[up].partitions, committed.to_list()
+            )
+            needed.setdefault(up, []).append(
+                edges.select(
+                    pl.col("up_partition").alias("partition"),
+                    pl.lit(name).alias("_down"),
+                    pl.col("partition").alias("_down_partition"),
+                )
+            )
+    return planned
 
 
-def summarize(closure: pl.DataFrame, order: Sequence[str]) -> pl.DataFrame:
-    """Per asset (in ``order``): requested counts by status, how many run, how many pulled in."""
-    requested = pl.col("requested")
-    grouped = closure.group_by("asset").agg(
-        requested=requested.sum(),
-        missing=(requested & (pl.col("status").fill_null("missing") == "missing")).sum(),
-        stale=(requested & (pl.col("status") == "stale")).sum(),
-        failed=(requested & (pl.col("status") == "failed")).sum(),
-        fresh=(requested & (pl.col("status") == "fresh")).sum(),
-        will_run=(requested & pl.col("run")).sum(),
-        upstream=(~requested & pl.col("run")).sum(),
+def _pulled(
+    name: str,
+    demands: list[pl.DataFrame],
+    status: pl.DataFrame,
+    own: pl.DataFrame | None,
+    only: bool,
+) -> pl.DataFrame | None:
+    """The partitions of ``name`` that downstream steps need and that must run first."""
+    if not demands:
+        return None
+    demand = pl.concat(demands).unique(subset="partition", keep="first", maintain_order=True)
+    found = demand.join(
+        status.select("partition", "status", "reason", "_order"),
+        on="partition",
+        how="left",
+        maintain_order="left",
     )
-    rank = pl.DataFrame({"asset": list(order)}).with_row_index("_rank")
-    return grouped.join(rank, on="asset").sort("_rank").drop("_rank").cast(SUMMARY_SCHEMA)
+    not_due = found.filter(pl.col("status").is_null())
+    if not_due.height:
+        down, key, q = not_due.select("_down", "_down_partition", "partition").row(0)
+        raise PlanError(
+            f"cannot materialize {down} {_shown(key)}: upstream {name} {_shown(q)} is not due yet",
+            asset=down,
+            partition=key,
+        )
+    running = pl.Series([], dtype=pl.String)
+    if own is not None:
+        running = own.filter(pl.col("run"))["partition"]
+    pulled = found.filter(
+        (pl.col("status") != "fresh") & ~pl.col("partition").is_in(running.implode())
+    )
+    if only and pulled.height:
+        down, key, q, st, why = pulled.select(
+            "_down", "_down_partition", "partition", "status", "reason"
+        ).row(0)
+        raise PlanError(
+            f"--only: {down} {_shown(key)} needs upstream {name} {_shown(q)}, "
+            f"which is {st} ({why}); drop --only to materialize it first",
+            asset=down,
+            partition=key,
+        )
+    return pulled.with_columns(asset=pl.lit(name), run=pl.lit(True), requested=pl.lit(False))
+
+
+def _shown(key: str) -> str:
+    return "(unpartitioned)" if key == UNPARTITIONED else key

@@ -3,13 +3,12 @@
 Building a plan has no side effects: it reads a :class:`CatalogState` and returns frozen
 :class:`Step` records in execution order. The runner acts on it.
 
-The make-like closure works asset by asset in reverse topological order on key columns: the
-partitions an asset runs are pushed through each upstream mapping's edge frame to find the
-upstream partitions they need, so a backfill of hundreds of thousands of partitions is a few
-joins, not a loop over keys. Steps are kept in a frame and turned into :class:`Step` records only
-when iterated (a frozen dataclass costs microseconds to build, which adds up at that scale).
-Then, in topological order, requested partitions that read what the run builds are made to run
-too (``plan/downstream.py``), so one run converges.
+The requested partitions are completed by the make-like upstream closure (``plan/closure.py``:
+every missing or stale partition they read, transitively) and then, in topological order, by
+the requested partitions that read what the run builds (``plan/downstream.py``), so one run
+converges. Steps are kept in a frame and turned into :class:`Step` records only when iterated (a
+frozen dataclass costs microseconds to build, which adds up at a backfill's scale). A backfill's
+summary counts the same plan (``plan/summary.py``).
 """
 
 from __future__ import annotations
@@ -21,10 +20,10 @@ from typing import Literal, overload
 
 import polars as pl
 
-from assetflow.commit.catalog import CatalogState
+from assetflow.commit.state import CatalogState
 from assetflow.define.graph import AssetGraph
 from assetflow.define.partitions import UNPARTITIONED
-from assetflow.errors import PlanError
+from assetflow.plan.closure import upstream_closure
 from assetflow.plan.downstream import must_also_run
 from assetflow.plan.staleness import committed_keys, status_by_asset
 from assetflow.plan.targets import asset_targets, resolve_targets
@@ -188,38 +187,11 @@ def build_plan(
         has_data = pl.col("data_version").is_not_null()
         keep = (has_data & (pl.col("status") != "fresh")) if which == "stale" else ~has_data
         wanted = {name: frame.filter(keep) for name, frame in wanted.items()}
-    columns = ["asset", "partition", "status", "reason", "run", "requested", "_order"]
     run = pl.lit(force) | (pl.col("status") != "fresh")
-    needed: dict[str, list[pl.DataFrame]] = {}
-    planned: dict[str, pl.DataFrame] = {}
-    for name in reversed(graph.order):
-        own = wanted.get(name)
-        if own is not None:
-            own = own.with_columns(run=run, requested=pl.lit(True)).select(columns)
-        frames = [] if own is None else [own]
-        pulled = _pulled(name, needed.pop(name, []), by_asset[name], own, only)
-        if pulled is not None and pulled.height:
-            frames.append(pulled.select(columns))
-        if not frames:
-            continue
-        steps = pl.concat(frames) if len(frames) > 1 else frames[0]
-        planned[name] = steps.sort("_order") if len(frames) > 1 else steps
-        running = steps.filter(pl.col("run"))["partition"]
-        if not len(running):
-            continue
-        keys = running.to_list()
-        for up in graph[name].upstreams:
-            committed = committed_keys(by_asset[up])
-            edges = graph.mappings[(name, up)].edges(
-                keys, graph[up].partitions, committed.to_list()
-            )
-            needed.setdefault(up, []).append(
-                edges.select(
-                    pl.col("up_partition").alias("partition"),
-                    pl.lit(name).alias("_down"),
-                    pl.col("partition").alias("_down_partition"),
-                )
-            )
+    wanted = {
+        name: frame.with_columns(run=run, requested=pl.lit(True)) for name, frame in wanted.items()
+    }
+    planned = upstream_closure(graph, by_asset, wanted, only=only)
     planned = _with_downstream(graph, planned, by_asset, only)
     ordered = [planned[n] for n in graph.order if n in planned]
     frame = (
@@ -272,44 +244,3 @@ def _with_downstream(
         frames = [f for f in (steps, new) if f is not None and f.height]
         out[name] = pl.concat(frames, how="vertical_relaxed").sort("_order")
     return out
-
-
-def _pulled(
-    name: str,
-    demands: list[pl.DataFrame],
-    status: pl.DataFrame,
-    own: pl.DataFrame | None,
-    only: bool,
-) -> pl.DataFrame | None:
-    """The partitions of ``name`` that downstream steps need and that must run first."""
-    if not demands:
-        return None
-    demand = pl.concat(demands).unique(subset="partition", keep="first", maintain_order=True)
-    found = demand.join(
-        status.select("partition", "status", "reason", "_order"),
-        on="partition",
-        how="left",
-        maintain_order="left",
-    )
-    not_due = found.filter(pl.col("status").is_null())
-    if not_due.height:
-        down, key, q = not_due.select("_down", "_down_partition", "partition").row(0)
-        raise PlanError(
-            f"cannot materialize {down} {display_key(key)}: upstream {name} "
-            f"{display_key(q)} is not due yet"
-        )
-    running = pl.Series([], dtype=pl.String)
-    if own is not None:
-        running = own.filter(pl.col("run"))["partition"]
-    pulled = found.filter(
-        (pl.col("status") != "fresh") & ~pl.col("partition").is_in(running.implode())
-    )
-    if only and pulled.height:
-        down, key, q, st, why = pulled.select(
-            "_down", "_down_partition", "partition", "status", "reason"
-        ).row(0)
-        raise PlanError(
-            f"--only: {down} {display_key(key)} needs upstream {name} {display_key(q)}, "
-            f"which is {st} ({why}); drop --only to materialize it first"
-        )
-    return pulled.with_columns(asset=pl.lit(name), run=pl.lit(True), requested=pl.lit(False))

@@ -30,7 +30,7 @@ from datetime import datetime
 
 import polars as pl
 
-from assetflow.commit.catalog import CatalogState
+from assetflow.commit.state import CatalogState
 from assetflow.define.graph import AssetGraph
 from assetflow.define.mapping import Identity
 from assetflow.define.partitions import UNPARTITIONED

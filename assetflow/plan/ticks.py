@@ -21,7 +21,7 @@ from datetime import datetime
 
 import polars as pl
 
-from assetflow.commit.catalog import CatalogState
+from assetflow.commit.state import CatalogState
 from assetflow.define.graph import AssetGraph
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.define.schedule import Schedule, local_midnight

@@ -60,7 +60,7 @@ def create_app(
     )
     env.filters["q"] = lambda v: quote(str(v), safe="")
     env.filters["n"] = lambda v: f"{v:,}"
-    env.globals["warehouse"] = str(project.warehouse)
+    env.globals["warehouse"] = str(project.warehouse.root)
     app = Starlette(
         routes=_routes(),
         middleware=[

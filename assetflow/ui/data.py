@@ -4,8 +4,8 @@ Every page and payload asks :class:`UiData` and nothing else, so wiring the obse
 model (pure queries over the published snapshot, behind the warehouse handle of issue 10) means
 rewriting the bodies below and nothing in ``app.py``, the templates or the painters. Until
 then it reads through today's public APIs: :meth:`Project.status` for the statuses,
-:class:`AssetGraph` for lineage, and the catalog reader (``observe/runs.py`` and SQL over the
-published snapshot's ``assetflow.*`` tables) for runs and attempts.
+:class:`AssetGraph` for lineage, and the warehouse handle's reader (``reader.runs``,
+``observe/runs.py``) for runs and attempts.
 
 What each page needs from the read model is listed in ``assetflow/ui/README.md``.
 """
@@ -17,43 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-import duckdb
 import polars as pl
 
-from assetflow.commit.catalog import PUBLISHED_CATALOG, open_reader
-from assetflow.errors import StorageError
+from assetflow.commit.catalog_paths import PUBLISHED_CATALOG
 from assetflow.observe.runs import RunModel, list_runs, run_info
 from assetflow.project import Project
 from assetflow.ui.cache import SnapshotCache
 from assetflow.ui.gantt import TaskSpan
 from assetflow.ui.matrix import StatusMatrix, build_matrix
-
-# Latest task of every (asset, partition) over all runs: a task of a live run shows as running.
-# (A failed last attempt is the planner's own ``failed`` status.)
-_OVERLAY_SQL = """
-select asset, partition, overlay from (
-    select t.asset, t.partition,
-           case when arg_max(t.status, t.updated_at) in ('running', 'retrying')
-                     and arg_max(r.status, t.updated_at) = 'running' then 'running'
-           end as overlay
-    from assetflow.task_states t join assetflow.runs r using (run_id)
-    group by t.asset, t.partition
-) where overlay is not null
-"""
-
-_SPANS_SQL = """
-select asset, partition, attempt, started_at, finished_at, status as state
-from assetflow.attempts where run_id = ?
-union all
-select e.asset, e.partition, e.attempt, e.event_at, null, 'running'
-from assetflow.task_events e
-join assetflow.task_states s using (run_id, asset, partition)
-where e.run_id = ? and e.status = 'running' and s.status in ('running', 'retrying')
-  and e.attempt = s.attempts
-  and not exists (select 1 from assetflow.attempts a
-                  where a.run_id = e.run_id and a.asset = e.asset
-                    and a.partition = e.partition and a.attempt = e.attempt)
-"""
 
 
 @dataclass(frozen=True)
@@ -82,7 +53,7 @@ class UiData:
 
     def snapshot_tag(self) -> str:
         """Names the published snapshot; changes whenever a writer publishes, sorts by age."""
-        path = self.project.warehouse / PUBLISHED_CATALOG
+        path = self.project.warehouse.root / PUBLISHED_CATALOG
         try:
             st = path.stat()
         except FileNotFoundError:
@@ -151,7 +122,7 @@ class UiData:
         status, reason = ("missing", "not due, or never committed")
         if cells.height:
             status, reason = cells["status"][0], cells["reason"][0]
-        with open_reader(self.project.warehouse, timeout=self.project.lock_timeout) as reader:
+        with self.project.warehouse.reader() as reader:
             history = reader.history(asset, key)
         columns = ["id", "run_id", "data_version", "code_version", "row_count", "bytes"]
         rows = history.select([c for c in (*columns, "finished_at") if c in history.columns])
@@ -159,30 +130,23 @@ class UiData:
 
     def runs(self, limit: int = 50) -> list[RunModel]:
         """Recent runs, newest first."""
-        with open_reader(self.project.warehouse, timeout=self.project.lock_timeout) as reader:
+        with self.project.warehouse.reader() as reader:
             return list_runs(reader, limit)
 
     def run(self, run_id: str) -> RunModel | None:
         """One run, or None when the snapshot does not know it."""
-        with open_reader(self.project.warehouse, timeout=self.project.lock_timeout) as reader:
+        with self.project.warehouse.reader() as reader:
             return run_info(reader, run_id)
 
     def spans(self, run_id: str) -> list[TaskSpan]:
         """Every attempt of a run as a Gantt bar (a running attempt has no end yet)."""
-        with open_reader(self.project.warehouse, timeout=self.project.lock_timeout) as reader:
-            try:
-                rows = reader.sql(_SPANS_SQL, [run_id, run_id])
-            except (StorageError, duckdb.Error):  # no catalog yet, or one without run state
-                return []
+        with self.project.warehouse.reader() as reader:
+            rows = reader.runs.attempt_spans(run_id)
         columns = ("asset", "partition", "attempt", "started_at", "finished_at", "state")
         return [TaskSpan(*row) for row in rows.sort("started_at").select(columns).iter_rows()]
 
     def _overlays(self) -> pl.DataFrame:
-        empty = pl.DataFrame(
-            schema={"asset": pl.String, "partition": pl.String, "overlay": pl.String}
-        )
-        with open_reader(self.project.warehouse, timeout=self.project.lock_timeout) as reader:
-            try:
-                return reader.sql(_OVERLAY_SQL)
-            except (StorageError, duckdb.Error):  # no catalog yet, or one without run state
-                return empty
+        """``running`` for partitions whose latest task is running in a live run."""
+        with self.project.warehouse.reader() as reader:
+            running = reader.runs.running_partitions()
+        return running.with_columns(overlay=pl.lit("running"))

@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 import assetflow as af
-from assetflow.commit.catalog import LIVE_CATALOG, PUBLISHED_CATALOG, Catalog
+from assetflow.commit.catalog_paths import LIVE_CATALOG, PUBLISHED_CATALOG
 from tests.conftest import AS_OF, RESOURCES, cli_env, invoke_cli, resource, run_cli
 from tests.warehouse_checks import fingerprint
 
@@ -46,8 +46,8 @@ def test_a_malformed_fault_hook_is_a_configuration_error_when_the_catalog_opens(
     tmp_path, monkeypatch, value
 ):
     monkeypatch.setenv("ASSETFLOW_FAULT", value)
-    with pytest.raises(af.ConfigError) as caught:
-        Catalog.open(tmp_path / "wh", timeout=5)
+    with pytest.raises(af.ConfigError) as caught, af.Warehouse(tmp_path / "wh").writer():
+        pass
     assert str(caught.value) == _fault_message(value)
     assert not (tmp_path / "wh" / LIVE_CATALOG).exists()  # refused before anything was written
 

@@ -1,4 +1,4 @@
-"""``ASSETFLOW_EXECUTOR`` picks the executor of every command that runs tasks."""
+"""ASSETFLOW_EXECUTOR and ASSETFLOW_WORKERS set the defaults of every command that runs tasks."""
 
 from __future__ import annotations
 
@@ -51,3 +51,28 @@ def test_an_unknown_executor_is_a_one_line_usage_error(warehouse):
     assert out.returncode == 2, (out.stdout, out.stderr)
     assert "unknown executor 'fast'; use one of: processes, threads" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["materialize", "--partition", DAY],
+        ["backfill", "--from", DAY, "--to", DAY, "--now", NOW],
+        ["tick", "--now", NOW],
+    ],
+    ids=["materialize", "backfill", "tick"],
+)
+def test_every_command_that_runs_tasks_reads_the_workers_setting(warehouse, command):
+    """Backfill and tick ignored ASSETFLOW_WORKERS once; a bad value now stops all three alike,
+    before anything runs, and a good one runs them."""
+    env = {"ASSETFLOW_EXECUTOR": "threads", "ASSETFLOW_WORKERS": "0"}
+    out = invoke_cli("-p", WHOAMI, "-w", str(warehouse), *command, env=env)
+    assert out.returncode == 2, (out.stdout, out.stderr)
+    assert "ASSETFLOW_WORKERS='0' must be a whole number of tasks, 1 or more" in out.stderr
+    assert not (warehouse / "warehouse.duckdb").exists() or not rows(
+        warehouse, "select * from information_schema.tables where table_name = 'ran_in'"
+    )
+    out = invoke_cli("-p", WHOAMI, "-w", str(warehouse), *command,
+                     env={**env, "ASSETFLOW_WORKERS": "1"})  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert task_pids(warehouse) == {os.getpid()}

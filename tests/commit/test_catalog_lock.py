@@ -12,7 +12,8 @@ import sys
 
 import pytest
 
-from assetflow.commit.catalog import LIVE_CATALOG, Catalog
+import assetflow as af
+from assetflow.commit.catalog_paths import LIVE_CATALOG
 from tests.conftest import AS_OF, load_project, resource
 
 
@@ -34,11 +35,8 @@ def other_process_can_open(path) -> bool:
 def test_the_live_catalog_stays_locked_across_publishes(warehouse):
     project = load_project(resource("linear"), warehouse, clock=lambda: AS_OF)
     assert project.materialize(partition="2026-04-02").ok
-    catalog = Catalog.open(warehouse, timeout=1)
-    try:
+    with af.Warehouse(warehouse, lock_timeout=1).writer() as catalog:
         catalog.publish()
         catalog.publish()
         assert not other_process_can_open(warehouse / LIVE_CATALOG)
-    finally:
-        catalog.close()
     assert other_process_can_open(warehouse / LIVE_CATALOG)

@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 import assetflow as af
-from assetflow.commit.catalog import LIVE_CATALOG, PUBLISHED_CATALOG, Catalog, open_reader
+from assetflow.commit.catalog_paths import LIVE_CATALOG, PUBLISHED_CATALOG
 from tests.conftest import AS_OF, load_project, resource
 
 
@@ -37,8 +37,7 @@ def test_views_work_from_any_directory_without_assetflow(warehouse, tmp_path):
 @pytest.mark.slow  # the lock is between processes
 def test_readers_are_not_blocked_while_a_writer_holds_the_catalog(warehouse):
     linear(warehouse).materialize(partition="2026-04-02")
-    writer = Catalog.open(warehouse, timeout=1)
-    try:
+    with af.Warehouse(warehouse, lock_timeout=1).writer():
         # The live file is locked against every other process...
         probe = subprocess.run(
             [
@@ -65,8 +64,6 @@ def test_readers_are_not_blocked_while_a_writer_holds_the_catalog(warehouse):
         )
         assert out.returncode == 0, out.stderr
         assert out.stdout.strip() == "1"
-    finally:
-        writer.close()
 
 
 @pytest.mark.slow  # the lock is between processes
@@ -79,10 +76,10 @@ def test_second_writer_waits_then_fails_with_a_clear_message(warehouse):
             textwrap.dedent(f"""
             import sys, time
             from pathlib import Path
-            from assetflow.commit.catalog import Catalog
-            c = Catalog.open(Path({str(warehouse)!r}))
-            print("held", flush=True)
-            time.sleep(30)
+            import assetflow as af
+            with af.Warehouse(Path({str(warehouse)!r})).writer():
+                print("held", flush=True)
+                time.sleep(30)
         """),
         ],
         stdout=subprocess.PIPE,
@@ -91,8 +88,12 @@ def test_second_writer_waits_then_fails_with_a_clear_message(warehouse):
     try:
         assert holder.stdout.readline().strip() == "held"
         notes: list[str] = []
-        with pytest.raises(af.CatalogLockedError, match=r"locked by process \d+"):
-            Catalog.open(warehouse, timeout=0.5, on_wait=notes.append)
+        waiting = af.Warehouse(warehouse, lock_timeout=0.5)
+        with (
+            pytest.raises(af.CatalogLockedError, match=r"locked by process \d+"),
+            waiting.writer(notes.append),
+        ):
+            pass
         assert notes and "waiting for process" in notes[0]
     finally:
         holder.kill()
@@ -126,9 +127,9 @@ def test_rematerializing_replaces_never_appends(warehouse):
     for _ in range(3):
         p.materialize(partition="2026-04-02", force=True)
     assert p.query("select count(*) as n from raw")["n"][0] == 10
-    with open_reader(warehouse) as reader:
+    with af.Warehouse(warehouse).reader() as reader:
         assert reader.history("raw", "2026-04-02").height == 3
-        assert len(reader.current_files("raw")) == 1
+        assert len(reader.current_keys("raw")) == 1
 
 
 def test_read_returns_one_partition_or_all(warehouse):

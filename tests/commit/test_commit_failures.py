@@ -19,26 +19,26 @@ SCRIPT = textwrap.dedent(
     from datetime import datetime, UTC
     from pathlib import Path
     import duckdb
-    from assetflow.commit.catalog import Catalog
+    import assetflow as af
     from assetflow.commit.files import stage_table
     from assetflow.errors import StorageError
 
     root = Path(sys.argv[1])
-    catalog = Catalog.open(root, timeout=5)
-    table = duckdb.sql("select 1::bigint as id, 99::bigint as value").to_arrow_table()
-    staged = stage_table(table, root, "raw", "2026-04-02")
-    wal = root / ".assetflow" / "catalog.duckdb.wal"
-    size = wal.stat().st_size if wal.exists() else 0
-    resource.setrlimit(resource.RLIMIT_FSIZE, (size, resource.RLIM_INFINITY))
     errors = []
     try:
-        now = datetime(2026, 4, 10, tzinfo=UTC)
-        catalog.commit(asset="raw", partition="2026-04-02", staged=staged, code_version="1",
-                       inputs=[], run_id="r", started_at=now, finished_at=now)
-    except StorageError as exc:
-        errors.append(str(exc))
-    try:
-        catalog.close()
+        with af.Warehouse(root, lock_timeout=5).writer() as catalog:  # publishes on close
+            table = duckdb.sql("select 1::bigint as id, 99::bigint as value").to_arrow_table()
+            staged = stage_table(table, catalog.storage, "raw", "2026-04-02")
+            wal = root / ".assetflow" / "catalog.duckdb.wal"
+            size = wal.stat().st_size if wal.exists() else 0
+            resource.setrlimit(resource.RLIMIT_FSIZE, (size, resource.RLIM_INFINITY))
+            try:
+                now = datetime(2026, 4, 10, tzinfo=UTC)
+                catalog.commit(asset="raw", partition="2026-04-02", staged=staged,
+                               code_version="1", inputs=[], run_id="r", started_at=now,
+                               finished_at=now)
+            except StorageError as exc:
+                errors.append(str(exc))
     except StorageError as exc:
         errors.append(str(exc))
     print(json.dumps(errors))

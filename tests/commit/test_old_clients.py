@@ -21,9 +21,9 @@ import duckdb
 import pytest
 
 import assetflow as af
-from assetflow.commit.catalog import LIVE_CATALOG, PUBLISHED_CATALOG
+from assetflow.commit.catalog_format import storage_tag
+from assetflow.commit.catalog_paths import LIVE_CATALOG, PUBLISHED_CATALOG
 from assetflow.commit.connect import open_snapshot
-from assetflow.commit.storage import storage_tag
 from tests.conftest import AS_OF, resource
 
 OLD_PYTHON_CLIENT = "duckdb==1.1.3"

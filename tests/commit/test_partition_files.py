@@ -7,6 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from assetflow.commit.files import encode_key, stage_table
+from assetflow.commit.storage import LocalStorage
 from assetflow.commit.versions import data_version, file_checksum
 
 
@@ -20,15 +21,15 @@ def test_keys_never_escape_their_directory():
 
 def test_stage_writes_an_immutable_file_and_leaves_no_temp(tmp_path):
     table = pa.table({"a": [1, 2, 3]})
-    staged = stage_table(table, tmp_path, "thing", "2026-04-08")
-    path = tmp_path / staged.path
+    staged = stage_table(table, LocalStorage(tmp_path), "thing", "2026-04-08")
+    path = tmp_path / staged.key
     assert path.parent == tmp_path / "thing" / "2026-04-08"
     assert pq.read_table(path).equals(table)
     assert staged.row_count == 3 and staged.bytes == path.stat().st_size
     assert staged.file_checksum == file_checksum(path)
     assert not list(tmp_path.rglob(".tmp-*"))
-    again = stage_table(table, tmp_path, "thing", "2026-04-08")
-    assert again.path != staged.path and again.data_version == staged.data_version
+    again = stage_table(table, LocalStorage(tmp_path), "thing", "2026-04-08")
+    assert again.key != staged.key and again.data_version == staged.data_version
 
 
 def test_data_version_ignores_batching_but_not_values_or_schema():
@@ -44,5 +45,5 @@ def test_failed_write_removes_the_temp_file(tmp_path):
         num_rows = 1
 
     with pytest.raises(Exception):  # noqa: B017 - any failure inside the writer
-        stage_table(Boom(), tmp_path, "thing", "k")  # type: ignore[arg-type]
+        stage_table(Boom(), LocalStorage(tmp_path), "thing", "k")  # type: ignore[arg-type]
     assert not list(tmp_path.rglob("*.parquet"))

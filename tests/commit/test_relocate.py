@@ -8,7 +8,7 @@ import shutil
 import duckdb
 
 import assetflow as af
-from assetflow.commit.catalog import LIVE_CATALOG, PUBLISHED_CATALOG, Catalog
+from assetflow.commit.catalog_paths import LIVE_CATALOG, PUBLISHED_CATALOG
 from tests.conftest import AS_OF, invoke_cli, resource
 
 DAYS = ["2026-04-01", "2026-04-02"]
@@ -72,15 +72,12 @@ def test_the_documented_backup_while_a_run_holds_the_catalog_restores_completely
     asset folders (files are immutable); restore; ``asset verify --repair``."""
     original, restored = tmp_path / "original", tmp_path / "copy"
     assert linear(original).materialize(partitions=DAYS, executor="threads").ok
-    writer = Catalog.open(original, timeout=5)  # a run in progress
-    try:
+    with af.Warehouse(original, lock_timeout=5).writer():  # a run in progress
         restored.mkdir()
         shutil.copy2(original / PUBLISHED_CATALOG, restored / PUBLISHED_CATALOG)
         for folder in original.iterdir():
             if folder.is_dir() and not folder.name.startswith("."):
                 shutil.copytree(folder, restored / folder.name)
-    finally:
-        writer.close()
     args = ("-p", str(resource("linear")), "-w", str(restored))
     out = invoke_cli(*args, "verify", "--repair")
     assert out.returncode == 0, out.stdout + out.stderr

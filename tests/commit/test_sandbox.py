@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 import assetflow as af
-from assetflow.commit.catalog import LIVE_CATALOG, PUBLISHED_CATALOG
+from assetflow.commit.catalog_paths import LIVE_CATALOG, PUBLISHED_CATALOG
 from tests.conftest import AS_OF, invoke_cli, resource
 from tests.warehouse_checks import fingerprint
 

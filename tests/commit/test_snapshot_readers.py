@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 import assetflow as af
-from assetflow.commit.catalog import PUBLISHED_CATALOG, open_reader
+from assetflow.commit.catalog_paths import PUBLISHED_CATALOG
 from assetflow.commit.publish import SIDECARS
 from tests.conftest import AS_OF, invoke_cli, resource
 
@@ -48,7 +48,7 @@ def test_readers_in_this_process_see_the_latest_snapshot_while_an_old_connection
         assert project.query("select count(*) as n from raw")["n"].to_list() == [20]
         assert project.read("raw").height == 20
         assert project.status().frame.filter(af_status("fresh")).height == 6
-        with open_reader(warehouse) as reader:
+        with af.Warehouse(warehouse).reader() as reader:
             assert reader.state().current.height == 6
     finally:
         leftover.close()

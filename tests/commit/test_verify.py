@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 import assetflow as af
-from assetflow.commit.catalog import LIVE_CATALOG, PUBLISHED_CATALOG, Catalog, CatalogReader
+from assetflow.commit.catalog_paths import LIVE_CATALOG, PUBLISHED_CATALOG
 from assetflow.commit.files import stage_table
 from tests.conftest import AS_OF, copy_warehouse, load_project, resource
 from tests.warehouse_checks import versions
@@ -90,20 +90,20 @@ def test_orphans_are_listed_but_are_not_damage(built, warehouse):
 
 
 def test_a_snapshot_behind_the_live_catalog_is_a_note(built, warehouse):
-    catalog = Catalog.open(warehouse, timeout=5)
-    table = duckdb.sql("select 1::bigint as id, 7::bigint as value").to_arrow_table()
-    staged = stage_table(table, warehouse, "raw", "2026-04-04")
-    catalog.commit(
-        asset="raw",
-        partition="2026-04-04",
-        staged=staged,
-        code_version="1",
-        inputs=[],
-        run_id="test",
-        started_at=AS_OF,
-        finished_at=AS_OF,
-    )
-    CatalogReader.close(catalog)  # release the lock without publishing, like a crash would
+    with af.Warehouse(warehouse, lock_timeout=5).writer() as catalog:
+        table = duckdb.sql("select 1::bigint as id, 7::bigint as value").to_arrow_table()
+        staged = stage_table(table, catalog.storage, "raw", "2026-04-04")
+        catalog.commit(
+            asset="raw",
+            partition="2026-04-04",
+            staged=staged,
+            code_version="1",
+            inputs=[],
+            run_id="test",
+            started_at=AS_OF,
+            finished_at=AS_OF,
+        )
+        catalog.abandon()  # release the lock without publishing, like a crash would
     report = built.verify()
     assert report.ok
     assert any("differs from the live catalog in 1 partition" in n for n in report.notes)
@@ -163,7 +163,11 @@ def test_repair_forgets_damaged_partitions_and_the_next_run_rebuilds_them(built,
     # The task reading the damaged file fails; publishing then reports the view it cannot build.
     with pytest.raises(af.StorageError, match=r"view of clean could not be rebuilt.*--repair"):
         built.materialize(
-            "report", partition="2026-04-03", force=True, only=True, on_event=events.append
+            "report",
+            partition="2026-04-03",
+            force=True,
+            only=True,
+            callbacks=af.RunCallbacks(on_event=events.append),
         )
     (failed,) = [e for e in events if e.kind == "failed"]
     assert "cannot read its input clean" in failed.detail and "asset verify" in failed.detail

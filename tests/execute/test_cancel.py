@@ -33,7 +33,7 @@ def test_cancel_stops_launching_and_stops_running_tasks_after_the_grace_period(
     started = time.monotonic()
     result = project.materialize(
         partitions=DAYS, executor="threads", workers=1, cancel=token, grace_period=0.2,
-        on_event=on_event,
+        callbacks=af.RunCallbacks(on_event=on_event),
     )  # fmt: skip
     assert time.monotonic() - started < 3  # did not wait for the sleeping report
     assert result.status == "cancelled"

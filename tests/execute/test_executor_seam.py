@@ -125,7 +125,9 @@ def processes(n: int) -> FuturesPool:
 
 
 @pytest.mark.parametrize(
-    "make_pool", [threads, pytest.param(processes, marks=pytest.mark.slow)], ids=str
+    "make_pool",
+    [threads, pytest.param(processes, marks=pytest.mark.slow)],
+    ids=["threads", "processes"],
 )
 def test_an_executor_from_elsewhere_runs_retries_timeouts_and_failures(warehouse, make_pool):
     executor = FuturesExecutor(make_pool)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import assetflow as af
 from tests.execute.conftest import load
 
 
@@ -44,7 +45,9 @@ def test_a_hook_that_raises_is_reported_and_does_not_fail_the_run(warehouse, mon
     project = load("hooks", warehouse)
     calls = _calls(project)
     events = []
-    result = project.materialize("ok", executor="threads", on_event=events.append)
+    result = project.materialize(
+        "ok", executor="threads", callbacks=af.RunCallbacks(on_event=events.append)
+    )
     assert result.ok
     notices = [e.detail for e in events if e.kind == "notice"]
     assert notices == [

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pyarrow as pa
 import pytest
 
-from assetflow.commit.catalog import Catalog
+import assetflow as af
 from assetflow.commit.files import stage_table
 from tests.conftest import invoke_cli, resource
 from tests.warehouse_checks import versions
@@ -75,15 +75,16 @@ def test_a_warehouse_stuck_with_a_column_less_partition_is_recovered_by_verify_r
     later partition was refused, and repair looped. Now one command recovers it."""
     warehouse = tmp_path / "wh"
     assert materialize(warehouse, "2026-03-01").returncode == 0
-    catalog = Catalog.open(warehouse, timeout=5)
     now = datetime(2026, 4, 10, tzinfo=UTC)
-    staged = stage_table(pa.table({}), warehouse, "spoiled", "2026-03-02")
-    catalog.commit(
-        asset="spoiled", partition="2026-03-02", staged=staged, code_version="1",
-        inputs=[], run_id="old", started_at=now, finished_at=now, schema_policy=None,
-    )  # fmt: skip
-    with pytest.raises(Exception, match="view of spoiled could not be rebuilt"):
-        catalog.close()
+    with (
+        pytest.raises(Exception, match="view of spoiled could not be rebuilt"),
+        af.Warehouse(warehouse, lock_timeout=5).writer() as catalog,  # publishes on close
+    ):
+        staged = stage_table(pa.table({}), catalog.storage, "spoiled", "2026-03-02")
+        catalog.commit(
+            asset="spoiled", partition="2026-03-02", staged=staged, code_version="1",
+            inputs=[], run_id="old", started_at=now, finished_at=now, schema_policy=None,
+        )  # fmt: skip
 
     args = ("-p", BAD, "-w", str(warehouse))
     report = invoke_cli(*args, "verify")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import assetflow as af
 from tests.execute.conftest import load, rows, statuses
 
 
@@ -18,7 +19,9 @@ def _busy_span(warehouse: Path, workers: int, executor: str) -> float:
         workers=workers,
         executor=executor,
         force=True,
-        on_event=lambda e: marks.append(time.monotonic()) if e.kind != "notice" else None,
+        callbacks=af.RunCallbacks(
+            on_event=lambda e: marks.append(time.monotonic()) if e.kind != "notice" else None
+        ),
     )
     assert result.ok, result.tasks
     return max(marks) - min(marks)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+import assetflow as af
 from tests.execute.conftest import load, rows, statuses
 
 
@@ -13,7 +14,9 @@ def test_fails_twice_then_succeeds_with_three_attempts_recorded(warehouse, monke
     monkeypatch.setenv("FLAKY_FAILS", "2")
     project = load("flaky", warehouse)
     events = []
-    result = project.materialize(partition="2026-04-03", on_event=events.append, workers=2)
+    result = project.materialize(
+        partition="2026-04-03", callbacks=af.RunCallbacks(on_event=events.append), workers=2
+    )
 
     assert result.status == "succeeded", result.tasks
     flaky = next(t for t in result.tasks if t.asset == "flaky")

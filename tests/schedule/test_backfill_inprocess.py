@@ -56,7 +56,7 @@ def test_range_in_batches_leaves_unpartitioned_assets_alone(warehouse):
     assert outcome.state == "succeeded" and len(outcome.runs) == 3 and outcome.done == 20
     assert set(committed(warehouse)) == {(a, d) for a in ("raw", "report") for d in days(1, 10)}
     [row] = list_backfills(p)
-    assert (row["id"], row["state"], row["total"], row["done"]) == (bid, "succeeded", 20, 20)
+    assert (row.id, row.state, row.total, row.done) == (bid, "succeeded", 20, 20)
 
 
 def test_forced_resume_skips_what_the_backfill_already_committed(warehouse):

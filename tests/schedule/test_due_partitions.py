@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 
 import assetflow as af
-from assetflow.commit.catalog import CatalogState
+from assetflow.commit.state import CatalogState
 from assetflow.plan.staleness import compute_status
 from assetflow.plan.ticks import schedule_due, unavailable
 

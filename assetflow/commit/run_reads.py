@@ -1,0 +1,222 @@
+"""Run state as readers see it: runs, their tasks, attempts and logs (``reader.runs``).
+
+Every query over ``assetflow.runs`` / ``tasks`` / ``task_events`` / ``attempts`` / ``logs``
+that the CLI, resume, the observability read model and the UI need lives here, so the schema
+(``schema.py``) has one reader. A snapshot without these tables (none published yet, or one
+from an older assetflow) reads as having no runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+
+from assetflow.commit.records import RunRecord
+from assetflow.commit.session import CatalogSession
+
+_RUN_COLUMNS = "run_id, status, command, started_at, finished_at, pid"
+_TS = pl.Datetime("us", "UTC")
+TASK_SCHEMA = {
+    "asset": pl.String,
+    "partition": pl.String,
+    "status": pl.String,
+    "attempts": pl.Int32,
+    "started_at": _TS,
+    "updated_at": _TS,
+    "error": pl.String,
+}
+LOG_SCHEMA = {
+    "seq": pl.Int64,
+    "asset": pl.String,
+    "partition": pl.String,
+    "attempt": pl.Int32,
+    "logged_at": _TS,
+    "stream": pl.String,
+    "message": pl.String,
+}
+SPAN_SCHEMA = {
+    "asset": pl.String,
+    "partition": pl.String,
+    "attempt": pl.Int32,
+    "started_at": _TS,
+    "finished_at": _TS,
+    "state": pl.String,
+}
+
+
+class RunReads:
+    """Questions about runs; every method reads one snapshot (or the live catalog)."""
+
+    def __init__(self, session: CatalogSession) -> None:
+        self._session = session
+
+    def _frame(self, sql: str, params: Sequence | None = None, schema=None) -> pl.DataFrame:
+        # DuckDB's own types (timestamps in the session's time zone), as printed before.
+        return self._session.frame(sql, params, schema, missing_ok=True, cast=False)
+
+    def _records(self, sql: str, params: Sequence) -> list[RunRecord]:
+        frame = self._frame(f"select {_RUN_COLUMNS} from assetflow.runs {sql}", params)
+        return [RunRecord(**r) for r in frame.iter_rows(named=True)] if frame.height else []
+
+    def ids_starting_with(self, prefix: str) -> list[str]:
+        """Run ids that start with ``prefix``, sorted."""
+        frame = self._frame(
+            "select run_id from assetflow.runs where starts_with(run_id, ?) order by run_id",
+            [prefix],
+            {"run_id": pl.String},
+        )
+        return frame["run_id"].to_list()
+
+    def with_command(self, command: str) -> list[str]:
+        """Ids of the runs started with exactly ``command``, oldest first."""
+        frame = self._frame(
+            "select run_id from assetflow.runs where command = ? order by started_at",
+            [command],
+            {"run_id": pl.String},
+        )
+        return frame["run_id"].to_list()
+
+    def request(self, run_id: str) -> str | None:
+        """The JSON request run ``run_id`` stored (None: an older assetflow ran it)."""
+        frame = self._frame(
+            "select request from assetflow.run_requests where run_id = ?",
+            [run_id],
+            {"request": pl.String},
+        )
+        return frame["request"][0] if frame.height else None
+
+    def recent(self, limit: int) -> list[RunRecord]:
+        """The ``limit`` most recent runs, newest first."""
+        return self._records("order by started_at desc, run_id desc limit ?", [limit])
+
+    def get(self, run_id: str) -> RunRecord | None:
+        found = self._records("where run_id = ?", [run_id])
+        return found[0] if found else None
+
+    def task_counts(self, run_ids: list[str]) -> pl.DataFrame:
+        """Per run and task state: tasks (``n``) and those that needed retries (``retried``)."""
+        return self._frame(
+            """select run_id, status, count(*) as n,
+                      count(*) filter (where attempts > 1) as retried
+               from assetflow.task_states where list_contains(?, run_id)
+               group by run_id, status order by run_id, status""",
+            [run_ids],
+            {"run_id": pl.String, "status": pl.String, "n": pl.Int64, "retried": pl.Int64},
+        )
+
+    def tasks(self, run_id: str) -> pl.DataFrame:
+        """Every task of a run: state, attempts, last error, in the order they were queued."""
+        return self._frame(
+            """with first as (
+                   select asset, partition, min(seq) as queued_seq,
+                          min(event_at) filter (where status = 'running') as started_at,
+                          max(event_at) as updated_at
+                   from assetflow.task_events where run_id = ? group by asset, partition
+               ),
+               last_error as (
+                   select asset, partition, arg_max(error_message, attempt) as error
+                   from assetflow.attempts where run_id = ? and error_message is not null
+                   group by asset, partition
+               )
+               select s.asset, s.partition, s.status, s.attempts, f.started_at, f.updated_at,
+                      e.error
+               from assetflow.task_states s
+               join first f using (asset, partition)
+               left join last_error e using (asset, partition)
+               where s.run_id = ?
+               order by f.queued_seq""",
+            [run_id, run_id, run_id],
+            TASK_SCHEMA,
+        )
+
+    def unfinished(self, root: str) -> list[tuple[str, str]]:
+        """Tasks of run ``root`` that neither it nor any resume of it finished."""
+        frame = self._frame(
+            """with chain as (
+                   select run_id from assetflow.run_requests
+                   where run_id = ? or json_extract_string(request, '$.resume_of') = ?
+               ),
+               done as (
+                   select distinct asset, partition from assetflow.task_states
+                   where run_id in (select run_id from chain)
+                     and status in ('succeeded', 'skipped')
+               )
+               select distinct e.asset, e.partition from assetflow.task_events e
+               left join done d on d.asset = e.asset and d.partition = e.partition
+               where e.run_id = ? and e.status = 'queued' and d.asset is null
+               order by e.asset, e.partition""",
+            [root, root, root],
+            {"asset": pl.String, "partition": pl.String},
+        )
+        return list(frame.iter_rows())
+
+    def logs(
+        self,
+        run_id: str,
+        *,
+        asset: str | None = None,
+        partition: str | None = None,
+        attempt: int | None = None,
+        after: int = 0,
+    ) -> pl.DataFrame:
+        """Captured log lines of a run (optionally one asset / partition / attempt), in order.
+
+        ``after`` skips lines up to that sequence number (for following a running run).
+        """
+        where = ["run_id = ?", "seq > ?"]
+        params: list = [run_id, after]
+        for column, value in (("asset", asset), ("partition", partition), ("attempt", attempt)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        return self._frame(
+            "select seq, asset, partition, attempt, logged_at, stream, message "
+            f"from assetflow.logs where {' and '.join(where)} order by seq",
+            params,
+            LOG_SCHEMA,
+        )
+
+    def attempt_outcomes(self, run_id: str) -> dict[tuple[str, str, int], str]:
+        """(asset, partition, attempt) -> how the attempt ended, e.g. ``failed: HTTPError``."""
+        rows = self._frame(
+            "select asset, partition, attempt, status, error_type from assetflow.attempts "
+            "where run_id = ?",
+            [run_id],
+        )
+        return {
+            (a, p, n): status + (f": {kind}" if kind else "")
+            for a, p, n, status, kind in rows.iter_rows()
+        }
+
+    def attempt_spans(self, run_id: str) -> pl.DataFrame:
+        """Every attempt of a run with its start and end (a running attempt has no end yet)."""
+        return self._frame(
+            """select asset, partition, attempt, started_at, finished_at, status as state
+               from assetflow.attempts where run_id = ?
+               union all
+               select e.asset, e.partition, e.attempt, e.event_at, null, 'running'
+               from assetflow.task_events e
+               join assetflow.task_states s using (run_id, asset, partition)
+               where e.run_id = ? and e.status = 'running' and s.status in ('running', 'retrying')
+                 and e.attempt = s.attempts
+                 and not exists (select 1 from assetflow.attempts a
+                                 where a.run_id = e.run_id and a.asset = e.asset
+                                   and a.partition = e.partition and a.attempt = e.attempt)
+               order by 4""",
+            [run_id, run_id],
+            SPAN_SCHEMA,
+        )
+
+    def running_partitions(self) -> pl.DataFrame:
+        """(asset, partition) whose latest task, over all runs, is running in a live run."""
+        return self._frame(
+            """select asset, partition from (
+                   select t.asset, t.partition,
+                          arg_max(t.status, t.updated_at) in ('running', 'retrying')
+                          and arg_max(r.status, t.updated_at) = 'running' as running
+                   from assetflow.task_states t join assetflow.runs r using (run_id)
+                   group by t.asset, t.partition
+               ) where running""",
+            schema={"asset": pl.String, "partition": pl.String},
+        )
