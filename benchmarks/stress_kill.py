@@ -19,7 +19,7 @@ Run from the repository root::
 
     python -m benchmarks.stress_kill --rounds 200 --seed 1
 
-``tests/test_crash_stress.py`` runs a few rounds in the slow suite and more under ``-m stress``.
+``tests/commit/test_crash_stress.py`` runs a few rounds in the slow suite, more under ``-m stress``.
 """
 
 from __future__ import annotations

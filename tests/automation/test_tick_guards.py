@@ -11,8 +11,8 @@ import pytest
 
 import assetflow as af
 from assetflow.automation.tick import tick
+from tests.automation.helpers import committed, days
 from tests.conftest import invoke_cli
-from tests.schedule.helpers import committed, days
 
 PIPELINE = """
 import assetflow as af

@@ -16,7 +16,7 @@ from assetflow.automation.backfill import (
     run_backfill,
     start_backfill,
 )
-from tests.schedule.helpers import committed, days, materialization_counts
+from tests.automation.helpers import committed, days, materialization_counts
 
 AS_OF = datetime(2026, 5, 1, tzinfo=UTC)
 

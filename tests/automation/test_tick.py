@@ -11,7 +11,7 @@ import polars as pl
 import assetflow as af
 from assetflow.automation.sources import observe_sources
 from assetflow.automation.tick import tick
-from tests.schedule.helpers import committed, days, materialization_counts
+from tests.automation.helpers import committed, days, materialization_counts
 
 
 def at(text: str) -> datetime:

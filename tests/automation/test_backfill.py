@@ -9,8 +9,8 @@ import time
 import duckdb
 import pytest
 
+from tests.automation.helpers import committed, days, materialization_counts
 from tests.conftest import invoke_cli, resource, start_cli
-from tests.schedule.helpers import committed, days, materialization_counts
 
 NOW = "2026-05-10T12:00"
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from tests.automation.helpers import committed, days, materialization_counts
 from tests.conftest import invoke_cli, resource, start_cli
-from tests.schedule.helpers import committed, days, materialization_counts
 
 
 def tick(warehouse, now, env=None):

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 import assetflow as af
+from tests.automation.helpers import committed, materialization_counts
 from tests.conftest import REPO, cli_env, invoke_cli
-from tests.schedule.helpers import committed, materialization_counts
 
 PIPELINE = REPO / "examples" / "landing" / "pipeline.py"
 NOW = "2026-04-06T01:00"
