@@ -43,8 +43,8 @@ class Cluster:
         self.address = self.local.scheduler_address
 
     def ready(self) -> None:
-        """Both workers up (a test before may have restarted one)."""
-        self.client.wait_for_workers(2, timeout=60)
+        """Both workers up (a test before may have restarted one: slow on a loaded machine)."""
+        self.client.wait_for_workers(2, timeout=180)
 
     def pids(self) -> set[int]:
         return set(self.client.run(os.getpid).values())
