@@ -64,14 +64,24 @@ from assetflow.errors import (
 from assetflow.execute.cancel import CancelToken
 from assetflow.execute.context import Context
 from assetflow.execute.records import RunResult, TaskEvent, TaskResult
+from assetflow.observe.history_report import AssetHistory, PartitionHistory
+from assetflow.observe.lineage_report import Lineage
+from assetflow.observe.model import ReadModel
+from assetflow.observe.notebook import register_formatters
+from assetflow.observe.run_report import RunList, RunReport
 from assetflow.observe.status_report import StatusReport
+from assetflow.observe.timeline_report import Timeline
+from assetflow.observe.why_report import WhyChain
 from assetflow.plan.planner import Plan, Step
 from assetflow.project import Project
+
+register_formatters()  # plans and run results as HTML in Jupyter (a no-op outside IPython)
 
 __all__ = [
     "AllPartitions",
     "AssetDef",
     "AssetGraph",
+    "AssetHistory",
     "AssetOutputError",
     "AssetflowError",
     "CancelToken",
@@ -86,8 +96,10 @@ __all__ = [
     "HourlyPartitions",
     "Identity",
     "InvalidNameError",
+    "Lineage",
     "MonthlyPartitions",
     "MultiPartitions",
+    "PartitionHistory",
     "PartitionKeyError",
     "PartitionMapping",
     "PartitionsDefinition",
@@ -95,8 +107,11 @@ __all__ = [
     "PlanError",
     "Project",
     "QueryRefusedError",
+    "ReadModel",
     "RollbackResult",
     "RunCallbacks",
+    "RunList",
+    "RunReport",
     "RunResult",
     "Schedule",
     "SchemaMismatchError",
@@ -110,12 +125,14 @@ __all__ = [
     "TaskPolicy",
     "TaskResult",
     "TaskTimeoutError",
+    "Timeline",
     "UNPARTITIONED",
     "UnknownUpstreamError",
     "VacuumReport",
     "VerifyReport",
     "Warehouse",
     "WeeklyPartitions",
+    "WhyChain",
     "Window",
     "WorkerStartError",
     "asset",

@@ -35,8 +35,8 @@ from assetflow.execute.resume import RunRequest, find_run, load_request, plan_re
 from assetflow.execute.runner import Runner, RunOptions, RunResult
 from assetflow.loader import calling_folder, load_project, resolve, with_schedules
 from assetflow.observe.status_report import StatusReport
+from assetflow.observing import ObserveMixin, with_notebook_progress
 from assetflow.plan.planner import Plan, Which
-from assetflow.plan.staleness import compute_status
 from assetflow.plan.targets import resolve_targets
 from assetflow.selection import as_list, build_request, partition_keys, partition_of
 
@@ -48,7 +48,7 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Project:
+class Project(ObserveMixin):
     """A set of assets and the warehouse they materialize into.
 
     Args:
@@ -226,7 +226,7 @@ class Project:
         cancel: CancelToken | None,
     ) -> RunResult:
         """Hold the writer, close runs a dead process left ``running``, plan, run."""
-        callbacks = callbacks or RunCallbacks()
+        callbacks, progress = with_notebook_progress(callbacks or RunCallbacks())
         with self.warehouse.writer(callbacks.on_wait) as catalog:
             for dead in catalog.interrupt_unfinished_runs(self.clock()):
                 callbacks.notice(
@@ -240,10 +240,13 @@ class Project:
                 self.graph, catalog, state, clock=self.clock, on_event=callbacks.on_event,
                 options=self._options(workers, executor, grace), cancel=cancel,
             )  # fmt: skip
-            return runner.run(
+            result = runner.run(
                 plan, self._new_run_id(), command, os.getpid(),
                 request=request.model_dump_json(), resume_of=resume_of,
             )  # fmt: skip
+        if progress is not None:
+            progress.close(result)
+        return result
 
     def _options(
         self, workers: int | None, executor: ExecutorChoice | None, grace: float
@@ -287,10 +290,8 @@ class Project:
         narrow it to those keys (and the assets they apply to), chosen as :meth:`materialize`
         would.
         """
-        with self.warehouse.reader() as reader:
-            state = reader.state()
         as_of = as_of or self.clock()
-        frame = compute_status(self.graph, state, as_of)
+        frame = self.read_model.statuses(as_of)
         names = as_list(selection)
         chosen = self.graph.select(names)
         frame = frame.filter(pl.col("asset").is_in(chosen))

@@ -21,8 +21,13 @@ Measured, with the UI served by uvicorn on loopback and driven by the system Chr
 - payload: bytes of ``/api/matrix`` raw and as sent (gzip);
 - right after a writer publishes: the page is served from the previous snapshot's statuses,
   and how long until the new snapshot's are served;
+- the other pages (partition, runs, the big run, backfills, plan preview): server time and
+  browser load, warm;
 - graph page at 1,000 assets: layout + SVG server time and browser load, the default
   neighbourhood view and the full drawing (``?all=1``).
+
+"Cold" clears both caches: the UI's (``cache.py``) and the read model's statuses per snapshot
+(``observe/partition_status.py``), as on the first request after a writer published.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import assetflow as af
+from assetflow.observe import partition_status
 from assetflow.ui.server import BackgroundServer
 from assetflow.ui.views import graph_page
 
@@ -137,14 +143,31 @@ def measure_pages(server: BackgroundServer, page, urls: dict[str, str], repeat: 
     for label, path in urls.items():
         cold_server, cold_paint = [], []
         for _ in range(repeat):
-            data._cache.clear()
+            clear(data)
             cold_server.append(fetch(server.url + path)[0])
-            data._cache.clear()
+            clear(data)
             cold_paint.append(browser_paint(page, server.url + path)["painted"])
         warm_server = [fetch(server.url + path)[0] for _ in range(repeat)]
         warm_paint = [browser_paint(page, server.url + path)["painted"] for _ in range(repeat)]
         print(f"| {label} | {summary(cold_server)} | {summary(warm_server)} "
               f"| {summary(cold_paint)} | {summary(warm_paint)} |")  # fmt: skip
+
+
+def clear(data) -> None:
+    """Forget every computed status: the UI's matrices and the read model's frames."""
+    data._cache.clear()
+    partition_status._cache.clear()
+
+
+def measure_other_pages(server: BackgroundServer, page, urls: dict[str, str], repeat: int) -> None:
+    print("\n| page | server ms warm (min/median/max) | HTML bytes | browser load ms |")
+    print("|---|---|---|---|")
+    for label, path in urls.items():
+        fetch(server.url + path)  # the statuses of this snapshot, once
+        timings = [fetch(server.url + path) for _ in range(repeat)]
+        loads = [browser_paint(page, server.url + path, "main")["load"] for _ in range(repeat)]
+        size = len(timings[0][1])
+        print(f"| {label} | {summary([t[0] for t in timings])} | {size:,} | {summary(loads)} |")
 
 
 def after_publish(server, page, project, root: Path, repeat: int) -> None:
@@ -200,6 +223,25 @@ def main() -> None:
               f"{len(gzip.compress(raw, 5)):,} at gzip level 5")  # fmt: skip
         asset = f"/assets/a{args.assets * 55 // 100:03d}"
         measure_pages(server, page, {"overview": "/", "asset page": asset}, args.repeat)
+        runs = server.app.state.data.runs()
+        big = max(runs, key=lambda r: sum(r.tasks.values()))
+        name = asset.removeprefix("/assets/")
+        last = (AS_OF.date() - timedelta(days=1)).isoformat()
+        first = (AS_OF.date() - timedelta(days=args.days_built)).isoformat()
+        measure_other_pages(
+            server,
+            page,
+            {
+                "partition page": f"{asset}/partitions/{last}",
+                "runs": "/runs",
+                f"run page ({sum(big.tasks.values()):,} tasks)": f"/runs/{big.run_id}",
+                "backfills": "/backfills",
+                f"plan preview ({name} {first}..{last})": (
+                    f"/plan?asset={name}&from={first}&to={last}"
+                ),
+            },
+            args.repeat,
+        )
         after_publish(server, page, project, root, args.repeat)
 
         graph_project = af.Project(graph_assets(args.graph_assets), scratch / "graph-warehouse")

@@ -134,7 +134,7 @@ def load_backfill(project: Project, backfill_id: int) -> tuple[BackfillSpec, Bac
     if not rows:
         raise BackfillError(f"no backfill {backfill_id}; `asset backfills` lists them")
     row = rows[0]
-    if row.state == RunStatus.RUNNING and _alive(row.pid) and row.pid != os.getpid():
+    if row.state == RunStatus.RUNNING and process_alive(row.pid) and row.pid != os.getpid():
         raise BackfillError(
             f"backfill {backfill_id} is still running in process {row.pid}; wait for it"
         )
@@ -234,7 +234,7 @@ def list_backfills(project: Project) -> list[BackfillRecord]:
         rows = reader.automation.backfills()
     return [
         r.model_copy(update={"state": RunStatus.INTERRUPTED})
-        if r.state == RunStatus.RUNNING and not _alive(r.pid)
+        if r.state == RunStatus.RUNNING and not process_alive(r.pid)
         else r
         for r in rows
     ]
@@ -255,7 +255,9 @@ def _user() -> str:
         return "unknown"
 
 
-def _alive(pid: int | None) -> bool:
+def process_alive(pid: int | None) -> bool:
+    """Whether process ``pid`` still exists on this machine (a recorded run or backfill
+    whose process is gone was interrupted)."""
     if not pid:
         return False
     try:

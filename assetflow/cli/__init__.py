@@ -6,11 +6,13 @@ imported here so it registers itself.
 
 from assetflow.cli import (  # noqa: F401  (each module registers its commands)
     backfill,
+    explain,
     integrity,
     materialize,
     observe,
     runs,
     schedule,
+    ui,
 )
 from assetflow.cli.app import cli, main
 

@@ -1,4 +1,4 @@
-"""Read-only commands: `asset list`, `asset status`, `asset query`."""
+"""Read-only commands: `asset list`, `asset lineage`, `asset status`, `asset query`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from assetflow.cli.app import (
     partition_range_options,
     pass_state,
 )
+from assetflow.observe.lineage_report import FORMATS
 from assetflow.observe.table import format_table
 from assetflow.plan.targets import partition_range
 
@@ -21,21 +22,56 @@ from assetflow.plan.targets import partition_range
 @json_option
 @pass_state
 def list_assets(state: CliState, as_json: bool) -> None:
-    """List assets with their partitioning and upstreams, in dependency order."""
-    rows = [
-        {
-            "asset": a.name,
-            "partitioning": a.partitions.describe() if a.partitions else "unpartitioned",
-            "upstreams": list(a.upstreams),
-            "code_version": a.code_version,
-        }
-        for a in state.project.graph
-    ]
+    """List assets in dependency order: partitioning, upstreams (what each reads) and
+    downstreams (what reads it). `asset lineage` shows mappings, schedules and policies."""
+    nodes = state.project.lineage().nodes
     if as_json:
-        click.echo(dump_json(rows))
+        columns = ["asset", "partitioning", "upstreams", "downstreams", "code_version"]
+        click.echo(dump_json(nodes.select(columns).to_dicts()))
         return
-    table = ((r["asset"], r["partitioning"], ", ".join(r["upstreams"]) or "-") for r in rows)
-    click.echo(format_table(["asset", "partitioning", "upstreams"], table))
+    table = (
+        (
+            r["asset"],
+            r["partitioning"],
+            ", ".join(r["upstreams"]) or "-",
+            ", ".join(r["downstreams"]) or "-",
+        )
+        for r in nodes.iter_rows(named=True)
+    )
+    click.echo(format_table(["asset", "partitioning", "upstreams", "downstreams"], table))
+
+
+@cli.command()
+@click.argument("asset", required=False)
+@click.option("--upstream", "direction", flag_value="upstream", help="Only what ASSET reads.")
+@click.option("--downstream", "direction", flag_value="downstream", help="Only what reads ASSET.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="tree",
+    show_default=True,
+    help="tree (text), mermaid (for Markdown) or dot (Graphviz).",
+)
+@json_option
+@pass_state
+def lineage(state: CliState, asset, direction, fmt, as_json) -> None:
+    """The asset graph: each asset with its partitioning, code version, schedules, automation
+    and retry/timeout policy, and each edge with its partition mapping (identity, a window
+    such as `window -6..0 (daily)`, a grain change such as `window (daily -> monthly)`, all
+    partitions).
+
+    \b
+    With ASSET, only what it reads (--upstream), what reads it (--downstream), or both.
+    Examples:
+      asset lineage daily_report --upstream
+      asset lineage --format mermaid > lineage.md
+      asset lineage --format dot | dot -Tsvg > lineage.svg
+    """
+    if direction and asset is None:
+        raise click.UsageError(f"--{direction} needs an ASSET: asset lineage ASSET --{direction}")
+    found = state.project.lineage(asset, direction or "both")
+    click.echo(dump_json(found.to_json()) if as_json else found.render(fmt))
 
 
 @cli.command()

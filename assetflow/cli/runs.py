@@ -14,9 +14,7 @@ import click
 
 from assetflow.cli.app import CliState, cli, dump_json, json_option, pass_state
 from assetflow.cli.materialize import execute_and_report, run_options
-from assetflow.execute.resume import find_run
-from assetflow.observe.runs import list_runs, run_info
-from assetflow.observe.table import Column, format_table
+from assetflow.observe.runs import attempt_outcomes, run_info, run_logs
 from assetflow.plan.planner import display_key
 
 FOLLOW_POLL_SECONDS = 0.5
@@ -27,70 +25,66 @@ FOLLOW_POLL_SECONDS = 0.5
 @json_option
 @click.pass_context
 def runs(ctx: click.Context, limit: int, as_json: bool) -> None:
-    """List recent runs with their status and task counts (newest first).
+    """List recent runs, newest first: status, duration, tasks per state (and how many needed
+    retries), attempts, rows and bytes committed, and the command that started each.
 
     \b
     Subcommands:
-      asset runs show RUN_ID     every task of a run: state, attempts, last error
+      asset runs show RUN_ID     every task of a run: state, attempts, duration, rows, error
       asset runs resume RUN_ID   finish a failed or cancelled run; committed work is kept
+    See also: asset timeline RUN_ID (a Gantt chart), asset logs RUN_ID.
     """
     if ctx.invoked_subcommand is not None:
         return
     state: CliState = ctx.obj
-    with state.project.warehouse.reader() as reader:
-        found = list_runs(reader, limit)
-    if as_json:
-        click.echo(dump_json([r.model_dump() for r in found]))
-        return
-    if not found:
-        click.echo("no runs yet")
-        return
-    rows = []
-    for r in found:
-        counts = ", ".join(f"{n} {s}" for s, n in sorted(r.tasks.items())) or "no tasks"
-        if r.retried:
-            counts += f", {r.retried} needed retries"
-        took = None
-        if r.finished_at is not None:
-            took = f"{(r.finished_at - r.started_at).total_seconds():.1f}s"
-        rows.append((r.run_id, r.status, r.started_at, took, counts, r.command or ""))
-    columns = ["run", "status", "started", Column("took", ">"), "tasks", "command"]
-    click.echo(format_table(columns, rows))
+    found = state.project.runs(limit)
+    click.echo(dump_json(found.to_json()) if as_json else found.render())
 
 
 @runs.command("show")
 @click.argument("run_id")
+@click.option("--all", "all_tasks", is_flag=True, help="List every task of a large run.")
 @json_option
 @pass_state
-def show(state: CliState, run_id: str, as_json: bool) -> None:
-    """Every task of RUN_ID (a unique prefix is enough) with its state and attempts."""
-    with state.project.warehouse.reader() as reader:
-        run_id = find_run(reader, run_id)
-        info = run_info(reader, run_id)
-        tasks = reader.runs.tasks(run_id)
+def show(state: CliState, run_id: str, all_tasks: bool, as_json: bool) -> None:
+    """Every task of RUN_ID (a unique prefix is enough): state, attempts, how long it took,
+    rows and bytes committed, and the first line of its error (or why it did not run).
+
+    A run of more than 40 tasks is summarized per asset, followed by its failed, retried and
+    unfinished tasks; --all lists every task. --json has per-asset totals and the tasks
+    (every task with --all, else the failed, retried and unfinished ones of a large run).
+    """
+    report = state.project.run(run_id)
     if as_json:
-        doc = {
-            "run": info.model_dump() if info else None,
-            "tasks": tasks.to_dicts(),
-        }
-        click.echo(dump_json(doc))
-        return
-    if info is not None:
-        retried = f", {info.retried} needed retries" if info.retried else ""
-        click.echo(f"run {info.run_id} {info.status}{retried}  [{info.command or ''}]")
-    rows = (
-        (
-            status,
-            asset,
-            display_key(partition),
-            attempts,
-            started,
-            error if error and status != "succeeded" else "",
-        )
-        for asset, partition, status, attempts, started, _, error in tasks.iter_rows()
-    )
-    columns = ["state", "asset", "partition", "attempts", "started", "last error"]
-    click.echo(format_table(columns, rows, indent=2))
+        click.echo(dump_json(report.to_json(all_tasks=all_tasks)))
+    else:
+        click.echo(report.render(all_tasks=all_tasks))
+
+
+@cli.command()
+@click.argument("run_id")
+@click.option("--width", type=click.IntRange(min=20, max=400), default=60, show_default=True,
+              help="Columns of the time axis.")  # fmt: skip
+@click.option("--fold/--no-fold", default=None,
+              help="One line per asset (default above 40 tasks) / one line per task.")  # fmt: skip
+@json_option
+@pass_state
+def timeline(state: CliState, run_id: str, width: int, fold: bool | None, as_json: bool) -> None:
+    """A text Gantt chart of RUN_ID (a unique prefix is enough): each task's attempts on a
+    time axis, retries and failures marked, and the critical path: the chain of tasks, each
+    waiting for the one before, that decided when the run ended.
+
+    \b
+    One line per task, or per asset (partitions folded) above 40 tasks. Marks:
+      =  succeeded        +  succeeded after a retry     x  failed attempt
+      ~  running          .  waiting to retry            c  cancelled
+      *  on the critical path
+    """
+    found = state.project.timeline(run_id)
+    if as_json:
+        click.echo(dump_json(found.to_json(width=width, fold=fold)))
+    else:
+        click.echo(found.render(width=width, fold=fold))
 
 
 @runs.command("resume")
@@ -129,13 +123,13 @@ def logs(state: CliState, run_id: str, target: str | None, attempt: int | None, 
     last = 0
     header: tuple | None = None
     while True:
-        with project.warehouse.reader() as reader:
-            run_id = find_run(reader, run_id)
-            info = run_info(reader, run_id)
-            lines = reader.runs.logs(
-                run_id, asset=asset, partition=partition, attempt=attempt, after=last
+        with project.read_model.snapshot() as snap:
+            run_id = snap.find_run(run_id)
+            info = run_info(snap, run_id)
+            lines = run_logs(
+                snap, run_id, asset=asset, partition=partition, attempt=attempt, after=last
             )
-            outcomes = reader.runs.attempt_outcomes(run_id)
+            outcomes = attempt_outcomes(snap, run_id)
         for seq, a, p, n, at, stream, message in lines.iter_rows():
             if not follow and (a, p, n) != header:
                 header = (a, p, n)

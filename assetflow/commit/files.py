@@ -52,6 +52,8 @@ class StagedFile:
     bytes: int
     schema: str
     """Columns as JSON ``[[name, logical type], ...]`` (see ``schema_check``)."""
+    metadata: str | None = None
+    """What the asset attached with ``context.add_metadata`` (a JSON object), if anything."""
 
 
 def stage_table(table: pa.Table, storage: Storage, asset: str, partition: str) -> StagedFile:

@@ -9,7 +9,7 @@ about automation under :attr:`CatalogReader.automation` (``automation.py``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 
@@ -78,9 +78,14 @@ class CatalogReader:
         """Ticks, backfills and source observations."""
         return AutomationReads(self._session)
 
-    def state(self) -> CatalogState:
-        """What the planner reads: see :mod:`assetflow.commit.state`."""
-        return read_state(self._session)
+    def state(self, only: Mapping[str, pl.Series] | None = None) -> CatalogState:
+        """What the planner reads (``only``: just these partitions): see ``commit/state.py``."""
+        return read_state(self._session, only)
+
+    def frame(self, sql: str, params: Sequence | None = None) -> pl.DataFrame:
+        """The rows of a read-only query over this catalog, in DuckDB's own types (the read
+        model's queries, ``observe/``); a failure of the catalog itself is a StorageError."""
+        return self._session.frame(sql, params, cast=False)
 
     def current_keys(self, asset: str, partitions: Iterable[str] | None = None) -> list[str]:
         """Storage keys of the committed files of ``asset`` (optionally some partitions)."""
@@ -113,6 +118,16 @@ class CatalogReader:
             schema={"upstream": pl.String, "partition": pl.String, "data_version": pl.String},
         )
         return [InputRead(u, p, v) for u, p, v in rows.iter_rows()]
+
+    def metadata_of(self, materialization_id: int) -> str | None:
+        """What the asset attached to one version (``context.add_metadata``), as JSON."""
+        rows = self._session.frame(
+            "select metadata from assetflow.metadata where materialization_id = ?",
+            [materialization_id],
+            schema={"metadata": pl.String},
+            missing_ok=True,
+        )
+        return rows["metadata"][0] if rows.height else None
 
     def history(self, asset: str, partition: str) -> pl.DataFrame:
         """Every materialization of one partition, newest first."""

@@ -112,6 +112,7 @@ def rollback(
         row_count=target["row_count"],
         bytes=target["bytes"],
         schema=target["schema"],
+        metadata=catalog.metadata_of(target["id"]),
     )
     new_id = catalog.commit(
         asset=asset,

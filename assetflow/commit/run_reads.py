@@ -17,15 +17,6 @@ from assetflow.commit.session import CatalogSession
 
 _RUN_COLUMNS = "run_id, status, command, started_at, finished_at, pid"
 _TS = pl.Datetime("us", "UTC")
-TASK_SCHEMA = {
-    "asset": pl.String,
-    "partition": pl.String,
-    "status": pl.String,
-    "attempts": pl.Int32,
-    "started_at": _TS,
-    "updated_at": _TS,
-    "error": pl.String,
-}
 LOG_SCHEMA = {
     "seq": pl.Int64,
     "asset": pl.String,
@@ -93,42 +84,6 @@ class RunReads:
     def get(self, run_id: str) -> RunRecord | None:
         found = self._records("where run_id = ?", [run_id])
         return found[0] if found else None
-
-    def task_counts(self, run_ids: list[str]) -> pl.DataFrame:
-        """Per run and task state: tasks (``n``) and those that needed retries (``retried``)."""
-        return self._frame(
-            """select run_id, status, count(*) as n,
-                      count(*) filter (where attempts > 1) as retried
-               from assetflow.task_states where list_contains(?, run_id)
-               group by run_id, status order by run_id, status""",
-            [run_ids],
-            {"run_id": pl.String, "status": pl.String, "n": pl.Int64, "retried": pl.Int64},
-        )
-
-    def tasks(self, run_id: str) -> pl.DataFrame:
-        """Every task of a run: state, attempts, last error, in the order they were queued."""
-        return self._frame(
-            """with first as (
-                   select asset, partition, min(seq) as queued_seq,
-                          min(event_at) filter (where status = 'running') as started_at,
-                          max(event_at) as updated_at
-                   from assetflow.task_events where run_id = ? group by asset, partition
-               ),
-               last_error as (
-                   select asset, partition, arg_max(error_message, attempt) as error
-                   from assetflow.attempts where run_id = ? and error_message is not null
-                   group by asset, partition
-               )
-               select s.asset, s.partition, s.status, s.attempts, f.started_at, f.updated_at,
-                      e.error
-               from assetflow.task_states s
-               join first f using (asset, partition)
-               left join last_error e using (asset, partition)
-               where s.run_id = ?
-               order by f.queued_seq""",
-            [run_id, run_id, run_id],
-            TASK_SCHEMA,
-        )
 
     def unfinished(self, root: str) -> list[tuple[str, str]]:
         """Tasks of run ``root`` that neither it nor any resume of it finished."""

@@ -31,6 +31,10 @@ create table if not exists assetflow.inputs (
     partition varchar not null,
     data_version varchar not null
 );
+create table if not exists assetflow.metadata (
+    materialization_id bigint not null,
+    metadata varchar not null
+);
 create table if not exists assetflow.current (
     asset varchar not null,
     partition varchar not null,

@@ -7,6 +7,7 @@ each source partition, and the partitions whose latest attempt failed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -58,29 +59,66 @@ class CatalogState:
         return cls(pl.DataFrame(schema=CURRENT_SCHEMA), pl.DataFrame(schema=INPUTS_SCHEMA))
 
 
-def read_state(session: CatalogSession) -> CatalogState:
-    """Current partitions, their recorded inputs, observations and failures."""
+def read_state(
+    session: CatalogSession, only: Mapping[str, pl.Series] | None = None
+) -> CatalogState:
+    """Current partitions, their recorded inputs, observations and failures.
+
+    ``only`` (asset -> partition keys) reads just those partitions: what the planner needs to
+    explain a few partitions (``asset why``) without reading a whole large warehouse.
+    """
+    keys, params = _only(only)
     current = session.frame(
-        """select c.asset, c.partition, m.id as materialization_id, m.data_version,
+        f"""{keys}
+           select c.asset, c.partition, m.id as materialization_id, m.data_version,
                   m.code_version, m.file_path, m.row_count, m.finished_at
-           from assetflow.current c join assetflow.materializations m
+           from {_current(only)} c join assetflow.materializations m
              on m.id = c.materialization_id
            order by c.asset, c.partition""",
+        params,
         schema=CURRENT_SCHEMA,
     )
     inputs = session.frame(
-        """select c.asset, c.partition, i.upstream, i.partition as up_partition,
+        f"""{keys}
+           select c.asset, c.partition, i.upstream, i.partition as up_partition,
                   i.data_version as recorded_version
-           from assetflow.current c join assetflow.inputs i
+           from {_current(only)} c join assetflow.inputs i
              on i.materialization_id = c.materialization_id""",
+        params,
         schema=INPUTS_SCHEMA,
     )
+    observations = latest_observations(session)
+    failures = latest_failures(session)
+    if only is not None:
+        wanted = pl.DataFrame(
+            [(a, p) for a, ks in only.items() for p in ks],
+            schema={"asset": pl.String, "partition": pl.String},
+            orient="row",
+        )
+        observations = observations.join(wanted, on=["asset", "partition"], how="semi")
+        failures = failures.join(wanted, on=["asset", "partition"], how="semi")
     return CatalogState(
-        current=current,
-        inputs=inputs,
-        observations=latest_observations(session),
-        failures=latest_failures(session),
+        current=current, inputs=inputs, observations=observations, failures=failures
     )
+
+
+def _only(only: Mapping[str, pl.Series] | None) -> tuple[str, list | None]:
+    """A CTE ``only_keys(asset, partition)`` of the wanted partitions, and its parameters."""
+    if only is None:
+        return "", None
+    assets = [a for a, ks in only.items() for _ in range(len(ks))]
+    partitions = [p for ks in only.values() for p in ks]
+    cte = (
+        "with only_keys as (select unnest(?::varchar[]) as asset, "
+        "unnest(?::varchar[]) as partition)"
+    )
+    return cte, [assets, partitions]
+
+
+def _current(only: Mapping[str, pl.Series] | None) -> str:
+    if only is None:
+        return "assetflow.current"
+    return "(select * from assetflow.current semi join only_keys using (asset, partition))"
 
 
 def latest_failures(session: CatalogSession) -> pl.DataFrame:

@@ -308,6 +308,8 @@ def _insert(con: duckdb.DuckDBPyConnection, items: Sequence[PendingCommit], ids:
         "inputs",
         [(mid, r.upstream, r.partition, r.data_version) for mid, i in pairs for r in i.inputs],
     )
+    metadata = [(mid, i.staged.metadata) for mid, i in pairs if i.staged.metadata]
+    insert_rows(con, "metadata", metadata)
     con.execute(
         "delete from assetflow.current where list_contains(?::varchar[][], [asset, partition])",
         [[[i.asset, i.partition] for i in items]],

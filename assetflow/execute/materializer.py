@@ -11,6 +11,7 @@ import logging
 import threading
 import traceback
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import duckdb
@@ -84,8 +85,9 @@ def run_asset(
                 retryable=False,  # a damaged or missing file does not heal by retrying
             ) from None
     kwargs: dict[str, Any] = dict(inputs)
+    context = None
     if asset.context_param:
-        kwargs[asset.context_param] = Context(
+        kwargs[asset.context_param] = context = Context(
             asset=asset.name,
             partition_key=key,
             start=window[0] if window else None,
@@ -108,4 +110,7 @@ def run_asset(
             partition=partition,
             traceback="".join(traceback.format_exception(type(exc), exc, frames)),
         ) from exc
-    return stage_table(table, storage, asset.name, partition)
+    staged = stage_table(table, storage, asset.name, partition)
+    if context is not None and context.metadata:
+        staged = replace(staged, metadata=context.metadata_json())
+    return staged

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import polars as pl
+
 from assetflow.plan.planner import display_key
 from assetflow.states import FINAL_TASK_STATUSES, RunStatus, TaskStatus
 
@@ -63,6 +65,14 @@ class TaskResult:
         return f"{self.asset} {display_key(self.partition)}"
 
 
+_TS = pl.Datetime("us", "UTC")
+_TASK_SCHEMA = {
+    "asset": pl.String, "partition": pl.String, "status": pl.String, "attempts": pl.Int32,
+    "rows": pl.Int64, "seconds": pl.Float64, "detail": pl.String, "error_type": pl.String,
+    "data_version": pl.String, "started_at": _TS, "finished_at": _TS,
+}  # fmt: skip
+
+
 @dataclass
 class RunResult:
     """The outcome of one run."""
@@ -92,6 +102,16 @@ class RunResult:
     def unfinished(self) -> list[TaskResult]:
         """Tasks a resume would run again: failed, upstream_failed or cancelled."""
         return [t for t in self.tasks if not TaskStatus(t.status).ok]
+
+    def to_polars(self) -> pl.DataFrame:
+        """One row per task: asset, partition, status, attempts, rows, seconds, detail,
+        error type, data version, started and finished."""
+        rows = [
+            (t.asset, t.partition, str(t.status), t.attempts, t.rows, t.seconds, t.detail,
+             t.error_type, t.data_version, t.started_at, t.finished_at)
+            for t in self.tasks
+        ]  # fmt: skip
+        return pl.DataFrame(rows, schema=_TASK_SCHEMA, orient="row")
 
     def summary(self) -> str:
         parts = [f"{self.count(s)} {s}" for s in FINAL_TASK_STATUSES if self.count(s)]

@@ -10,6 +10,7 @@ import polars as pl
 from pydantic import BaseModel
 
 from assetflow.define.graph import AssetGraph
+from assetflow.observe import html
 from assetflow.observe.table import Column, format_table
 from assetflow.plan.planner import display_key
 
@@ -70,11 +71,58 @@ class StatusReport:
     def __len__(self) -> int:
         return self.frame.height
 
+    def to_polars(self) -> pl.DataFrame:
+        """The statuses as a frame (the columns above), like every other report."""
+        return self.frame
+
     def __repr__(self) -> str:
         return self.render(details=False)
 
     def _repr_html_(self) -> str:
-        return self.summary()._repr_html_()
+        """Per asset: counts, a bar of the states and a health strip of its partitions in key
+        order (each pixel the worst state of the partitions it covers); all escaped SVG."""
+        strips = self._strips(300)
+        rows = []
+        for row in self.summary().iter_rows(named=True):
+            counts = [(s, row[s]) for s in STATUSES]
+            rows.append(
+                "<tr>"
+                f"<td>{html.escape(row['asset'])}</td>"
+                + "".join(f'<td style="text-align:right">{row[s]:,}</td>' for s in STATUSES)
+                + f"<td>{html.state_bar(counts, width=120)}</td>"
+                f"<td>{html.health_strip(strips.get(row['asset'], []))}</td>"
+                f"<td>{html.escape(row['partitioning'])}</td></tr>"
+            )
+        head = "".join(
+            f"<th>{html.escape(c)}</th>"
+            for c in ("asset", *STATUSES, "states", "partitions in key order", "partitioning")
+        )
+        note = f"as of {self.as_of:%Y-%m-%d %H:%M} UTC"
+        if self.not_shown:
+            note += f"; {self.not_shown} other asset(s) not shown"
+        table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        return html.block("status", html.text(note), table)
+
+    def _strips(self, width: int) -> dict[str, list[str]]:
+        """Asset -> the worst state per pixel bucket of its partitions, in key order."""
+        ranked = self.frame.select(
+            "asset",
+            "partition",
+            pl.col("status").replace_strict(html.SEVERITY_RANK, default=0).alias("rank"),
+        ).sort("asset", "partition")
+        buckets = (
+            ranked.with_columns(
+                bucket=(pl.int_range(pl.len()).over("asset") * width // pl.len().over("asset"))
+            )
+            .group_by("asset", "bucket")
+            .agg(pl.col("rank").max())
+            .sort("asset", "bucket")
+        )
+        names = {rank: state for state, rank in html.SEVERITY_RANK.items()}
+        return {
+            asset: [names[r] for r in ranks]
+            for asset, ranks in buckets.group_by("asset").agg(pl.col("rank")).iter_rows()
+        }
 
     def summary(self) -> pl.DataFrame:
         """One row per shown asset: partitioning and counts of partitions per status."""

@@ -77,6 +77,14 @@ class Plan:
         head = f"plan: {runs} to run, {len(self.steps) - runs} fresh"
         return "\n".join([head, *lines])
 
+    def to_polars(self) -> pl.DataFrame:
+        """One row per step, in execution order: asset, partition, status, reason, run,
+        requested."""
+        if isinstance(self.steps, StepFrame):
+            return self.steps.frame
+        rows = [(s.asset, s.partition, s.status, s.reason, s.run, s.requested) for s in self.steps]
+        return pl.DataFrame(rows, schema=list(STEP_COLUMNS), orient="row")
+
     def to_dict(self) -> dict:
         steps = (
             self.steps.frame.to_dicts()

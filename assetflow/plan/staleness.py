@@ -25,7 +25,7 @@ D makes stale the downstream partitions whose mapped upstream set contains D, an
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from datetime import datetime
 
 import polars as pl
@@ -67,22 +67,40 @@ def asset_key_series(graph: AssetGraph, name: str, as_of: datetime) -> pl.Series
     return definition.due_series(as_of).rename("partition")
 
 
-def compute_status(graph: AssetGraph, state: CatalogState, as_of: datetime) -> pl.DataFrame:
-    """One row per due or committed (asset, partition), in topological then key order."""
-    return status_frame(graph, state, as_of).select(list(STATUS_SCHEMA))
+def compute_status(
+    graph: AssetGraph,
+    state: CatalogState,
+    as_of: datetime,
+    only: Mapping[str, pl.Series] | None = None,
+) -> pl.DataFrame:
+    """One row per due or committed (asset, partition), in topological then key order.
+
+    ``only`` (asset -> keys) computes just those partitions. It must be closed upstream: with
+    every upstream of a listed asset listed, with every key the listed keys map to (what
+    ``asset why`` asks for), each listed partition gets exactly the status of a full run.
+    """
+    return status_frame(graph, state, as_of, only).select(list(STATUS_SCHEMA))
 
 
-def status_frame(graph: AssetGraph, state: CatalogState, as_of: datetime) -> pl.DataFrame:
+def status_frame(
+    graph: AssetGraph,
+    state: CatalogState,
+    as_of: datetime,
+    only: Mapping[str, pl.Series] | None = None,
+) -> pl.DataFrame:
     """:func:`compute_status` plus ``_waiting``: True when a partition it needs (transitively)
     is not due yet, so it cannot be materialized now (the planner leaves it out unless asked)."""
-    frames = [f for f in status_by_asset(graph, state, as_of).values() if f.height]
+    frames = [f for f in status_by_asset(graph, state, as_of, only).values() if f.height]
     if not frames:
         return pl.DataFrame(schema={**STATUS_SCHEMA, "_waiting": pl.Boolean})
     return pl.concat(frames)
 
 
 def status_by_asset(
-    graph: AssetGraph, state: CatalogState, as_of: datetime
+    graph: AssetGraph,
+    state: CatalogState,
+    as_of: datetime,
+    only: Mapping[str, pl.Series] | None = None,
 ) -> dict[str, pl.DataFrame]:
     """:func:`status_frame` per asset, in topological order (rows in key order)."""
     current = _split(state.current, ["asset"])
@@ -91,7 +109,12 @@ def status_by_asset(
     failures = _split(state.failures, ["asset"])
     per_asset: dict[str, pl.DataFrame] = {}
     for name in graph.order:
-        frame = _asset_status(graph, current, inputs, observations, as_of, name, per_asset)
+        if only is not None and name not in only:
+            continue
+        keys = asset_key_series(graph, name, as_of)
+        if only is not None:
+            keys = keys.filter(keys.is_in(only[name].implode()))
+        frame = _asset_status(graph, current, inputs, observations, keys, name, per_asset)
         failed = failures.get((name,))
         per_asset[name] = frame if failed is None else _with_failures(frame, failed)
     return per_asset
@@ -127,12 +150,11 @@ def _asset_status(
     current: dict[tuple[str, ...], pl.DataFrame],
     inputs: dict[tuple[str, ...], pl.DataFrame],
     observations: dict[tuple[str, ...], pl.DataFrame],
-    as_of: datetime,
+    keys: pl.Series,
     name: str,
     done: dict[str, pl.DataFrame],
 ) -> pl.DataFrame:
     asset = graph[name]
-    keys = asset_key_series(graph, name, as_of)
     committed = current.get((name,))
     base = pl.DataFrame({"partition": keys})
     if committed is None:

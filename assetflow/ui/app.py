@@ -30,11 +30,15 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from assetflow.errors import AssetflowError, StorageError
+from assetflow.observe.statuses import STYLES
+from assetflow.observe.units import duration, short, size
 from assetflow.project import Project
-from assetflow.ui import views
+from assetflow.ui import asset_views, run_views, views
+from assetflow.ui.actions import Launcher, read_form, same_origin
 from assetflow.ui.data import UiData
 from assetflow.ui.matrix import encode
-from assetflow.ui.statuses import STYLES
+from assetflow.ui.plan_views import PlanRequest, plan_page
 
 HERE = Path(__file__).parent
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
@@ -49,8 +53,13 @@ def create_app(
     *,
     clock: Callable[[], datetime] | None = None,
     allowed_hosts: Sequence[str] = LOOPBACK_HOSTS,
+    allow_actions: bool = False,
 ) -> Starlette:
-    """The UI of ``project``'s warehouse; ``clock`` fixes "now" (tests, benchmarks)."""
+    """The UI of ``project``'s warehouse; ``clock`` fixes "now" (tests, benchmarks).
+
+    ``allow_actions`` lets the plan page start a materialize or backfill in a separate process
+    (:mod:`assetflow.ui.actions`); off, the action endpoint answers 403.
+    """
     data = UiData(project, clock or (lambda: datetime.now(UTC)))
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
@@ -59,8 +68,13 @@ def create_app(
         lstrip_blocks=True,
     )
     env.filters["q"] = lambda v: quote(str(v), safe="")
-    env.filters["n"] = lambda v: f"{v:,}"
+    env.filters["n"] = lambda v: "-" if v is None else f"{v:,}"
+    env.filters["t"] = lambda v: "" if not v else str(v)[:19].replace("T", " ")
+    env.filters["size"] = size
+    env.filters["dur"] = duration
+    env.filters["short"] = short
     env.globals["warehouse"] = str(project.warehouse.root)
+    env.globals["actions"] = allow_actions
     app = Starlette(
         routes=_routes(),
         middleware=[
@@ -71,6 +85,7 @@ def create_app(
     )
     app.state.data = data
     app.state.env = env
+    app.state.launcher = Launcher(project) if allow_actions else None
     return app
 
 
@@ -78,10 +93,12 @@ def _routes() -> list:
     pages = [
         ("/", _overview, "overview.html"),
         ("/assets/{asset}", _asset, "asset.html"),
-        ("/assets/{asset}/partitions/{key}", _partition, "partition.html"),
+        ("/assets/{asset}/partitions/{key:path}", _partition, "partition.html"),
         ("/graph", _graph, "graph.html"),
         ("/runs", _runs, "runs.html"),
         ("/runs/{run_id}", _run, "run.html"),
+        ("/backfills", _backfills, "backfills.html"),
+        ("/plan", _plan, "plan.html"),
     ]
     routes = []
     for path, build, template in pages:
@@ -90,6 +107,9 @@ def _routes() -> list:
     routes += [
         Route("/runs-fragment", _html(_runs, "runs_table.html")),
         Route("/runs/{run_id}/fragment", _html(_run, "run_body.html")),
+        Route("/backfills-fragment", _html(_backfills, "backfills_table.html")),
+        Route("/actions/start", _start_html, methods=["POST"]),
+        Route("/api/actions/start", _start_json, methods=["POST"]),
         Route("/api/matrix", _matrix),
         Route("/statuses.css", _status_css),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
@@ -110,12 +130,12 @@ def _overview(request: Request) -> dict:
 
 def _asset(request: Request) -> dict:
     name = request.path_params["asset"]
-    return views.asset_page(request.app.state.data, name, _now(request))
+    return asset_views.asset_page(request.app.state.data, name, _now(request))
 
 
 def _partition(request: Request) -> dict:
     params = request.path_params
-    return views.partition_page(
+    return asset_views.partition_page(
         request.app.state.data, params["asset"], params["key"], _now(request)
     )
 
@@ -130,11 +150,60 @@ def _graph(request: Request) -> dict:
 
 
 def _runs(request: Request) -> dict:
-    return views.runs_page(request.app.state.data)
+    return run_views.runs_page(request.app.state.data)
 
 
 def _run(request: Request) -> dict:
-    return views.run_page(request.app.state.data, request.path_params["run_id"], _now(request))
+    return run_views.run_page(request.app.state.data, request.path_params["run_id"], _now(request))
+
+
+def _backfills(request: Request) -> dict:
+    return run_views.backfills_page(request.app.state.data)
+
+
+def _plan(request: Request) -> dict:
+    q = request.query_params
+    form = PlanRequest(
+        q.getlist("asset"), q.get("from", ""), q.get("to", ""), q.get("force") == "1"
+    )
+    return plan_page(request.app.state.data, form, _now(request))
+
+
+# -- the one action (``--allow-actions``) ------------------------------------------------------
+
+
+async def _start(request: Request) -> tuple[int, dict]:
+    """Start a run in another process; (HTTP status, what to show)."""
+    launcher: Launcher | None = request.app.state.launcher
+    if launcher is None:
+        return 403, {"error": "actions are off: restart with `asset ui --allow-actions`"}
+    if not same_origin(request):
+        return 403, {"error": "refused: the request did not come from a page of this UI"}
+    try:
+        kind, form = await read_form(request)
+        launched = launcher.start(kind, form, _now(request))
+    except AssetflowError as exc:
+        return 400, {"error": str(exc).splitlines()[0]}
+    return 202, {
+        "kind": kind,
+        "pid": launched.pid,
+        "command": launched.command,
+        "log": str(launched.log),
+    }
+
+
+async def _start_json(request: Request) -> Response:
+    status, body = await _start(request)
+    return JSONResponse(body, status_code=status)
+
+
+async def _start_html(request: Request) -> Response:
+    status, body = await _start(request)
+    env: Environment = request.app.state.env
+    if "error" in body:
+        page = env.get_template("error.html").render(message=body["error"], title="Not started")
+        return HTMLResponse(page, status_code=status)
+    return HTMLResponse(env.get_template("started.html").render(**body), status_code=status)
 
 
 def _html(build: Callable[[Request], dict], template: str):
@@ -145,6 +214,10 @@ def _html(build: Callable[[Request], dict], template: str):
         except views.NotFound as exc:
             page = env.get_template("error.html").render(message=str(exc))
             return HTMLResponse(page, status_code=404)
+        except StorageError as exc:  # the snapshot cannot be read right now: say so in one line
+            message = str(exc).splitlines()[0]
+            page = env.get_template("error.html").render(message=message, title="Unavailable")
+            return HTMLResponse(page, status_code=503)
         context["as_of_label"] = f"{_now(request).astimezone(UTC):%Y-%m-%d %H:%M} UTC"
         return HTMLResponse(env.get_template(template).render(**context, request=request))
 
@@ -157,7 +230,10 @@ def _json(build: Callable[[Request], dict]):
             context = build(request)
         except views.NotFound as exc:
             return JSONResponse({"error": str(exc)}, status_code=404)
-        context.pop("svg", None)  # the drawing is HTML's; the twin carries the data behind it
+        except StorageError as exc:
+            return JSONResponse({"error": str(exc).splitlines()[0]}, status_code=503)
+        for key in [k for k in context if k.endswith("svg")]:
+            del context[key]  # the drawings are HTML's; the twin carries the data behind them
         return JSONResponse(context)
 
     return endpoint
@@ -210,7 +286,7 @@ class _Headers:
                     (b"content-security-policy", CSP.encode()),
                     (b"x-content-type-options", b"nosniff"),
                     (b"x-frame-options", b"DENY"),
-                    (b"referrer-policy", b"no-referrer"),
+                    (b"referrer-policy", b"same-origin"),
                 ]
             await send(message)
 

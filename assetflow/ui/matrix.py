@@ -29,8 +29,8 @@ import polars as pl
 
 from assetflow.define.graph import AssetGraph
 from assetflow.define.partitions import PartitionsDefinition, TimeWindowPartitions
+from assetflow.observe.statuses import CODES, FUTURE, MISSING, SEVERITY, STYLES, legend
 from assetflow.ui.keyrule import KeyRule, rule_for, unpartitioned_rule
-from assetflow.ui.statuses import CODES, FUTURE, MISSING, SEVERITY, STYLES, legend
 
 MAGIC = b"AFM1"
 _STEP = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(days=7)}

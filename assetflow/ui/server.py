@@ -18,11 +18,13 @@ from assetflow.project import Project
 from assetflow.ui.app import LOOPBACK_HOSTS, create_app
 
 
-def serve(project: Project, host: str = "127.0.0.1", port: int = 8765) -> None:
-    """Run the UI until interrupted (the future ``asset ui`` command calls this)."""
+def serve(
+    project: Project, host: str = "127.0.0.1", port: int = 8765, *, allow_actions: bool = False
+) -> None:
+    """Run the UI until interrupted (``asset ui``)."""
     # Bound to another interface, the user means to reach it by other names.
     allowed = LOOPBACK_HOSTS if host in LOOPBACK_HOSTS else ("*",)
-    app = create_app(project, allowed_hosts=allowed)
+    app = create_app(project, allowed_hosts=allowed, allow_actions=allow_actions)
     threading.Thread(target=app.state.data.warm_up, name="assetflow-ui-warm", daemon=True).start()
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
@@ -38,11 +40,16 @@ class BackgroundServer:
     """The UI of a project served by uvicorn on a daemon thread, on ``127.0.0.1:port``."""
 
     def __init__(
-        self, project: Project, *, clock: Callable[[], datetime] | None = None, port: int = 0
+        self,
+        project: Project,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        port: int = 0,
+        allow_actions: bool = False,
     ) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.app = create_app(project, clock=clock)
+        self.app = create_app(project, clock=clock, allow_actions=allow_actions)
         config = uvicorn.Config(
             self.app,
             host="127.0.0.1",

@@ -42,7 +42,7 @@ def test_runs_show_json_uses_one_time_format_for_runs_and_tasks(warehouse):
     doc = json.loads(invoke_cli("-p", FLAKY, "-w", str(warehouse), "runs", "show", run_id,
                                 "--json").stdout)  # fmt: skip
     times = [doc["run"]["started_at"], doc["run"]["finished_at"]]
-    times += [t[k] for t in doc["tasks"] for k in ("started_at", "updated_at")]
+    times += [t[k] for t in doc["tasks"] for k in ("started_at", "finished_at")]
     assert all(ISO.fullmatch(t) for t in times), times
     listed = json.loads(invoke_cli("-p", FLAKY, "-w", str(warehouse), "runs", "--json").stdout)
     assert ISO.fullmatch(listed[0]["started_at"])
@@ -61,5 +61,6 @@ def test_list_columns_stay_aligned_after_long_labels(tmp_path):
     out = invoke_cli("-p", str(path), "-w", str(tmp_path / "wh"), "list")
     assert out.returncode == 0, out.stderr
     header, *rows = out.stdout.splitlines()
-    column = header.index("upstreams")
-    assert [r[column:] for r in rows] == ["-", "wide"]
+    column, after = header.index("upstreams"), header.index("downstreams")
+    assert [r[column:after].rstrip() for r in rows] == ["-", "wide"]
+    assert [r[after:] for r in rows] == ["b", "-"]

@@ -8,6 +8,8 @@ The shop warehouse (``tests/resources/ui_shop.py``, built once per session) hold
   04-10 future; ``orders_clean`` 04-01..06 stale, 04-07..09 missing.
 - ``flaky`` 04-03 failed (two attempts), 04-01, 02, 04, 05 fresh, the rest missing.
 - ``regions`` eu fresh, us and apac missing; ``revenue`` (unpartitioned) missing.
+- backfill 1: ``flaky`` 04-01..02 forced (same data again: still fresh), succeeded, 2 of 2.
+- ``flaky`` logs a line with a ``<script>`` tag in every attempt.
 
 Browser tests skip when no Chromium is installed, except under ``CI=true``, where they fail.
 """
@@ -26,6 +28,13 @@ from pathlib import Path
 import pytest
 
 import assetflow as af
+from assetflow.automation.backfill import (
+    BackfillSpec,
+    plan_backfill,
+    requested_keys,
+    run_backfill,
+    start_backfill,
+)
 from tests.conftest import AS_OF
 from tests.resources.ui_shop import build
 
@@ -64,6 +73,9 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Shop:
     v1.materialize(["regions"], partition="eu", as_of=AS_OF)
     v2 = af.Project(build("2"), warehouse, clock=clock, executor="threads")
     v2.materialize(["orders"], partition_range=("2026-04-04", "2026-04-06"), only=True, as_of=AS_OF)
+    spec = BackfillSpec(("flaky",), "2026-04-01", "2026-04-02", force=True)
+    total, _ = plan_backfill(v2, requested_keys(v2, spec, AS_OF), AS_OF, force=True)
+    run_backfill(v2, start_backfill(v2, spec, AS_OF, total), spec, AS_OF)
     return Shop(warehouse, v2)
 
 

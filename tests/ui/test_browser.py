@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 
 import assetflow as af
+from assetflow.observe.statuses import STYLES
 from assetflow.ui.keyrule import rule_for
-from assetflow.ui.statuses import STYLES
 from tests.conftest import AS_OF
 from tests.ui.conftest import fetch
 
@@ -94,7 +94,7 @@ def test_asset_page_paints_its_health_bar_and_shows_a_script_description_as_text
     assert '<script>alert("owned")</script>' in description.inner_text()
     assert description.locator("script, b").count() == 0
     assert dialogs == []
-    rows = tab.page.locator("table.grid tbody tr")
+    rows = tab.page.locator("table.attention tbody tr")
     assert rows.count() == 9  # 6 stale + 3 missing, each with its reason
     tab.shot("asset")
 
@@ -142,11 +142,16 @@ def test_run_timeline_marks_failed_attempts_and_retries(ui_server, tab):
 
 
 def test_every_page_loads_only_from_the_loopback_server(ui_server, tab):
+    run = json.loads(fetch(ui_server + "/api/runs")[2])["runs"][0]["run_id"]
     urls = ["/", "/assets/orders", "/assets/revenue", "/assets/regions/partitions/eu", "/graph"]
-    urls += ["/runs", "/graph?asset=orders&depth=1"]
+    urls += ["/runs", f"/runs/{run}", "/graph?asset=orders&depth=1", "/backfills", "/plan"]
+    urls += ["/plan?asset=orders_clean&from=2026-04-01&to=2026-04-09"]
+    urls += ["/assets/flaky/partitions/2026-04-03", "/assets/orders_clean/partitions/2026-04-02"]
     for url in urls:
         tab.page.goto(ui_server + url)
         tab.page.wait_for_load_state("networkidle")
+        name = url.strip("/").replace("/", "_").replace("?", "_").replace("&", "_") or "overview"
+        tab.shot(name[:80])
     assert tab.requests, "the pages requested nothing?"
     outside = [u for u in tab.requests if not u.startswith(ui_server + "/")]
     assert outside == []
@@ -177,3 +182,32 @@ def test_the_browser_derives_exactly_the_keys_python_has(ui_server, tab, definit
         rule.to_dict(),
     )
     assert derived == keys.to_list()
+
+
+def test_a_log_line_holding_a_script_tag_shows_as_text(ui_server, tab):
+    dialogs = []
+    tab.page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    tab.page.goto(ui_server + "/assets/flaky/partitions/2026-04-03")
+    logs = tab.page.locator(".attempt pre.log")
+    assert logs.count() == 2  # both attempts, each with its lines
+    assert "checking <script>alert('log')</script> 2026-04-03" in logs.first.inner_text()
+    assert tab.page.locator("main script").count() == 0
+    failed = [
+        r for r in json.loads(fetch(ui_server + "/api/runs")[2])["runs"] if r["status"] == "failed"
+    ]
+    tab.page.goto(ui_server + f"/runs/{failed[0]['run_id']}")
+    messages = tab.page.locator("table.logs pre.msg")
+    assert "<script>alert('log')</script>" in messages.first.inner_text()
+    assert tab.page.locator("main script").count() == 0
+    assert dialogs == []
+    tab.shot("logs")
+
+
+def test_the_asset_page_draws_its_plots_and_schema(ui_server, tab):
+    open_painted(tab, ui_server + "/assets/orders")
+    plots = tab.page.locator("svg.plot")
+    assert plots.count() == 3
+    assert [p.get_attribute("aria-label") for p in plots.all()] == ["rows", "bytes", "duration"]
+    assert tab.page.locator("svg.plot polyline.plot-line").count() == 3
+    columns = tab.page.locator("table.schema tbody td:first-child").all_inner_texts()
+    assert columns == ["id", "amount"]

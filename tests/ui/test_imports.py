@@ -28,6 +28,6 @@ def test_importing_the_cli_or_the_library_does_not_import_the_ui_stack():
 
 def test_the_ui_package_itself_loads_its_stack_only_for_the_app():
     assert not any(
-        m.startswith(("starlette", "uvicorn")) for m in loaded_after("import assetflow.ui.layout")
+        m.startswith(("starlette", "uvicorn")) for m in loaded_after("import assetflow.ui.matrix")
     )
     assert "starlette" in loaded_after("import assetflow.ui.app")

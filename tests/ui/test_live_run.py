@@ -1,5 +1,7 @@
 """A run in progress while the UI is open: the matrix shows it running, the runs page polls, and
-both settle once it ends (the UI reads only the published snapshot the run keeps republishing)."""
+both settle once it ends (the UI reads only the published snapshot the run keeps republishing).
+The run is on a thread of the test process in the fast tests, and another process in the slow
+one (as a user's ``asset materialize`` would be)."""
 
 from __future__ import annotations
 
@@ -11,11 +13,15 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 import assetflow as af
 from assetflow.ui.server import BackgroundServer
-from tests.conftest import AS_OF
+from tests.conftest import AS_OF, RESOURCES, start_cli
 from tests.resources.ui_shop import build
 from tests.ui.conftest import fetch
+
+PIPELINE = RESOURCES / "ui_shop_pipeline.py"
 
 
 def overview(url: str) -> dict:
@@ -80,3 +86,60 @@ def test_the_open_runs_page_refreshes_itself_until_the_run_ends(tmp_path, tab):
         assert polls and tab.page.locator("#runs-table[hx-trigger]").count() == 0
         tab.page.wait_for_timeout(2500)  # over one polling period: no request follows
         assert len([u for u in tab.requests if u.endswith("/runs-fragment")]) == len(polls)
+
+
+@pytest.mark.slow  # the run is another process, as a user's `asset materialize` in a terminal
+def test_a_materialize_in_another_process_shows_while_the_ui_polls_and_completes(tmp_path, tab):
+    gate, warehouse = tmp_path / "gate", tmp_path / "warehouse"
+    project = af.Project.load(PIPELINE, warehouse=warehouse)
+    with BackgroundServer(project, clock=lambda: AS_OF) as server:
+        run = start_cli(
+            *("-p", str(PIPELINE), "-w", str(warehouse), "materialize", "orders"),
+            *("--partition", "2026-04-01", "--executor", "threads"),
+            env={"UI_SHOP_GATE": str(gate)},
+        )
+        try:
+            wait_for(lambda: overview(server.url)["counts"]["orders"]["running"] == 1, 60)
+            tab.page.goto(server.url + "/runs")
+            status = tab.page.locator("#runs-table tbody tr td:nth-child(2)")
+            assert status.inner_text() == "running"
+            tab.page.locator("#runs-table tbody tr td a").first.click()
+            chip = tab.page.locator("#run-body h2 .chip")
+            assert chip.inner_text() == "running"
+            assert tab.page.locator("#run-body[hx-trigger]").count() == 1
+            gate.touch()
+            chip.filter(has_text="succeeded").wait_for(timeout=30_000)  # swapped in by htmx
+            assert tab.page.locator("#run-body[hx-trigger]").count() == 0  # polling stopped
+            assert tab.page.locator("svg.gantt rect.bar.state-succeeded").count() == 1
+            _, err = run.communicate(timeout=120)
+            assert run.returncode == 0, err
+        finally:
+            gate.touch()
+            if run.poll() is None:
+                run.kill()
+                run.wait()
+        wait_for(lambda: overview(server.url)["counts"]["orders"]["fresh"] == 1)
+        assert overview(server.url)["counts"]["orders"]["running"] == 0
+
+
+def test_the_open_overview_repaints_a_running_partition_until_nothing_runs(tmp_path, tab):
+    from tests.ui.test_browser import COLOUR, PIXEL_JS
+
+    with run_in_progress(tmp_path / "warehouse") as (url, gate, _):
+        wait_for(lambda: overview(url)["totals"]["running"] == 1)
+        tab.page.goto(url + "/")
+        tab.page.wait_for_selector("html[data-painted='1']")
+
+        def pixel() -> tuple[int, ...]:
+            return tuple(tab.page.evaluate(PIXEL_JS, [0, "orders", 0]))
+
+        assert pixel() == COLOUR["running"]
+        gate.set()
+        deadline = time.monotonic() + 30
+        while pixel() != COLOUR["fresh"]:  # no reload: the painter polls while something runs
+            assert time.monotonic() < deadline, pixel()
+            tab.page.wait_for_timeout(200)
+        polls = len([u for u in tab.requests if "/api/matrix" in u])
+        assert polls >= 2
+        tab.page.wait_for_timeout(2500)  # nothing runs any more: no request follows
+        assert len([u for u in tab.requests if "/api/matrix" in u]) == polls

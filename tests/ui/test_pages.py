@@ -6,10 +6,14 @@ from __future__ import annotations
 import html
 import json
 
+import polars as pl
 import pytest
 
+import assetflow as af
+from assetflow.observe.statuses import CODES
 from assetflow.ui.matrix import decode
-from assetflow.ui.statuses import CODES
+from tests.conftest import AS_OF
+from tests.resources.ui_shop import build
 from tests.ui.conftest import fetch
 
 PAGES = [
@@ -21,6 +25,9 @@ PAGES = [
     "/graph",
     "/graph?asset=orders_clean&depth=1",
     "/runs",
+    "/backfills",
+    "/plan",
+    "/plan?asset=orders_clean&from=2026-04-01&to=2026-04-09",
 ]
 LETTER = {"F": "fresh", "S": "stale", "M": "missing", "X": "failed", "U": "future"}
 
@@ -131,7 +138,7 @@ def test_requests_for_another_host_name_are_refused(ui_server):
 
 def test_runs_and_their_attempts(ui_server):
     runs = get_json(ui_server + "/api/runs")
-    assert sorted(r["status"] for r in runs["runs"]) == ["failed"] + ["succeeded"] * 3
+    assert sorted(r["status"] for r in runs["runs"]) == ["failed"] + ["succeeded"] * 4
     assert runs["active"] is False
     _, _, body = fetch(ui_server + "/runs")
     assert "hx-trigger" not in body.decode()  # nothing running: the page does not poll
@@ -156,3 +163,49 @@ def test_a_failed_partition_says_its_latest_attempt_failed(ui_server):
     assert page["status"] == "failed"
     assert page["reason"].startswith("last attempt failed in run ")
     assert "flaky was told to fail on 2026-04-03" in page["reason"]
+
+
+def test_every_page_of_a_warehouse_with_nothing_published_yet_answers(tmp_path):
+    from assetflow.ui.server import BackgroundServer
+
+    project = af.Project(build("2"), tmp_path / "warehouse", executor="threads")
+    with BackgroundServer(project, clock=lambda: AS_OF) as server:
+        for path in [*PAGES, "/assets/flaky/partitions/2026-04-03"]:
+            status, _, body = fetch(server.url + path)
+            assert status == 200, (path, body[:300])
+            twin = "/api/overview" if path == "/" else "/api" + path
+            assert isinstance(get_json(server.url + twin), dict)
+        overview = get_json(server.url + "/api/overview")
+        assert overview["totals"]["missing"] == 3 * 9 + 3 + 1 and overview["totals"]["fresh"] == 0
+        why = get_json(server.url + "/api/assets/revenue/partitions/__all__")["why"]
+        assert why["status"] == "missing"
+
+
+HOSTILE = ["o'brien; drop table assetflow.current; --", "münchen", "%2e%2e", "a b", "<i>x&amp;"]
+
+
+def test_hostile_static_keys_show_and_link_as_themselves(tmp_path):
+    from urllib.parse import quote
+
+    from assetflow.ui.server import BackgroundServer
+
+    @af.asset(partitions=af.StaticPartitions(HOSTILE))
+    def places(context: af.Context) -> pl.DataFrame:
+        return pl.DataFrame({"key": [context.partition_key]})
+
+    project = af.Project([places], tmp_path / "warehouse", executor="threads")
+    project.materialize(partitions=HOSTILE[:3], as_of=AS_OF)
+    with BackgroundServer(project, clock=lambda: AS_OF) as server:
+        _, _, body = fetch(server.url + "/api/matrix?asset=places")
+        header, _ = decode(body)
+        assert header["groups"][0]["rule"]["keys"] == HOSTILE
+        for key in HOSTILE:
+            page = get_json(server.url + f"/api/assets/places/partitions/{quote(key, safe='')}")
+            assert page["partition"] == key
+            assert page["status"] == ("fresh" if key in HOSTILE[:3] else "missing")
+            text = fetch(server.url + f"/assets/places/partitions/{quote(key, safe='')}")[2]
+            heading = text.decode().split("<h1>")[1].split("</h1>")[0]
+            assert html.unescape(heading) == key and "<i>" not in text.decode()
+        listing = fetch(server.url + "/assets/places")[2].decode()
+        for key in HOSTILE[3:]:  # the missing ones are listed, each linked by its quoted key
+            assert f'href="/assets/places/partitions/{quote(key, safe="")}"' in listing

@@ -59,6 +59,10 @@ class PartitionMapping(ABC):
         :class:`AllPartitions`, which reads what is committed.
         """
 
+    def describe(self) -> str:
+        """A short human description, e.g. ``identity`` or ``window -6..0 (daily)``."""
+        return type(self).__name__
+
     def upstream_keys(
         self,
         downstream_key: str,
@@ -104,6 +108,9 @@ class Identity(PartitionMapping):
         if downstream == upstream:
             return self
         return _ClippedIdentity()
+
+    def describe(self) -> str:
+        return "identity"
 
     def edges(self, downstream_keys, upstream, upstream_committed):
         keys = pl.Series("partition", list(downstream_keys), dtype=pl.String)
@@ -165,6 +172,9 @@ class AllPartitions(PartitionMapping):
 
     An unpartitioned upstream has exactly one partition, which is always required.
     """
+
+    def describe(self) -> str:
+        return "all partitions"
 
     def edges(self, downstream_keys, upstream, upstream_committed):
         up = [UNPARTITIONED] if upstream is None else sorted(upstream_committed)

@@ -45,6 +45,10 @@ class DimensionMapping(PartitionMapping):
     _down: Definition = field(default=None, compare=False, repr=False)
     _up: Definition = field(default=None, compare=False, repr=False)
 
+    def describe(self) -> str:
+        inner = self._inner or self.mapping
+        return f"on {self.dimension}: {inner.describe() if inner else 'inferred'}"
+
     def bind(self, downstream: Definition, upstream: Definition) -> PartitionMapping:
         from assetflow.define.mapping.infer import infer_inner
 

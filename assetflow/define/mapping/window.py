@@ -127,6 +127,17 @@ class Window(PartitionMapping):
         object.__setattr__(bound, "_up", upstream)
         return bound
 
+    def describe(self) -> str:
+        """``window -6..0 (daily)``; a grain change reads ``window (daily -> monthly)``."""
+        offsets = ""
+        if self.start_offset or self.end_offset:
+            offsets = f" {self.start_offset:+d}..{self.end_offset:+d}".replace("+0", "0")
+        if self._down is None or self._up is None:
+            return f"window{offsets}"
+        down, up = self._down.grid.name, self._up.grid.name
+        grains = down if down == up else f"{up} -> {down}"
+        return f"window{offsets} ({grains})"
+
     def _defs(self) -> tuple[TimeWindowPartitions, TimeWindowPartitions]:
         if self._down is None or self._up is None:
             raise DefinitionError(

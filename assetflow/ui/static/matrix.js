@@ -10,6 +10,9 @@
  * most severe state), names and the key axis are drawn on top. Drag pans, Ctrl/Cmd + wheel and
  * the buttons zoom, hovering names the partition, clicking opens it (or zooms in when one pixel
  * still covers several partitions).
+ *
+ * While a partition shows as running, the payload is fetched again every 2 s (an unchanged
+ * snapshot costs a 304) and repainted in place; polling stops once nothing runs.
  */
 (function () {
   "use strict";
@@ -386,26 +389,46 @@
     }
   }
 
+  const POLL_MS = 2000;
+
+  function running(header) {
+    const code = header.legend.find((s) => s.name === "running").code;
+    return header.groups.some((g) => g.codes.includes(code));
+  }
+
+  function show(nodes, header) {
+    for (const node of nodes) {
+      const group = header.groups[Number(node.dataset.group)];
+      if (!group) continue;
+      const old = node.painter;
+      if (old && old.count === group.rule.count && old.group.assets.join("\0") === group.assets.join("\0")) {
+        old.group = group; old.codes = group.codes; old.paint(); // same axis: keep zoom and pan
+      } else {
+        node.painter = new Matrix(node, group, header, {
+          labels: node.dataset.labels === "1", bar: node.classList.contains("bar"),
+        });
+      }
+    }
+  }
+
+  async function load(src, nodes) {
+    const response = await fetch(src, { credentials: "same-origin", cache: "no-cache" });
+    if (!response.ok) {
+      for (const node of nodes) node.textContent = `Could not load statuses (HTTP ${response.status}).`;
+      return;
+    }
+    const header = decode(await response.arrayBuffer());
+    show(nodes, header);
+    if (running(header)) setTimeout(() => load(src, nodes).catch(console.error), POLL_MS);
+  }
+
   async function mount(root) {
     const bySource = new Map();
     for (const node of root.querySelectorAll(".matrix[data-src]")) {
       if (!bySource.has(node.dataset.src)) bySource.set(node.dataset.src, []);
       bySource.get(node.dataset.src).push(node);
     }
-    await Promise.all([...bySource].map(async ([src, nodes]) => {
-      const response = await fetch(src, { credentials: "same-origin" });
-      if (!response.ok) {
-        for (const node of nodes) node.textContent = `Could not load statuses (HTTP ${response.status}).`;
-        return;
-      }
-      const header = decode(await response.arrayBuffer());
-      for (const node of nodes) {
-        const group = header.groups[Number(node.dataset.group)];
-        if (group) node.painter = new Matrix(node, group, header, {
-          labels: node.dataset.labels === "1", bar: node.classList.contains("bar"),
-        });
-      }
-    }));
+    await Promise.all([...bySource].map(([src, nodes]) => load(src, nodes)));
     performance.mark("af-painted");
     document.documentElement.dataset.painted = "1";
   }

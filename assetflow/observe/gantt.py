@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
-from assetflow.ui.statuses import FAILED, FRESH, MISSING, RUNNING, STALE, worst
+from assetflow.observe.statuses import FAILED, FRESH, MISSING, RUNNING, STALE, worst
 
 MAX_LANES = 3
 DENSE_ABOVE = 2000

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import assetflow as af
-from assetflow.ui.graph_view import choose_assets
+from assetflow.observe.graph_view import choose_assets
 
 
 def chain(n: int) -> af.AssetGraph:

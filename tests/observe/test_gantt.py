@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from assetflow.ui.gantt import DENSE_ABOVE, MAX_LANES, TaskSpan, render_gantt
-from assetflow.ui.statuses import FAILED, RUNNING
+from assetflow.observe.gantt import DENSE_ABOVE, MAX_LANES, TaskSpan, render_gantt
+from assetflow.observe.statuses import FAILED, RUNNING
 
 T0 = datetime(2026, 4, 10, 12, tzinfo=UTC)
 

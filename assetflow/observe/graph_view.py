@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from html import escape
 
 from assetflow.define.graph import AssetGraph
-from assetflow.ui.layout import NODE_H, NODE_W, Layout, layered_layout
-from assetflow.ui.statuses import STYLES, worst
+from assetflow.observe.layout import NODE_H, NODE_W, Layout, layered_layout
+from assetflow.observe.statuses import STYLES, worst
 
 FULL_GRAPH_LIMIT = 300
 _BY_NAME = {s.name: s for s in STYLES}

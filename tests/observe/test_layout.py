@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from itertools import pairwise
 
-from assetflow.ui.layout import NODE_H, NODE_W, layered_layout
+from assetflow.observe.layout import NODE_H, NODE_W, layered_layout
 
 
 def assert_well_formed(layout, edges):
