@@ -44,11 +44,15 @@ class CliState:
         self._options = (project, warehouse)
         self._lock_timeout = lock_timeout
         self._project: Project | None = None
+        self.executor: str | None = None
+        """``--executor``, when the command has it."""
+        self.scheduler: str | None = None
+        """``--scheduler``, when the command has it."""
 
     @property
     def project(self) -> Project:
         from assetflow.config import resolve_settings
-        from assetflow.execute.executors import check_executor
+        from assetflow.execute.executors import check_executor, dask_at
         from assetflow.project import Project
 
         if self._project is None:
@@ -61,6 +65,16 @@ class CliState:
             # tick, scheduler); --executor and --workers still win.
             if executor := os.environ.get(EXECUTOR_ENV):
                 self._project.executor = check_executor(executor)
+            if self.scheduler and self.executor not in (None, "dask"):
+                raise ConfigError(
+                    f"--scheduler runs tasks on Dask; drop it or use --executor dask, "
+                    f"not {self.executor}"
+                )
+            if self.scheduler or self.executor == "dask":
+                # Made now, so a missing extra or a bad address stops the command at once.
+                self._project.executor = dask_at(self.scheduler)
+            elif self.executor:
+                self._project.executor = check_executor(self.executor)
             if workers := os.environ.get(WORKERS_ENV):
                 self._project.workers = _positive_int(WORKERS_ENV, workers)
         return self._project
@@ -135,6 +149,38 @@ def partition_range_options(fn):
     for option in reversed(range_options):
         fn = option(fn)
     return fn
+
+
+def _keep(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        setattr(ctx.ensure_object(CliState), param.name or "", value)
+
+
+def _executor_names() -> tuple[str, ...]:
+    from assetflow.execute.executors import executor_names
+
+    return executor_names()
+
+
+def executor_options(fn: Callable) -> Callable:
+    """``--executor NAME`` and ``--scheduler ADDRESS`` for every command that runs tasks; they
+    set the loaded project's executor (over env ``ASSETFLOW_EXECUTOR``)."""
+    fn = click.option(
+        "--scheduler",
+        metavar="ADDRESS",
+        expose_value=False,
+        callback=_keep,
+        help="Run tasks on the Dask cluster of this scheduler, e.g. tcp://10.0.0.5:8786 "
+        "(implies --executor dask; env ASSETFLOW_DASK_SCHEDULER).",
+    )(fn)
+    return click.option(
+        "--executor",
+        type=LazyChoice(_executor_names),
+        expose_value=False,
+        callback=_keep,
+        help="Run tasks in worker processes (default), threads (I/O-bound assets) or on Dask "
+        "(a local cluster, or --scheduler's); env ASSETFLOW_EXECUTOR sets the default.",
+    )(fn)
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")

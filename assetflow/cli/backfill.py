@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from assetflow.cli.app import CliState, cli, dump_json, json_option, pass_state
+from assetflow.cli.app import CliState, cli, dump_json, executor_options, json_option, pass_state
 from assetflow.cli.schedule import allow_future_option, now_option, parse_now
 from assetflow.errors import SelectionError
 from assetflow.observe.table import format_table
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     default=None,
     help="Tasks run in parallel at most (default: env ASSETFLOW_WORKERS, else the CPU cores).",
 )
+@executor_options
 @now_option
 @allow_future_option
 @json_option

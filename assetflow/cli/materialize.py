@@ -14,9 +14,9 @@ import click
 
 from assetflow.cli.app import (
     CliState,
-    LazyChoice,
     cli,
     dump_json,
+    executor_options,
     json_option,
     partition_option,
     partition_range_options,
@@ -28,14 +28,8 @@ if TYPE_CHECKING:
     from assetflow.execute.records import RunResult
 
 
-def _executor_names() -> tuple[str, ...]:
-    from assetflow.execute.executors import executor_names
-
-    return executor_names()
-
-
 def run_options(fn: Callable) -> Callable:
-    """--workers, --executor, --grace-period, --plain: how a run executes."""
+    """--workers, --executor, --scheduler, --grace-period, --plain: how a run executes."""
     fn = click.option(
         "--plain",
         is_flag=True,
@@ -49,13 +43,7 @@ def run_options(fn: Callable) -> Callable:
         metavar="SECONDS",
         help="On Ctrl-C/SIGTERM, how long running tasks may finish before they are stopped.",
     )(fn)
-    fn = click.option(
-        "--executor",
-        type=LazyChoice(_executor_names),
-        default=None,
-        help="Run tasks in worker processes (default) or threads (I/O-bound assets); "
-        "env ASSETFLOW_EXECUTOR sets the default for every command that runs tasks.",
-    )(fn)
+    fn = executor_options(fn)
     fn = click.option(
         "--workers",
         type=click.IntRange(min=1),
@@ -103,7 +91,6 @@ def materialize(
     missing_only,
     dry_run,
     workers,
-    executor,
     grace_period,
     plain,
     as_json,
@@ -151,7 +138,6 @@ def materialize(
             **kw,
         ),
         workers=workers,
-        executor=executor,
         grace_period=grace_period,
         plain=plain,
         as_json=as_json,
@@ -163,7 +149,6 @@ def execute_and_report(
     start: Callable[..., RunResult],
     *,
     workers: int | None,
-    executor: str | None,
     grace_period: float,
     plain: bool,
     as_json: bool,
@@ -182,7 +167,6 @@ def execute_and_report(
     try:
         result = start(
             workers=workers,
-            executor=executor,
             grace_period=grace_period,
             callbacks=RunCallbacks(
                 on_plan=progress.plan if progress else None,

@@ -91,14 +91,13 @@ def timeline(state: CliState, run_id: str, width: int, fold: bool | None, as_jso
 @run_options
 @json_option
 @pass_state
-def resume(state: CliState, run_id, workers, executor, grace_period, plain, as_json) -> None:
+def resume(state: CliState, run_id, workers, grace_period, plain, as_json) -> None:
     """Finish RUN_ID: re-plan its request; partitions it committed are not redone, failed,
     cancelled and never-started tasks run. Exit codes as for `asset materialize`."""
     project = state.project
     execute_and_report(
         lambda **kw: project.resume(run_id, **kw),
         workers=workers,
-        executor=executor,
         grace_period=grace_period,
         plain=plain,
         as_json=as_json,

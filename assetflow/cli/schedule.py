@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from assetflow.cli.app import CliState, cli, dump_json, json_option, pass_state
+from assetflow.cli.app import CliState, cli, dump_json, executor_options, json_option, pass_state
 from assetflow.errors import AssetflowError, ConfigError
 
 if TYPE_CHECKING:
@@ -104,6 +104,7 @@ def observe(state: CliState, sources, now_text, allow_future, as_json) -> None:
 
 
 @cli.command("tick")
+@executor_options
 @now_option
 @allow_future_option
 @click.option(

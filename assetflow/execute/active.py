@@ -69,7 +69,7 @@ class ActiveRun:
         deps = {k: [(u, q) for u, qs in ups.items() for q in qs] for k, ups in upstream.items()}
         waker = Waker()
         committer = Committer(waker)
-        workers = options.workers or os.cpu_count() or 1
+        workers = options.workers or options.executor.default_workers() or os.cpu_count() or 1
         setup = ExecutorSetup(
             assets=graph.assets,
             workers=max(1, min(workers, len(steps))),

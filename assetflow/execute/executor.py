@@ -142,6 +142,14 @@ class Executor(ABC):
         :class:`~assetflow.execute.mailbox.Mailbox` serves executors that report on threads).
         """
 
+    def default_workers(self) -> int | None:
+        """Attempts at once when the run does not say (``--workers``); None: the CPU count.
+
+        A cluster knows its own size (its workers' threads), which the coordinator's CPU count
+        says nothing about.
+        """
+        return None
+
     def next_due(self) -> float | None:
         """A ``time.monotonic()`` instant to be asked :meth:`capacity` again (growth), if any."""
         return None

@@ -24,9 +24,25 @@ if TYPE_CHECKING:
 ExecutorChoice = str | Executor
 """A registered name, or an executor object."""
 
+
+def dask_at(address: str | None = None) -> Executor:
+    """The ``dask`` executor: on the cluster of the scheduler at ``address`` (default: env
+    ``ASSETFLOW_DASK_SCHEDULER``, else a local cluster); ConfigError without the extra."""
+    try:
+        from assetflow.execute.dask_executor import DaskExecutor
+    except ModuleNotFoundError as exc:
+        if exc.name not in {"dask", "distributed"}:
+            raise
+        raise ConfigError(
+            "--executor dask needs Dask distributed: pip install 'assetflow[dask]'"
+        ) from None
+    return DaskExecutor(address)
+
+
 REGISTRY: dict[str, Callable[[], Executor]] = {
     ProcessPool.name: ProcessPool,
     ThreadPool.name: ThreadPool,
+    "dask": dask_at,
 }
 DEFAULT = ProcessPool.name
 FALLBACK = ThreadPool.name

@@ -144,17 +144,26 @@ def run_attempt(
 _loaded: dict[str, dict[str, AssetDef]] = {}
 
 
-def run_spec(spec: TaskSpec, setup: WorkerSetup) -> AttemptOutcome:
-    """Run one attempt in a process that serves an executor elsewhere (a cluster worker).
-
-    The assets are loaded once per process and setup, and output capture is installed with
-    them; then :func:`run_attempt`. Its log lines arrive with the outcome.
-    """
+def worker_assets(setup: WorkerSetup) -> dict[str, AssetDef]:
+    """The assets of ``setup`` in a process that serves an executor elsewhere (a cluster
+    worker): loaded once per process and setup, with output capture installed for good."""
     assets = _loaded.get(setup.key)
     if assets is None:
         assets = _loaded[setup.key] = setup.assets()
         install()  # route print/warnings/logging of attempt threads into their logs, for good
-    return run_attempt(spec, assets[spec.asset])
+    return assets
+
+
+def run_spec(
+    spec: TaskSpec,
+    setup: WorkerSetup,
+    pump: LogPump | None = None,
+    sink: Callable[[list[LogEntry]], None] | None = None,
+) -> AttemptOutcome:
+    """Run one attempt in a process that serves an executor elsewhere (a cluster worker):
+    :func:`worker_assets`, then :func:`run_attempt`. Log lines go to ``sink`` while it runs
+    (given a ``pump``), the rest arrive with the outcome."""
+    return run_attempt(spec, worker_assets(setup)[spec.asset], pump, sink)
 
 
 def process_main(conn: Connection, setup: WorkerSetup) -> None:
