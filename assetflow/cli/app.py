@@ -286,8 +286,8 @@ def _terminate_as_interrupt() -> Iterator[None]:
 def _run(args: list[str]) -> None:
     try:
         cli.main(args=args, prog_name="asset", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
+    except click.exceptions.Abort:  # click's form of Ctrl-C inside a command
+        click.echo("interrupted", err=True)
         sys.exit(130)
     except click.ClickException as exc:
         exc.show()

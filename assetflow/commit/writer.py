@@ -164,12 +164,18 @@ class CatalogWriter(CatalogReader):
             if len(items) > 1
             else "the previous version stays current"
         )
-        with self._session.transaction(what, kept) as con:
-            if items:
-                _insert(con, items, ids)
-            if state is not None:
-                state.flush(con)
-            fault_point("before_catalog_commit")
+        try:
+            with self._session.transaction(what, kept) as con:
+                if items:
+                    _insert(con, items, ids)
+                if state is not None:
+                    state.flush(con)
+                fault_point("before_catalog_commit")
+        except StorageError:
+            # Rolled back: no version references these files (fresh keys), so nothing is left.
+            for item in items:
+                discard_staged(self.storage, item.staged)
+            raise
         fault_point("after_catalog_commit")
         for item in items:
             self._schemas.record(item.asset, item.partition, item.code_version, item.staged.schema)

