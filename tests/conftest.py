@@ -166,3 +166,11 @@ def _like_a_new_process(argv: list[str], cwd: Path) -> Iterator[None]:
         for key in [k for k in sys.modules if k.startswith(PROJECT_MODULE_PREFIX)]:
             del sys.modules[key]
         sys.modules.update(cached)
+
+
+def one_error_line(out) -> str:
+    """The single `error:` line of a failed command (and no traceback)."""
+    assert "Traceback" not in out.stderr, out.stderr
+    errors = [line for line in out.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, out.stderr
+    return errors[0]
