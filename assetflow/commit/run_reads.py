@@ -26,14 +26,6 @@ LOG_SCHEMA = {
     "stream": pl.String,
     "message": pl.String,
 }
-SPAN_SCHEMA = {
-    "asset": pl.String,
-    "partition": pl.String,
-    "attempt": pl.Int32,
-    "started_at": _TS,
-    "finished_at": _TS,
-    "state": pl.String,
-}
 
 
 class RunReads:
@@ -143,35 +135,3 @@ class RunReads:
             (a, p, n): status + (f": {kind}" if kind else "")
             for a, p, n, status, kind in rows.iter_rows()
         }
-
-    def attempt_spans(self, run_id: str) -> pl.DataFrame:
-        """Every attempt of a run with its start and end (a running attempt has no end yet)."""
-        return self._frame(
-            """select asset, partition, attempt, started_at, finished_at, status as state
-               from assetflow.attempts where run_id = ?
-               union all
-               select e.asset, e.partition, e.attempt, e.event_at, null, 'running'
-               from assetflow.task_events e
-               join assetflow.task_states s using (run_id, asset, partition)
-               where e.run_id = ? and e.status = 'running' and s.status in ('running', 'retrying')
-                 and e.attempt = s.attempts
-                 and not exists (select 1 from assetflow.attempts a
-                                 where a.run_id = e.run_id and a.asset = e.asset
-                                   and a.partition = e.partition and a.attempt = e.attempt)
-               order by 4""",
-            [run_id, run_id],
-            SPAN_SCHEMA,
-        )
-
-    def running_partitions(self) -> pl.DataFrame:
-        """(asset, partition) whose latest task, over all runs, is running in a live run."""
-        return self._frame(
-            """select asset, partition from (
-                   select t.asset, t.partition,
-                          arg_max(t.status, t.updated_at) in ('running', 'retrying')
-                          and arg_max(r.status, t.updated_at) = 'running' as running
-                   from assetflow.task_states t join assetflow.runs r using (run_id)
-                   group by t.asset, t.partition
-               ) where running""",
-            schema={"asset": pl.String, "partition": pl.String},
-        )
