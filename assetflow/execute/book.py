@@ -244,12 +244,22 @@ class RunBook:
             self._views_cost = time.perf_counter() - started
 
     def next_write(self) -> float | None:
-        """When :meth:`flush` has something to do next (monotonic), if ever."""
+        """When :meth:`flush` has something to do next (monotonic), if ever.
+
+        None while the committer is busy: :meth:`flush` waits for it, and its completion wakes
+        the coordinator anyway (a time in the past here would make the coordinator spin).
+        """
+        if self.committer.busy:
+            return None
         due = []
         if self.state.pending:
             due.append(self._last_flush + FLUSH_EVERY_SECONDS)
         if self._unpublished:
-            due.append(self._last_publish + self.options.publish_every)
+            publish = self._last_publish + self.options.publish_every
+            if self._new_data:  # views wait longer (see flush)
+                wait = max(self.options.publish_every, self._views_cost / VIEW_REFRESH_SHARE)
+                publish = max(publish, self._last_views + wait)
+            due.append(publish)
         return min(due) if due else None
 
     def tick(self, name: str, since: float) -> float:
