@@ -239,9 +239,11 @@ class RunBook:
             self._unpublished = False
 
     def _publish(self, views: bool) -> None:
-        """On the committer thread."""
+        """On the committer thread. ``views``: new data was committed since the last publish
+        (the writer rebuilds the views of whatever it committed, even data whose commit the
+        coordinator has not seen land yet; their cost is what paces later publishes)."""
         started = time.perf_counter()
-        self.catalog.publish(views=views)
+        self.catalog.publish()
         if views:
             self._views_cost = time.perf_counter() - started
 
