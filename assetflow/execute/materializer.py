@@ -27,7 +27,7 @@ from assetflow.define.partitions import UNPARTITIONED
 from assetflow.errors import AssetflowError, TaskError
 from assetflow.execute.context import Context
 from assetflow.execute.frames import FRAMES
-from assetflow.execute.outputs import to_arrow
+from assetflow.execute.outputs import to_output
 
 _local = threading.local()
 
@@ -109,7 +109,7 @@ def run_asset(
         )
     try:
         value = asset.fn(**kwargs)
-        table = to_arrow(value, asset=asset.name, partition=partition, inputs=inputs)
+        output = to_output(value, asset=asset.name, partition=partition, inputs=inputs)
     except AssetflowError:
         raise
     except Exception as exc:
@@ -121,9 +121,11 @@ def run_asset(
             partition=partition,
             traceback="".join(traceback.format_exception(type(exc), exc, frames)),
         ) from exc
-    staged = stage_table(table, storage, asset.name, partition)
+    table = output.table
+    staged = stage_table(table, storage, asset.name, partition, frame=output.frame)
     if round_trips(table):  # what a downstream task in this worker would read back
-        FRAMES.put(storage.uri(staged.key), pl.from_arrow(table))  # type: ignore[arg-type]
+        frame = output.frame if output.frame is not None else pl.from_arrow(table)
+        FRAMES.put(storage.uri(staged.key), frame)  # type: ignore[arg-type]
     if context is not None and context.metadata:
         staged = replace(staged, metadata=context.metadata_json())
     return staged

@@ -21,6 +21,7 @@ give way to data columns of the same name), so no data column name is reserved.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -32,13 +33,24 @@ from assetflow.errors import AssetOutputError
 ACCEPTED = "a polars DataFrame/LazyFrame, a pyarrow Table, a DuckDB relation or a SQL string"
 
 
-def to_arrow(value: Any, *, asset: str, partition: str, inputs: Mapping[str, Any]) -> pa.Table:
+@dataclass(frozen=True)
+class Output:
+    """An asset's checked output: the Arrow table, and the polars frame it came from if any
+    (staged with polars' writer and kept as is for downstream tasks in the same worker)."""
+
+    table: pa.Table
+    frame: pl.DataFrame | None = None
+
+
+def to_output(value: Any, *, asset: str, partition: str, inputs: Mapping[str, Any]) -> Output:
     """Normalise an asset's return value; a string is run as DuckDB SQL over its inputs."""
     if isinstance(value, pl.LazyFrame):
         value = value.collect()
     if isinstance(value, pl.DataFrame):
         _refuse_objects(value.schema, asset, partition)
         table = value.to_arrow()
+        check_storable(table, asset=asset, partition=partition)
+        return Output(table, value)
     elif isinstance(value, pa.Table):
         table = value
     elif isinstance(value, pa.RecordBatch):
@@ -55,7 +67,7 @@ def to_arrow(value: Any, *, asset: str, partition: str, inputs: Mapping[str, Any
             partition=partition,
         )
     check_storable(table, asset=asset, partition=partition)
-    return table
+    return Output(table)
 
 
 def check_storable(table: pa.Table, *, asset: str, partition: str) -> None:

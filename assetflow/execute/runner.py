@@ -171,7 +171,7 @@ class Runner:
             now + 1.0,
             run.book.next_write(),
             run.sched.next_due(),
-            run.commits.next_due(),
+            None if run.committer.busy else run.commits.next_due(),  # its end wakes us
             run.crew.next_due(),
             run.grace_deadline if run.cancelling else None,
         ]
