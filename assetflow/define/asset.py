@@ -97,8 +97,21 @@ class AssetDef:
 def asset(fn: Callable[..., Any], /) -> AssetDef: ...
 
 
-@overload
-def asset(**options: Any) -> Callable[[Callable[..., Any]], AssetDef]: ...
+@overload  # the grouped keywords only: a type checker flags the deprecated flat ones
+def asset(
+    *,
+    name: str | None = ...,
+    partitions: PartitionsDefinition | None = ...,
+    deps: list[str] | tuple[str, ...] = ...,
+    code_version: str | None = ...,
+    mappings: Mapping[str, PartitionMapping] | None = ...,
+    schedule: str | Cron | None = ...,
+    automation: Automation | None = ...,
+    schema: SchemaPolicy = ...,
+    policy: TaskPolicy | None = ...,
+    on_failure: Callable[[Any], None] | None = ...,
+    on_success: Callable[[Any], None] | None = ...,
+) -> Callable[[Callable[..., Any]], AssetDef]: ...
 
 
 def asset(
