@@ -142,6 +142,7 @@ def test_run_timeline_marks_failed_attempts_and_retries(ui_server, tab):
     tab.shot("run")
 
 
+@pytest.mark.slow  # a browser visits every page (10 s); `.ci/run` runs the slow set
 def test_every_page_loads_only_from_the_loopback_server(ui_server, tab):
     run = json.loads(fetch(ui_server + "/api/runs")[2])["runs"][0]["run_id"]
     urls = ["/", "/assets/orders", "/assets/revenue", "/assets/regions/partitions/eu", "/graph"]

@@ -1,7 +1,7 @@
 """A run in progress while the UI is open: the matrix shows it running, the runs page polls, and
 both settle once it ends (the UI reads only the published snapshot the run keeps republishing).
-The run is on a thread of the test process in the fast tests, and another process in the slow
-one (as a user's ``asset materialize`` would be)."""
+The run is on a thread of the test process, or in another process (as a user's ``asset
+materialize`` would be); the ones that wait for several repaints are in the slow set."""
 
 from __future__ import annotations
 
@@ -74,6 +74,7 @@ def test_a_running_partition_shows_as_running_then_fresh(tmp_path):
         assert "hx-trigger" not in fetch(url + "/runs")[2].decode()
 
 
+@pytest.mark.slow  # waits for a run's live repaints in a browser (~8 s)
 def test_the_open_runs_page_refreshes_itself_until_the_run_ends(tmp_path, tab):
     with run_in_progress(tmp_path / "warehouse") as (url, gate, _):
         wait_for(lambda: overview(url)["totals"]["running"] == 1)
@@ -122,6 +123,7 @@ def test_a_materialize_in_another_process_shows_while_the_ui_polls_and_completes
         assert overview(server.url)["counts"]["orders"]["running"] == 0
 
 
+@pytest.mark.slow  # waits for a run's live repaints in a browser (~8 s)
 def test_the_open_overview_repaints_a_running_partition_until_nothing_runs(tmp_path, tab):
     from tests.ui.test_browser import COLOUR, PIXEL_JS
 
