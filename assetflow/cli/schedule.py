@@ -271,6 +271,7 @@ def _pending_text(r: dict) -> str:
 
 
 @cli.command()
+@executor_options
 @click.option(
     "--poll",
     type=float,

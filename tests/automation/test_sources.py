@@ -138,6 +138,8 @@ def test_scheduler_survives_a_failing_task_and_stops_on_sigterm(warehouse, landi
             "-w",
             str(warehouse),
             "scheduler",
+            "--executor",
+            "threads",
             "--poll",
             "0.3",
         ],

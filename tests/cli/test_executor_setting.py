@@ -76,3 +76,10 @@ def test_every_command_that_runs_tasks_reads_the_workers_setting(warehouse, comm
                      env={**env, "ASSETFLOW_WORKERS": "1"})  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert task_pids(warehouse) == {os.getpid()}
+
+
+def test_the_scheduler_takes_the_executor_flag_too(warehouse):
+    out = invoke_cli("-p", WHOAMI, "-w", str(warehouse), "scheduler", "--executor", "fast")
+    assert out.returncode == 2, (out.stdout, out.stderr)
+    assert "Invalid value for '--executor': 'fast' is not one of" in out.stderr
+    assert "scheduler started" not in out.stderr
