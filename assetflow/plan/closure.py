@@ -22,7 +22,7 @@ import polars as pl
 from assetflow.define.graph import AssetGraph
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.errors import PlanError
-from assetflow.plan.staleness import committed_keys
+from assetflow.plan.reasons import committed_keys
 
 COLUMNS = ["asset", "partition", "status", "reason", "run", "requested", "_order"]
 

@@ -25,7 +25,8 @@ from assetflow.define.graph import AssetGraph
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.plan.closure import upstream_closure
 from assetflow.plan.downstream import must_also_run
-from assetflow.plan.staleness import committed_keys, status_by_asset
+from assetflow.plan.reasons import committed_keys
+from assetflow.plan.staleness import status_by_asset
 from assetflow.plan.targets import asset_targets, resolve_targets
 
 Which = Literal["stale", "missing"]
