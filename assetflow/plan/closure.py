@@ -20,9 +20,10 @@ from collections.abc import Mapping
 import polars as pl
 
 from assetflow.define.graph import AssetGraph
+from assetflow.define.mapping import Identity
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.errors import PlanError
-from assetflow.plan.reasons import committed_keys
+from assetflow.plan.reasons import CommittedKeys
 
 COLUMNS = ["asset", "partition", "status", "reason", "run", "requested", "_order"]
 
@@ -60,10 +61,11 @@ def upstream_closure(
             continue
         keys = running.to_list()
         for up in graph[name].upstreams:
-            committed = committed_keys(by_asset[up])
-            edges = graph.mappings[(name, up)].edges(
-                keys, graph[up].partitions, committed.to_list()
-            )
+            mapping = graph.mappings[(name, up)]
+            if type(mapping) is Identity:  # the same keys: no need to list them in Python
+                edges = pl.DataFrame({"partition": running, "up_partition": running})
+            else:
+                edges = mapping.edges(keys, graph[up].partitions, CommittedKeys(by_asset[up]))
             needed.setdefault(up, []).append(
                 edges.select(
                     pl.col("up_partition").alias("partition"),
@@ -84,6 +86,13 @@ def _pulled(
     """The partitions of ``name`` that downstream steps need and that must run first."""
     if not demands:
         return None
+    if own is not None and _runs_all_not_fresh(own, status):
+        # Nothing to pull in (the common "everything due" plan): only check the demand is due.
+        demand = pl.concat(demands)
+        not_due = demand.filter(~pl.col("partition").is_in(status["partition"].implode()))
+        if not_due.height:
+            _raise_not_due(name, not_due)
+        return None
     demand = pl.concat(demands).unique(subset="partition", keep="first", maintain_order=True)
     found = demand.join(
         status.select("partition", "status", "reason", "_order"),
@@ -93,12 +102,7 @@ def _pulled(
     )
     not_due = found.filter(pl.col("status").is_null())
     if not_due.height:
-        down, key, q = not_due.select("_down", "_down_partition", "partition").row(0)
-        raise PlanError(
-            f"cannot materialize {down} {_shown(key)}: upstream {name} {_shown(q)} is not due yet",
-            asset=down,
-            partition=key,
-        )
+        _raise_not_due(name, not_due)
     running = pl.Series([], dtype=pl.String)
     if own is not None:
         running = own.filter(pl.col("run"))["partition"]
@@ -116,6 +120,21 @@ def _pulled(
             partition=key,
         )
     return pulled.with_columns(asset=pl.lit(name), run=pl.lit(True), requested=pl.lit(False))
+
+
+def _runs_all_not_fresh(own: pl.DataFrame, status: pl.DataFrame) -> bool:
+    """True if the asset's own running steps include every partition that is not fresh."""
+    not_fresh = pl.col("status") != "fresh"
+    return own.filter(pl.col("run") & not_fresh).height == status.filter(not_fresh).height
+
+
+def _raise_not_due(name: str, not_due: pl.DataFrame) -> None:
+    down, key, q = not_due.select("_down", "_down_partition", "partition").row(0)
+    raise PlanError(
+        f"cannot materialize {down} {_shown(key)}: upstream {name} {_shown(q)} is not due yet",
+        asset=down,
+        partition=key,
+    )
 
 
 def _shown(key: str) -> str:

@@ -35,6 +35,11 @@ ALIGNED = ("reason", "_n", "_absent_reason", "_waiting")
 
 def committed_keys(status: pl.DataFrame) -> pl.Series:
     """The partitions of one asset's status frame that have committed data."""
+    absent = status["data_version"].null_count()  # known without a scan
+    if absent == 0:
+        return status["partition"]
+    if absent == status.height:
+        return status["partition"].clear()
     return status.filter(pl.col("data_version").is_not_null())["partition"]
 
 
@@ -60,7 +65,7 @@ def align(problems: pl.DataFrame, keys: pl.Series) -> pl.DataFrame | None:
     return found.select(ALIGNED)
 
 
-class _CommittedKeys(Collection[str]):
+class CommittedKeys(Collection[str]):
     """An upstream's committed keys, listed only if a mapping asks (all-partitions ones do)."""
 
     def __init__(self, status: pl.DataFrame) -> None:
@@ -198,7 +203,7 @@ def _problem_rows(
     """One row per problem: every mapped upstream partition that is not fresh or not read at
     its current version, and every recorded input the mapping no longer reads."""
     mapping = graph.mappings[(name, up)]
-    edges = mapping.edges(keys.to_list(), graph[up].partitions, _CommittedKeys(up_status))
+    edges = mapping.edges(keys.to_list(), graph[up].partitions, CommittedKeys(up_status))
     expected = edges.join(
         up_status.select(pl.col("partition").alias("up_partition"), *_UP_COLUMNS),
         on="up_partition",
