@@ -41,6 +41,7 @@ def resolve_targets(
         raise PartitionKeyError("partition_range must be a pair (first, last)")
     rows: list[pl.DataFrame] = []
     rejected: PartitionKeyError | None = None
+    selections: dict[object, pl.Series] = {}  # assets often share one definition
     for name in chosen:
         definition = graph[name].partitions
         if definition is None:
@@ -56,20 +57,18 @@ def resolve_targets(
                 except PartitionKeyError as exc:
                     rejected = rejected or exc
                 continue  # another grain's key: this asset is simply not involved
-        selected = definition.select(as_of, keys, key_range)
-        if explicit and key_range is not None and not keys and not selected:
+        if definition not in selections:
+            found = definition.select(as_of, keys, key_range)
+            selections[definition] = pl.Series("partition", found, dtype=pl.String)
+        selected = selections[definition]
+        if explicit and key_range is not None and not keys and not len(selected):
             first, last = key_range
             raise PartitionKeyError(
                 f"no due partition of {name} ({definition.describe()}) lies inside "
                 f"{first} .. {last}; a range selects the partitions whose whole window is "
                 "inside it: widen --from/--to"
             )
-        rows.append(
-            pl.DataFrame(
-                {"asset": name, "partition": pl.Series(selected, dtype=pl.String)},
-                schema=TARGET_SCHEMA,
-            )
-        )
+        rows.append(pl.DataFrame({"asset": name, "partition": selected}, schema=TARGET_SCHEMA))
     partitioned = [r for r in rows if r.height and r["partition"][0] != UNPARTITIONED]
     if rejected is not None and not partitioned:
         raise rejected  # the key fits no partitioned asset: a typo, not "just the rest"
