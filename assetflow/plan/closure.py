@@ -56,16 +56,17 @@ def upstream_closure(
             continue
         steps = pl.concat(frames) if len(frames) > 1 else frames[0]
         planned[name] = steps.sort("_order") if len(frames) > 1 else steps
-        running = steps.filter(pl.col("run"))["partition"]
+        running = steps.select(pl.col("partition").filter("run")).to_series()
         if not len(running):
             continue
-        keys = running.to_list()
         for up in graph[name].upstreams:
             mapping = graph.mappings[(name, up)]
             if type(mapping) is Identity:  # the same keys: no need to list them in Python
                 edges = pl.DataFrame({"partition": running, "up_partition": running})
             else:
-                edges = mapping.edges(keys, graph[up].partitions, CommittedKeys(by_asset[up]))
+                edges = mapping.edges(
+                    running.to_list(), graph[up].partitions, CommittedKeys(by_asset[up])
+                )
             needed.setdefault(up, []).append(
                 edges.select(
                     pl.col("up_partition").alias("partition"),
@@ -105,7 +106,7 @@ def _pulled(
         _raise_not_due(name, not_due)
     running = pl.Series([], dtype=pl.String)
     if own is not None:
-        running = own.filter(pl.col("run"))["partition"]
+        running = own.select(pl.col("partition").filter("run")).to_series()
     pulled = found.filter(
         (pl.col("status") != "fresh") & ~pl.col("partition").is_in(running.implode())
     )
@@ -125,7 +126,8 @@ def _pulled(
 def _runs_all_not_fresh(own: pl.DataFrame, status: pl.DataFrame) -> bool:
     """True if the asset's own running steps include every partition that is not fresh."""
     not_fresh = pl.col("status") != "fresh"
-    return own.filter(pl.col("run") & not_fresh).height == status.filter(not_fresh).height
+    running = own.select((pl.col("run") & not_fresh).sum()).item()
+    return running == status.select(not_fresh.sum()).item()
 
 
 def _raise_not_due(name: str, not_due: pl.DataFrame) -> None:

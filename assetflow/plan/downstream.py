@@ -45,7 +45,7 @@ def must_also_run(
         committed: an asset's committed partition keys.
         pull_upstream: also add partitions that are not requested (False for ``--only``).
     """
-    running = {n: f.filter("run").select("partition") for n, f in steps.items()}
+    running = {n: f.select(pl.col("partition").filter("run")) for n, f in steps.items()}
     if not any(r.height for r in running.values()):
         return {}
     relevant = _requested_and_upstream(graph, steps)
@@ -62,7 +62,12 @@ def must_also_run(
     for name in (n for n in graph.order if n in relevant):
         own = running.get(name, empty)
         changed[name] = _changed(graph, name, own, changed, committed_keys)
-        pending[name] = changed[name].filter(pl.col("reason").is_not_null())
+        found = changed[name]
+        # Null reasons are the running partitions: a null count answers "none other" for free.
+        if found["reason"].null_count() == found.height:
+            pending[name] = found.clear()
+        else:
+            pending[name] = found.filter(pl.col("reason").is_not_null())
     extra: dict[str, pl.DataFrame] = {}
     demanded: dict[str, list[pl.DataFrame]] = {}
     for name in (n for n in reversed(graph.order) if n in relevant):
@@ -140,7 +145,10 @@ def _changed(
     ups = [(rank, up) for rank, up in enumerate(graph[name].upstreams) if changed[up].height]
     if not ups:
         return own
-    stays = committed(name).to_frame("partition").join(own, on="partition", how="anti")
+    kept = committed(name)
+    if not len(kept):
+        return own  # nothing committed that could read a changed partition
+    stays = kept.to_frame("partition").join(own, on="partition", how="anti")
     if not stays.height:
         return own  # every committed partition runs already
     hits = []

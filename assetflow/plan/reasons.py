@@ -94,9 +94,14 @@ def upstream_reasons(
     keys: pl.Series,
     up_status: pl.DataFrame,
     recorded: pl.DataFrame | None,
+    committed: bool | None = None,
 ) -> pl.DataFrame | None:
     """Why partitions of ``name`` (``keys``) are not fresh because of upstream ``up``, aligned
-    with ``keys``; None if no partition has a problem there."""
+    with ``keys``; None if no partition has a problem there.
+
+    ``committed`` True (every key has data) or False (none has) lets the identity path leave
+    out the column the status will not read (``_absent_reason`` or ``reason``, left null).
+    """
     if type(graph.mappings[(name, up)]) is Identity and up_status["partition"].equals(keys):
         # Identity between equal definitions: both sides list the same keys in the same order.
         if _reads_fresh_as_recorded(keys, up_status, recorded):
@@ -104,7 +109,8 @@ def upstream_reasons(
         versions = _recorded_in_place(keys, recorded)
         if versions is not None:
             expected = pl.DataFrame({"up_partition": keys, "recorded_version": versions})
-            return _identity_reasons(up, expected.hstack(up_status.select(_UP_COLUMNS)))
+            expected = expected.hstack(up_status.select(_UP_COLUMNS))
+            return _identity_reasons(up, expected, committed)
     return align(_problem_rows(graph, name, up, keys, up_status, recorded), keys)
 
 
@@ -178,18 +184,21 @@ _PROBLEM = (
 )
 
 
-def _identity_reasons(up: str, expected: pl.DataFrame) -> pl.DataFrame | None:
+def _identity_reasons(
+    up: str, expected: pl.DataFrame, committed: bool | None
+) -> pl.DataFrame | None:
     """Aligned reasons from an expected frame with one row per key (at most one problem each)."""
     reason = pl.format("{} {}", _label(up), _PROBLEM)
+    unread = pl.lit(None, pl.String)
     found = expected.select(
-        reason.alias("reason"),
+        (unread if committed is False else reason).alias("reason"),
         _PROBLEM.is_not_null().cast(pl.UInt32).alias("_n"),
-        pl.when(_NOT_DUE | _ABSENT).then(reason).alias("_absent_reason"),
+        (unread if committed else pl.when(_NOT_DUE | _ABSENT).then(reason)).alias("_absent_reason"),
         (_PROBLEM.is_not_null() & (_NOT_DUE | pl.col("up_waiting").fill_null(False))).alias(
             "_waiting"
         ),
     )
-    return None if found["reason"].null_count() == found.height else found
+    return found if found["_n"].sum() else None
 
 
 def _problem_rows(

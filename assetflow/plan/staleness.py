@@ -3,7 +3,8 @@
 A pure function of (graph, catalog state, as_of). It walks assets in topological order and, per
 asset, works on whole columns: the asset's partitions are joined against the mapping's edge frame,
 the upstream statuses and the upstream data versions recorded at the last materialization. Python
-loops run over assets and upstream edges only, never over partition keys.
+loops run over assets and upstream edges only, never over partition keys. Each check answers
+with columns aligned to the asset's keys (``plan/reasons.py``), coalesced here in rank order.
 
 Rules (DESIGN section 2):
 
@@ -193,8 +194,11 @@ def _asset_status(
     if asset.is_source:
         found = source_reasons(name, observations.get((name,)), inputs.get((name, name)))
         checks.append(align(found, keys))
+    absent = base["data_version"].null_count()
+    committed = True if absent == 0 else False if absent == base.height else None
     for up in asset.upstreams:
-        checks.append(upstream_reasons(graph, name, up, keys, done[up], inputs.get((name, up))))
+        recorded = inputs.get((name, up))
+        checks.append(upstream_reasons(graph, name, up, keys, done[up], recorded, committed))
     checks = [c for c in checks if c is not None]
     never = pl.col("data_version").is_null()
     columns = [

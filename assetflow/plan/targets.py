@@ -41,7 +41,7 @@ def resolve_targets(
         raise PartitionKeyError("partition_range must be a pair (first, last)")
     rows: list[pl.DataFrame] = []
     rejected: PartitionKeyError | None = None
-    selections: dict[object, pl.Series] = {}  # assets often share one definition
+    selections: dict[int, pl.Series] = {}  # by id: assets often share one definition object
     for name in chosen:
         definition = graph[name].partitions
         if definition is None:
@@ -57,10 +57,10 @@ def resolve_targets(
                 except PartitionKeyError as exc:
                     rejected = rejected or exc
                 continue  # another grain's key: this asset is simply not involved
-        if definition not in selections:
+        if id(definition) not in selections:
             found = definition.select(as_of, keys, key_range)
-            selections[definition] = pl.Series("partition", found, dtype=pl.String)
-        selected = selections[definition]
+            selections[id(definition)] = pl.Series("partition", found, dtype=pl.String)
+        selected = selections[id(definition)]
         if explicit and key_range is not None and not keys and not len(selected):
             first, last = key_range
             raise PartitionKeyError(

@@ -79,14 +79,20 @@ def _normal(found: pl.DataFrame | None, height: int) -> list[dict]:
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(cases())
-def test_identity_columns_equal_the_problem_rows(case):
+@given(cases(), st.sampled_from([None, True, False]))
+def test_identity_columns_equal_the_problem_rows(case, committed):
+    """``committed`` True/False: the column the status does not read then may be left null."""
     keys, up_status, recorded = case
-    columns = upstream_reasons(GRAPH, "d", "u", keys, up_status, recorded)
+    columns = upstream_reasons(GRAPH, "d", "u", keys, up_status, recorded, committed)
     rows = align(_problem_rows(GRAPH, "d", "u", keys, up_status, recorded), keys)
     if columns is not None:
         assert columns.columns == list(ALIGNED)
-    assert _normal(columns, len(keys)) == _normal(rows, len(keys))
+    unread = {True: "_absent_reason", False: "reason", None: None}[committed]
+
+    def read(found: pl.DataFrame | None) -> list[dict]:
+        return [{k: v for k, v in r.items() if k != unread} for r in _normal(found, len(keys))]
+
+    assert read(columns) == read(rows)
 
 
 def test_a_fresh_upstream_read_at_its_versions_has_nothing_to_say():
