@@ -42,7 +42,9 @@ def upstream_closure(
         wanted: per asset, its requested rows (status columns plus ``run`` and ``requested``).
         only: refuse (PlanError) instead of adding an upstream partition that is not fresh.
     """
-    needed: dict[str, list[pl.DataFrame]] = {}
+    # Per upstream: the partitions downstream steps read, and whether they are surely listed in
+    # its status (identity between equal key lists) or must be checked for being due.
+    needed: dict[str, list[tuple[pl.DataFrame, bool]]] = {}
     planned: dict[str, pl.DataFrame] = {}
     for name in reversed(graph.order):
         own = wanted.get(name)
@@ -61,40 +63,46 @@ def upstream_closure(
             continue
         for up in graph[name].upstreams:
             mapping = graph.mappings[(name, up)]
+            listed = False
             if type(mapping) is Identity:  # the same keys: no need to list them in Python
                 edges = pl.DataFrame({"partition": running, "up_partition": running})
+                listed = by_asset[up]["partition"].equals(by_asset[name]["partition"])
             else:
                 edges = mapping.edges(
                     running.to_list(), graph[up].partitions, CommittedKeys(by_asset[up])
                 )
-            needed.setdefault(up, []).append(
-                edges.select(
-                    pl.col("up_partition").alias("partition"),
-                    pl.lit(name).alias("_down"),
-                    pl.col("partition").alias("_down_partition"),
-                )
+            demand = edges.select(
+                pl.col("up_partition").alias("partition"),
+                pl.lit(name).alias("_down"),
+                pl.col("partition").alias("_down_partition"),
             )
+            needed.setdefault(up, []).append((demand, listed))
     return planned
 
 
 def _pulled(
     name: str,
-    demands: list[pl.DataFrame],
+    needed: list[tuple[pl.DataFrame, bool]],
     status: pl.DataFrame,
     own: pl.DataFrame | None,
     only: bool,
 ) -> pl.DataFrame | None:
     """The partitions of ``name`` that downstream steps need and that must run first."""
-    if not demands:
+    if not needed:
         return None
     if own is not None and _runs_all_not_fresh(own, status):
         # Nothing to pull in (the common "everything due" plan): only check the demand is due.
-        demand = pl.concat(demands)
+        unsure = [demand for demand, listed in needed if not listed]
+        if not unsure:
+            return None
+        demand = pl.concat(unsure)
         not_due = demand.filter(~pl.col("partition").is_in(status["partition"].implode()))
         if not_due.height:
             _raise_not_due(name, not_due)
         return None
-    demand = pl.concat(demands).unique(subset="partition", keep="first", maintain_order=True)
+    demand = pl.concat([demand for demand, _ in needed]).unique(
+        subset="partition", keep="first", maintain_order=True
+    )
     found = demand.join(
         status.select("partition", "status", "reason", "_order"),
         on="partition",
