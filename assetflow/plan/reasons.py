@@ -201,6 +201,20 @@ def _identity_reasons(
     return found if found["_n"].sum() else None
 
 
+def _same_edges(edges: pl.DataFrame, recorded: pl.DataFrame) -> pl.Series | None:
+    """The recorded versions in ``edges``' row order if the recorded inputs are exactly those
+    edges, else None. Time mappings list edges in key order, so sorting the recorded rows
+    (~1 ms for 25,000) usually lines them up, where joining on two string keys costs ~5 ms."""
+    if recorded.height != edges.height:
+        return None
+    ordered = recorded.sort("partition", "up_partition")
+    if ordered["partition"].equals(edges["partition"]) and ordered["up_partition"].equals(
+        edges["up_partition"]
+    ):
+        return ordered["recorded_version"]
+    return None
+
+
 def _problem_rows(
     graph: AssetGraph,
     name: str,
@@ -213,19 +227,24 @@ def _problem_rows(
     its current version, and every recorded input the mapping no longer reads."""
     mapping = graph.mappings[(name, up)]
     edges = mapping.edges(keys.to_list(), graph[up].partitions, CommittedKeys(up_status))
+    removed = None
+    if recorded is None:
+        edges = edges.with_columns(recorded_version=pl.lit(None, pl.String))
+    else:
+        recorded = recorded.select("partition", "up_partition", "recorded_version")
+        in_order = _same_edges(edges, recorded)
+        if in_order is not None:
+            edges = edges.hstack([in_order])
+        else:
+            matched = edges.join(recorded, on=["partition", "up_partition"], how="left")
+            if matched.height - matched["recorded_version"].null_count() < recorded.height:
+                removed = recorded.join(edges, on=["partition", "up_partition"], how="anti")
+            edges = matched
     expected = edges.join(
         up_status.select(pl.col("partition").alias("up_partition"), *_UP_COLUMNS),
         on="up_partition",
         how="left",
     )
-    removed = None
-    if recorded is None:
-        expected = expected.with_columns(recorded_version=pl.lit(None, pl.String))
-    else:
-        recorded = recorded.select("partition", "up_partition", "recorded_version")
-        expected = expected.join(recorded, on=["partition", "up_partition"], how="left")
-        if expected.height - expected["recorded_version"].null_count() < recorded.height:
-            removed = recorded.join(edges, on=["partition", "up_partition"], how="anti")
     found = expected.filter(_PROBLEM.is_not_null()).select(
         "partition",
         pl.col("up_partition").alias("_up"),
