@@ -156,11 +156,13 @@ def execute_and_report(
 ) -> None:
     """Run with progress output, print the summary, exit 0 / 1 (failed) / 130 (cancelled)."""
     from assetflow.callbacks import RunCallbacks
-    from assetflow.observe.progress import LiveProgress, PlainProgress
+    from assetflow.observe.progress import PlainProgress
 
     if as_json:
         progress = None
     elif sys.stdout.isatty() and not plain:
+        from assetflow.observe.live_progress import LiveProgress  # rich, only on a terminal
+
         progress = LiveProgress(sys.stdout, time.monotonic)
     else:
         progress = PlainProgress(lambda line, err: click.echo(line, err=err))

@@ -9,10 +9,13 @@ builds its own Storage from :meth:`Storage.spec` and finds the same files.
 The contract a backend keeps:
 
 - :meth:`put` is write-once: a key is written exactly once, completely, or not at all. Locally
-  that is a temp file in the key's folder, fsync, rename, fsync of the folder; an object store
-  uploads the final key once (a completed PUT is atomic). Keys are fresh uuids, so two attempts
-  of one task never write the same key. A put key is an *orphan* until the catalog transaction
-  that references it commits: that transaction stays the only commit point.
+  that is a temp file in the key's folder, fsync, rename; an object store uploads the final key
+  once (a completed PUT is atomic). Keys are fresh uuids, so two attempts of one task never
+  write the same key. A put key is an *orphan* until the catalog transaction that references it
+  commits: that transaction stays the only commit point.
+- :meth:`persist` makes the names of a group of put keys durable before that transaction
+  (locally: fsync of their folders, each once per group, on the committing process rather than
+  on the worker's critical path; an object store has nothing to do).
 - :meth:`uri` names a key for DuckDB and polars readers (the views, task inputs).
 
 The catalog files (``.assetflow/catalog.duckdb``, ``warehouse.duckdb``) are not data files:
@@ -24,7 +27,7 @@ from __future__ import annotations
 import errno
 import functools
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -81,7 +84,14 @@ class Storage(Protocol):
     def put(self, key: str, write: Callable[[BinaryIO], None]) -> PutResult:
         """Write ``key`` once: ``write`` fills a binary file; nothing is visible under ``key``
         unless all of it was written durably. Raises OSError (and whatever ``write`` raises)
-        with nothing left under ``key``."""
+        with nothing left under ``key``. The name itself may need :meth:`persist` to survive a
+        power loss."""
+        ...
+
+    def persist(self, keys: Iterable[str]) -> None:
+        """Make the names of files that :meth:`put` wrote survive a power loss (locally: fsync
+        their folders). The commit calls it for a group before the catalog transaction that
+        references them. Raises OSError."""
         ...
 
     def open(self, key: str) -> BinaryIO:
@@ -131,7 +141,6 @@ class LocalStorage:
         final = self.path(key)
         folder = final.parent
         temp = folder / f"{TEMP_PREFIX}{final.name}"
-        created = [d for d in (folder, *folder.parents) if not d.exists()]
         try:
             folder.mkdir(parents=True, exist_ok=True)
             with open(temp, "xb") as f:
@@ -144,15 +153,27 @@ class LocalStorage:
             checksum = sink.hexdigest()
             if final.exists():  # write-once (keys are fresh uuids: this is a caller's bug)
                 raise FileExistsError(errno.EEXIST, "the key was written before", str(final))
-            os.replace(temp, final)
-            fsync_dir(folder)
-            for new in created:  # a new folder's own entry lives in its parent (power loss)
-                fsync_dir(new.parent)
+            os.replace(temp, final)  # durable by persist(), once per group of commits
             fault_point("after_rename")
         except BaseException:
             temp.unlink(missing_ok=True)
             raise
         return PutResult(key, final.stat().st_size, checksum)
+
+    def persist(self, keys: Iterable[str]) -> None:
+        # A rename lives in its folder's entry list, a new folder's entry in its parent's, up
+        # to the root; fsync each folder of the group once (a folder shared by the group, such
+        # as the asset's, once for all of them).
+        folders: set[Path] = set()
+        for key in keys:
+            folder = self.path(key).parent
+            while folder not in folders and folder != self.root.parent:
+                folders.add(folder)
+                if folder == self.root:
+                    break
+                folder = folder.parent
+        for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
+            fsync_dir(folder)
 
     def open(self, key: str) -> BinaryIO:
         return open(self.path(key), "rb")

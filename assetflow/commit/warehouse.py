@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -29,15 +30,15 @@ from assetflow.commit.catalog_paths import LIVE_CATALOG, PUBLISHED_CATALOG
 from assetflow.commit.connect import connect, open_snapshot
 from assetflow.commit.db_errors import LIVE_DAMAGED_HINT, PUBLISHED_DAMAGED_HINT
 from assetflow.commit.reader import CatalogReader
-from assetflow.commit.repair import repair_warehouse
-from assetflow.commit.rollback import RollbackResult, rollback, versions
-from assetflow.commit.sandbox import run_query
 from assetflow.commit.session import CatalogSession
 from assetflow.commit.storage import LocalStorage, Storage
-from assetflow.commit.vacuum import VacuumReport, vacuum
-from assetflow.commit.verify import VerifyReport, verify_warehouse
 from assetflow.commit.writer import CatalogWriter, open_writer
 from assetflow.errors import ConfigError, PartitionKeyError, StorageError
+
+if TYPE_CHECKING:  # the maintenance operations are imported when used (start-up time)
+    from assetflow.commit.rollback import RollbackResult
+    from assetflow.commit.vacuum import VacuumReport
+    from assetflow.commit.verify import VerifyReport
 
 OnWait = Callable[[str], None]
 
@@ -195,6 +196,8 @@ class Warehouse:
         Raises:
             QueryRefusedError: a statement would write, or read outside the warehouse's data.
         """
+        from assetflow.commit.sandbox import run_query
+
         return run_query(self, sql)
 
     # -- integrity ------------------------------------------------------------------------
@@ -206,6 +209,9 @@ class Warehouse:
             repair: first restore a damaged live catalog from the snapshot, forget partitions
                 whose file is missing or damaged (the next run rebuilds them) and republish.
         """
+        from assetflow.commit.repair import repair_warehouse
+        from assetflow.commit.verify import verify_warehouse
+
         actions = repair_warehouse(self, on_wait=on_wait) if repair else []
         report = verify_warehouse(self, on_wait=on_wait)
         return report.model_copy(update={"repaired": actions})
@@ -219,12 +225,16 @@ class Warehouse:
         on_wait: OnWait | None = None,
     ) -> VacuumReport:
         """Remove orphan files and superseded versions older than ``older_than`` at ``now``."""
+        from assetflow.commit.vacuum import vacuum
+
         with self.writer(on_wait, existing=True) as catalog:
             return vacuum(catalog, now=now, older_than=older_than, dry_run=dry_run)
 
     def versions(self, asset: str, partition: str) -> pl.DataFrame:
         """Every recorded version of one partition, newest first (``current``, ``retained``),
         from the published snapshot."""
+        from assetflow.commit.rollback import versions
+
         if not self.exists:
             self._no_catalog()
         with self.reader() as reader:
@@ -242,6 +252,8 @@ class Warehouse:
         on_wait: OnWait | None = None,
     ) -> RollbackResult:
         """Make an earlier retained version of one partition current again (``rollback.py``)."""
+        from assetflow.commit.rollback import rollback
+
         now = clock()
         with self.writer(on_wait, existing=True) as catalog:
             return rollback(

@@ -165,6 +165,7 @@ class CatalogWriter(CatalogReader):
             else "the previous version stays current"
         )
         try:
+            self._persist(items, what, kept)
             with self._session.transaction(what, kept) as con:
                 if items:
                     _insert(con, items, ids)
@@ -182,6 +183,16 @@ class CatalogWriter(CatalogReader):
         self._next_id += len(items)
         self.changed(*(i.asset for i in items))
         return ids
+
+    def _persist(self, items: Sequence[PendingCommit], what: str, kept: str) -> None:
+        """The files' names durable before the transaction that references them (power loss)."""
+        try:
+            self.storage.persist(item.staged.key for item in items)
+        except OSError as exc:
+            raise StorageError(
+                f"could not commit {what}: making its files durable failed "
+                f"({exc.strerror or exc}); {kept}"
+            ) from exc
 
     def commit(
         self,
@@ -249,18 +260,19 @@ class CatalogWriter(CatalogReader):
 
     # -- publishing -----------------------------------------------------------------------
 
-    def publish(self, *, views: bool = True) -> None:
+    def publish(self) -> None:
         """Rebuild the views of assets changed since the last publish and publish a snapshot.
 
-        ``views=False`` publishes the state tables only and leaves the views for a later
-        publish: a view over thousands of files costs hundreds of milliseconds to rebuild.
+        A snapshot must agree with itself, so the views of every asset committed since the last
+        publish are rebuilt first, whoever asks (rebuilding a view over thousands of files costs
+        hundreds of milliseconds: the run decides how often to publish, ``execute/book.py``).
         An asset whose view cannot be rebuilt (a committed file is missing or damaged) keeps
         its previous view and is retried at the next publish; :meth:`close` reports it.
         """
         con = self._session.live
         if self.is_damaged:
             return
-        if views:
+        if self._dirty:
             try:
                 self.view_failures = refresh_views(self._session, self.storage, sorted(self._dirty))
             except duckdb.Error as exc:  # reading assetflow.current failed: the catalog itself

@@ -166,33 +166,38 @@ def _showwarning(message, category, filename, lineno, file=None, line=None) -> N
 
 
 def install() -> None:
-    """Start routing stdout, stderr, warnings and root-logger records by thread (nestable)."""
+    """Start routing stdout, stderr, warnings and root-logger records by thread (nestable).
+
+    The streams are checked on every call, not only the first: whoever replaced
+    ``sys.stdout`` since (a notebook, a test harness, an embedding program) gets its new stream
+    wrapped too, instead of a nested run silently capturing nothing.
+    """
     global _installed
     with _install_lock:
         _installed += 1
+        for name in ("stdout", "stderr"):
+            stream = getattr(sys, name)
+            if not isinstance(stream, _RoutingStream):
+                setattr(sys, name, _RoutingStream(stream, name))
         if _installed > 1:
             return
-        _saved.update(
-            stdout=sys.stdout,
-            stderr=sys.stderr,
-            showwarning=warnings.showwarning,
-            handler=_RoutingHandler(),
-        )
-        sys.stdout = _RoutingStream(sys.stdout, "stdout")  # type: ignore[assignment]
-        sys.stderr = _RoutingStream(sys.stderr, "stderr")  # type: ignore[assignment]
+        _saved.update(showwarning=warnings.showwarning, handler=_RoutingHandler())
         warnings.showwarning = _showwarning
         logging.getLogger().addHandler(_saved["handler"])
 
 
 def uninstall() -> None:
-    """Undo one :func:`install`; the last one restores the original streams."""
+    """Undo one :func:`install`; the last one restores the streams it wrapped (a stream that
+    someone replaced meanwhile is left as they set it)."""
     global _installed
     with _install_lock:
         _installed -= 1
         if _installed > 0:
             return
-        sys.stdout = _saved["stdout"]
-        sys.stderr = _saved["stderr"]
+        for name in ("stdout", "stderr"):
+            stream = getattr(sys, name)
+            if isinstance(stream, _RoutingStream):
+                setattr(sys, name, stream._original)
         warnings.showwarning = _saved["showwarning"]
         logging.getLogger().removeHandler(_saved["handler"])
         _saved.clear()

@@ -6,14 +6,19 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from datetime import UTC, datetime
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 import pytest
 
 import assetflow as af
 from assetflow.commit.catalog_paths import LIVE_CATALOG, PUBLISHED_CATALOG
+from assetflow.commit.files import stage_table
+from assetflow.commit.records import PendingCommit
 from tests.conftest import AS_OF, load_project, resource
+from tests.warehouse_checks import snapshot_problems, view_rows
 
 
 def linear(warehouse) -> af.Project:
@@ -147,3 +152,19 @@ def test_status_of_an_empty_warehouse_needs_no_catalog(warehouse):
     report = linear(warehouse).status()
     assert set(report.frame["status"]) == {"missing"}
     assert not warehouse.exists()
+
+
+def test_every_publish_after_a_commit_includes_its_view(warehouse):
+    """A snapshot agrees with itself whoever publishes it: a run once published a state-only
+    snapshot just after a commit it had not seen land, and readers saw the new catalog rows
+    with the old view (found by the crash-point tests under load)."""
+    linear(warehouse).materialize(partition="2026-04-02")
+    before = view_rows(warehouse)["raw"]
+    now = datetime(2026, 4, 10, tzinfo=UTC)
+    with af.Warehouse(warehouse, lock_timeout=5).writer() as catalog:
+        table = pa.table({"id": [1, 2, 3], "value": [1, 2, 3]})
+        staged = stage_table(table, catalog.storage, "raw", "2026-04-09")
+        catalog.commit_many([PendingCommit("raw", "2026-04-09", staged, "1", (), "r", now, now)])
+        catalog.publish()
+        assert snapshot_problems(warehouse) == []
+        assert view_rows(warehouse)["raw"] == before + 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 import threading
 import warnings
@@ -42,6 +43,34 @@ def test_output_is_routed_to_the_attempt_of_the_thread_that_wrote_it(capsys):
         assert any(s == "warning" and f"warning from {n}" in t for s, t in lines)
         assert not any(f"from {1 - n}" in t for _, t in lines)
     assert "coordinator output" in capsys.readouterr().out
+
+
+def test_a_stream_replaced_while_capturing_is_routed_by_the_next_run(monkeypatch):
+    """A harness (a notebook cell, pytest's capture) may swap sys.stdout while one run
+    captures; a run that starts then must still capture its tasks' prints (it used to see the
+    capture as installed already and route nothing)."""
+    capture.install()
+    try:
+        harness = io.StringIO()
+        monkeypatch.setattr(sys, "stdout", harness)
+        capture.install()  # the next run, nested
+        try:
+            log = capture.AttemptLog("t")
+
+            def work() -> None:
+                with log.active():
+                    print("task output")
+
+            thread = threading.Thread(target=work)
+            thread.start()
+            thread.join()
+        finally:
+            capture.uninstall()
+    finally:
+        capture.uninstall()
+    assert sys.stdout is harness  # given back as the harness set it
+    assert ("stdout", "task output") in [(s, t) for _, s, t in log.finish()]
+    assert "task output" not in harness.getvalue()
 
 
 def test_log_is_capped_per_attempt():
