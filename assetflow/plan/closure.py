@@ -100,24 +100,23 @@ def _pulled(
         if not_due.height:
             _raise_not_due(name, not_due)
         return None
-    demand = pl.concat([demand for demand, _ in needed]).unique(
-        subset="partition", keep="first", maintain_order=True
+    found = (
+        pl.concat([demand.lazy() for demand, _ in needed])
+        .unique(subset="partition", keep="first", maintain_order=True)
+        .join(
+            status.lazy().select("partition", "status", "reason", "_order"),
+            on="partition",
+            how="left",
+            maintain_order="left",
+        )
+        .collect()
     )
-    found = demand.join(
-        status.select("partition", "status", "reason", "_order"),
-        on="partition",
-        how="left",
-        maintain_order="left",
-    )
-    not_due = found.filter(pl.col("status").is_null())
-    if not_due.height:
-        _raise_not_due(name, not_due)
-    running = pl.Series([], dtype=pl.String)
-    if own is not None:
+    if found["status"].null_count():
+        _raise_not_due(name, found.filter(pl.col("status").is_null()))
+    pulled = found.filter(pl.col("status") != "fresh")
+    if own is not None and pulled.height:
         running = own.select(pl.col("partition").filter("run")).to_series()
-    pulled = found.filter(
-        (pl.col("status") != "fresh") & ~pl.col("partition").is_in(running.implode())
-    )
+        pulled = pulled.filter(~pl.col("partition").is_in(running.implode()))
     if only and pulled.height:
         down, key, q, st, why = pulled.select(
             "_down", "_down_partition", "partition", "status", "reason"
