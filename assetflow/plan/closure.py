@@ -100,17 +100,13 @@ def _pulled(
         if not_due.height:
             _raise_not_due(name, not_due)
         return None
-    found = (
-        pl.concat([demand.lazy() for demand, _ in needed])
-        .unique(subset="partition", keep="first", maintain_order=True)
-        .join(
-            status.lazy().select("partition", "status", "reason", "_order"),
-            on="partition",
-            how="left",
-            maintain_order="left",
-        )
-        .collect()
+    demand = pl.concat([demand for demand, _ in needed]).unique(
+        subset="partition", keep="first", maintain_order=True
     )
+    status = status.select("partition", "status", "reason", "_order")
+    if demand.height * 8 < status.height:  # a few keys (a range): filter first, join the few
+        status = status.filter(pl.col("partition").is_in(demand["partition"].implode()))
+    found = demand.join(status, on="partition", how="left", maintain_order="left")
     if found["status"].null_count():
         _raise_not_due(name, found.filter(pl.col("status").is_null()))
     pulled = found.filter(pl.col("status") != "fresh")
