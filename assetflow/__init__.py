@@ -27,11 +27,13 @@ _WHERE = {
     "AssetGraph": "assetflow.define.graph",
     "AssetHistory": "assetflow.observe.history_report",
     "AssetOutputError": "assetflow.errors",
+    "AssetflowDeprecationWarning": "assetflow.errors",
     "AssetflowError": "assetflow.errors",
     "CancelToken": "assetflow.execute.cancel",
     "CatalogLockedError": "assetflow.errors",
     "ConfigError": "assetflow.errors",
     "Context": "assetflow.execute.context",
+    "Cron": "assetflow.define.schedule",
     "CycleError": "assetflow.errors",
     "DailyPartitions": "assetflow.define.partitions",
     "DefinitionError": "assetflow.errors",
@@ -109,9 +111,10 @@ if TYPE_CHECKING:
         WeeklyPartitions,
     )
     from assetflow.define.policy import TaskPolicy
-    from assetflow.define.schedule import Schedule
+    from assetflow.define.schedule import Cron, Schedule
     from assetflow.define.source import source
     from assetflow.errors import (
+        AssetflowDeprecationWarning,
         AssetflowError,
         AssetOutputError,
         CatalogLockedError,
@@ -169,11 +172,13 @@ __all__ = [
     "AssetGraph",
     "AssetHistory",
     "AssetOutputError",
+    "AssetflowDeprecationWarning",
     "AssetflowError",
     "CancelToken",
     "CatalogLockedError",
     "ConfigError",
     "Context",
+    "Cron",
     "CycleError",
     "DailyPartitions",
     "DefinitionError",

@@ -27,6 +27,8 @@ that handle them; they pickle with their fields (they may cross process boundari
         │   └── SchemaMismatchError  its columns conflict with the asset's other partitions
         ├── TaskTimeoutError       an attempt ran past the asset's ``timeout`` (retryable)
         └── WorkerStartError       worker processes keep dying before they can take a task
+
+    AssetflowDeprecationWarning    (a DeprecationWarning) an old spelling; the message has the new
 """
 
 from __future__ import annotations
@@ -180,3 +182,11 @@ class WorkerStartError(TaskError):
     """Worker processes died while starting (killed, or crashed before loading the project)."""
 
     retryable = False
+
+
+class AssetflowDeprecationWarning(DeprecationWarning):
+    """A spelling assetflow still accepts but will drop; the message says what to write now.
+
+    A :class:`DeprecationWarning`, so Python shows it where deprecations are shown (``__main__``,
+    notebooks, pytest); ``-W error::assetflow.AssetflowDeprecationWarning`` turns it into an error.
+    """

@@ -75,9 +75,20 @@ def round_trips(table: pa.Table) -> bool:
     for column in table.columns:
         if column.null_count or not _flat(column.type):
             return False
-        if any(chunk.offset for chunk in column.chunks):
+        if any(chunk.offset or not _clean_tail(chunk) for chunk in column.chunks):
             return False
     return True
+
+
+def _clean_tail(chunk: pa.Array) -> bool:
+    """False for a boolean array whose last byte has bits set past its end: they are not data,
+    but the IPC encoding hashes them, and a Parquet read gives them back as zeros (polars leaves
+    them set after some operations)."""
+    length = len(chunk)
+    if not pa.types.is_boolean(chunk.type) or length % 8 == 0:
+        return True
+    last = memoryview(chunk.buffers()[1])[length // 8]  # type: ignore[arg-type]
+    return last >> (length % 8) == 0
 
 
 def _flat(kind: pa.DataType) -> bool:

@@ -12,17 +12,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, overload
 
+from assetflow.define import legacy_keywords
 from assetflow.define.code_version import derived_versions
 from assetflow.define.mapping import PartitionMapping
 from assetflow.define.partitions import PartitionsDefinition
 from assetflow.define.policy import TaskPolicy
-from assetflow.define.schedule import DEFAULT_MAX_CATCHUP, Schedule
+from assetflow.define.schedule import Cron, Schedule
 from assetflow.errors import DefinitionError
 
 InputKind = Literal["polars", "lazy", "arrow", "duckdb"]
 Automation = Literal["eager"]
 SchemaPolicy = Literal["strict", "evolve"]
 
+_LEGACY_KEYWORDS = (*legacy_keywords.POLICY_KEYWORDS, *legacy_keywords.SCHEDULE_KEYWORDS)
 _CONTEXT_PARAM = "context"
 _KIND_BY_ANNOTATION: dict[str, InputKind] = {
     "LazyFrame": "lazy",
@@ -95,30 +97,20 @@ class AssetDef:
 def asset(fn: Callable[..., Any], /) -> AssetDef: ...
 
 
-@overload
+@overload  # the grouped keywords only: a type checker flags the deprecated flat ones
 def asset(
     *,
-    name: str | None = None,
-    partitions: PartitionsDefinition | None = None,
-    deps: list[str] | tuple[str, ...] = (),
-    code_version: str | None = None,
-    mappings: Mapping[str, PartitionMapping] | None = None,
-    schedule: str | None = None,
-    timezone: str | None = None,
-    catchup: bool = True,
-    start: str | None = None,
-    max_catchup: int | None = DEFAULT_MAX_CATCHUP,
-    automation: Automation | None = None,
-    schema: SchemaPolicy = "strict",
-    retries: int | None = None,
-    retry_delay: float | None = None,
-    backoff: float | None = None,
-    jitter: float | None = None,
-    retry_on: type[BaseException] | tuple[type[BaseException], ...] | None = None,
-    timeout: float | None = None,
-    max_concurrency: int | None = None,
-    on_failure: Callable[[Any], None] | None = None,
-    on_success: Callable[[Any], None] | None = None,
+    name: str | None = ...,
+    partitions: PartitionsDefinition | None = ...,
+    deps: list[str] | tuple[str, ...] = ...,
+    code_version: str | None = ...,
+    mappings: Mapping[str, PartitionMapping] | None = ...,
+    schedule: str | Cron | None = ...,
+    automation: Automation | None = ...,
+    schema: SchemaPolicy = ...,
+    policy: TaskPolicy | None = ...,
+    on_failure: Callable[[Any], None] | None = ...,
+    on_success: Callable[[Any], None] | None = ...,
 ) -> Callable[[Callable[..., Any]], AssetDef]: ...
 
 
@@ -131,22 +123,13 @@ def asset(
     deps: list[str] | tuple[str, ...] = (),
     code_version: str | None = None,
     mappings: Mapping[str, PartitionMapping] | None = None,
-    schedule: str | None = None,
-    timezone: str | None = None,
-    catchup: bool = True,
-    start: str | None = None,
-    max_catchup: int | None = DEFAULT_MAX_CATCHUP,
+    schedule: str | Cron | None = None,
     automation: Automation | None = None,
     schema: SchemaPolicy = "strict",
-    retries: int | None = None,
-    retry_delay: float | None = None,
-    backoff: float | None = None,
-    jitter: float | None = None,
-    retry_on: type[BaseException] | tuple[type[BaseException], ...] | None = None,
-    timeout: float | None = None,
-    max_concurrency: int | None = None,
+    policy: TaskPolicy | None = None,
     on_failure: Callable[[Any], None] | None = None,
     on_success: Callable[[Any], None] | None = None,
+    **legacy: Any,
 ) -> AssetDef | Callable[[Callable[..., Any]], AssetDef]:
     """Declare a function as an asset.
 
@@ -157,61 +140,60 @@ def asset(
         code_version: bump it to mark every partition stale. If omitted, derived from the
             function's syntax tree: editing docstrings, comments or formatting keeps it.
         mappings: per-upstream partition mapping where the default is not right.
-        schedule: cron expression (``"0 2 * * *"``, ``"@daily"``): ``asset tick`` materializes
+        schedule: a cron expression (``"0 2 * * *"``, ``"@daily"``) or a
+            :class:`assetflow.Cron` (timezone, catch-up, start): ``asset tick`` materializes
             the partitions that became due at each cron time (see docs/scheduling.md).
-        timezone: timezone of ``schedule``; defaults to the partitions' timezone, else UTC.
-        catchup: with a schedule, also materialize every earlier due partition that is missing
-            or stale (True), or only the ones that became due at the latest cron time (False).
-        start: first day the schedule materializes (default: the first partition).
-        max_catchup: with catch-up, at most the partitions of the latest this-many cron ticks
-            run per tick (default 31); older ones are reported as skipped. None: no limit.
         automation: ``"eager"`` materializes every due missing or stale partition at each tick.
         schema: ``"strict"`` (default): every partition built by the same code version must have
             the same columns and types; ``"evolve"``: later partitions may add columns.
-        retries, retry_delay, backoff, jitter, retry_on, timeout, max_concurrency: how its
-            tasks run; see :class:`assetflow.TaskPolicy`. Unset ones use the project's defaults.
+        policy: a :class:`assetflow.TaskPolicy`: retries, backoff, timeout, max_concurrency.
+            Unset fields use the project's defaults.
         on_failure, on_success: hooks called with the :class:`assetflow.TaskResult` of each
             partition that finally failed / was committed (e.g. to send an alert).
+        **legacy: the flat keywords of assetflow 0.1 (``retries=``, ``timeout=``,
+            ``timezone=``, ``catchup=``, ...): deprecated, see docs/upgrading.md.
 
     The function may take ``context`` (an :class:`assetflow.Context`) and one parameter per
     upstream asset, annotated ``pl.DataFrame`` (default), ``pl.LazyFrame``, ``pa.Table`` or
     ``duckdb.DuckDBPyRelation``. It returns one of those or a SQL string.
     """
 
-    def build(f: Callable[..., Any]) -> AssetDef:
+    def build(f: Callable[..., Any], stacklevel: int = 2) -> AssetDef:
+        # stacklevel: where a deprecation warning points (2: the caller of build, the decorator).
         if not callable(f):
             raise DefinitionError(f"@asset must decorate a function, got {type(f).__name__}")
+        label = name or getattr(f, "__name__", "?")
+        try:
+            folded = legacy_keywords.fold(
+                "asset", legacy, policy=policy, schedule=schedule,
+                accepted=_LEGACY_KEYWORDS, stacklevel=stacklevel,
+            )  # fmt: skip
+        except DefinitionError as exc:
+            raise DefinitionError(f"asset {label!r}: {exc}", asset=label) from None
         inputs, kinds, context_param = _inspect_parameters(f)
         if partitions is not None and not isinstance(partitions, PartitionsDefinition):
             raise DefinitionError(
-                f"asset {f.__name__!r}: partitions= must be a partitions definition such as "
+                f"asset {label!r}: partitions= must be a partitions definition such as "
                 f"af.DailyPartitions(start=...), got {type(partitions).__name__}"
             )
         if schema not in ("strict", "evolve"):
             raise DefinitionError(
-                f"asset {f.__name__!r}: schema={schema!r} is not a schema policy; "
+                f"asset {label!r}: schema={schema!r} is not a schema policy; "
                 'use "strict" or "evolve"'
             )
-        declared = code_version is not None
-        derived, legacy = (str(code_version), None) if declared else derived_versions(f)
-        try:
-            policy = TaskPolicy(
-                retries=retries,
-                retry_delay=retry_delay,
-                backoff=backoff,
-                jitter=jitter,
-                retry_on=retry_on,  # type: ignore[arg-type]
-                timeout=timeout,
-                max_concurrency=max_concurrency,
+        if folded.policy is not None and not isinstance(folded.policy, TaskPolicy):
+            raise DefinitionError(
+                f"asset {label!r}: policy= must be an af.TaskPolicy(retries=..., timeout=...), "
+                f"got {type(folded.policy).__name__}"
             )
-        except DefinitionError as exc:
-            raise DefinitionError(f"asset {name or f.__name__!r}: {exc}") from None
         for hook, hook_name in ((on_failure, "on_failure"), (on_success, "on_success")):
             if hook is not None and not callable(hook):
                 raise DefinitionError(
-                    f"asset {name or f.__name__!r}: {hook_name} must be a callable taking the "
+                    f"asset {label!r}: {hook_name} must be a callable taking the "
                     f"task result, got {type(hook).__name__}"
                 )
+        declared = code_version is not None
+        derived, legacy_version = (str(code_version), None) if declared else derived_versions(f)
         return AssetDef(
             name=name or f.__name__,
             fn=f,
@@ -222,41 +204,35 @@ def asset(
             context_param=context_param,
             code_version=derived,
             code_version_declared=declared,
-            legacy_code_version=legacy,
+            legacy_code_version=legacy_version,
             mappings=dict(mappings or {}),
             description=inspect.getdoc(f),
-            schedule=_schedule(
-                name or f.__name__, partitions, schedule, timezone, catchup, start, max_catchup
-            ),
-            automation=_automation(name or f.__name__, automation),
+            schedule=_schedule(label, partitions, folded.schedule),
+            automation=_automation(label, automation),
             schema=schema,
-            policy=policy,
+            policy=TaskPolicy() if folded.policy is None else folded.policy,
             on_failure=on_failure,
             on_success=on_success,
         )
 
-    return build(fn) if fn is not None else build
+    return build(fn, stacklevel=3) if fn is not None else build
 
 
 def _schedule(
-    name: str,
-    partitions: PartitionsDefinition | None,
-    cron: str | None,
-    timezone: str | None,
-    catchup: bool,
-    start: str | None,
-    max_catchup: int | None,
+    name: str, partitions: PartitionsDefinition | None, schedule: str | Cron | None
 ) -> Schedule | None:
-    if cron is None:
-        if timezone is not None or start is not None:
-            raise DefinitionError(
-                f"asset {name!r}: timezone=/start= only apply with schedule=; add schedule=..."
-            )
+    if schedule is None:
         return None
-    zone = timezone or getattr(partitions, "timezone", None) or "UTC"
-    return Schedule(
-        name, cron, (name,), timezone=zone, catchup=catchup, start=start, max_catchup=max_catchup
-    )
+    if not isinstance(schedule, str | Cron):
+        raise DefinitionError(
+            f"asset {name!r}: schedule= must be a cron string such as '0 2 * * *' or "
+            f"af.Cron('0 2 * * *', timezone=...), got {type(schedule).__name__}"
+        )
+    try:
+        cron = Cron(schedule) if isinstance(schedule, str) else schedule
+    except DefinitionError as exc:
+        raise DefinitionError(f"asset {name!r}: {exc}") from None
+    return cron.for_asset(name, getattr(partitions, "timezone", None))
 
 
 def _automation(name: str, automation: str | None) -> Automation | None:

@@ -1,8 +1,8 @@
 """How a task is run: retries with backoff and jitter, which errors to retry, timeout, concurrency.
 
-A :class:`TaskPolicy` is declared per asset (``@asset(retries=3, ...)``) and per project
-(``Project(defaults=TaskPolicy(...))``). Every field left ``None`` inherits: asset, then project,
-then :data:`BUILTIN_POLICY`. Pure values, no I/O.
+A :class:`TaskPolicy` is declared per asset (``@asset(policy=TaskPolicy(retries=3))``) and per
+project (``Project(defaults=TaskPolicy(...))``). Every field left ``None`` inherits: asset, then
+project, then :data:`BUILTIN_POLICY`. Pure values, no I/O.
 """
 
 from __future__ import annotations

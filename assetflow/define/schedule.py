@@ -1,10 +1,11 @@
 """Schedules: cron expressions in a timezone that say when partitions of assets become due.
 
 A :class:`Schedule` is a frozen value: a name, a cron expression (five fields, or an alias such as
-``@daily``), a timezone, whether missed ticks are caught up, and the assets it drives. Cron times
-are computed by `cronsim <https://pypi.org/project/cronsim/>`_ on *local wall-clock* times; this
-module turns them into UTC instants, so a ``0 2 * * *`` schedule in ``Europe/Berlin`` fires once
-per local day even across daylight-saving changes (a wall time that does not exist fires at the
+``@daily``), a timezone, whether missed ticks are caught up, and the assets it drives; a
+:class:`Cron` is the same timing without name and assets (``@asset(schedule=Cron(...))``). Cron
+times are computed by `cronsim <https://pypi.org/project/cronsim/>`_ on *local wall-clock* times;
+this module turns them into UTC instants, so a ``0 2 * * *`` schedule in ``Europe/Berlin`` fires
+once per local day even across daylight-saving changes (a wall time that does not exist fires at the
 same instant as the hour after it; one that exists twice fires at its first occurrence). Time is
 always passed in; nothing here reads the clock.
 """
@@ -149,6 +150,54 @@ class Schedule:
                 return None
             found = self.previous_before(found)
         return found
+
+
+@dataclass(frozen=True)
+class Cron:
+    """When one asset is materialized: ``@asset(schedule=Cron("0 2 * * *", catchup=False))``.
+
+    A plain cron string (``@asset(schedule="0 2 * * *")``) is ``Cron`` with every default.
+
+    Args:
+        expression: five-field cron expression or an alias (``@hourly``, ``@daily``, ...).
+        timezone: IANA timezone the expression is read in; defaults to the asset's partitions'
+            timezone, else UTC.
+        catchup, start, max_catchup: as for :class:`Schedule`.
+    """
+
+    expression: str
+    timezone: str | None = None
+    catchup: bool = True
+    start: date | None = None
+    max_catchup: int | None = DEFAULT_MAX_CATCHUP
+
+    def __init__(
+        self,
+        expression: str,
+        *,
+        timezone: str | None = None,
+        catchup: bool = True,
+        start: date | str | None = None,
+        max_catchup: int | None = DEFAULT_MAX_CATCHUP,
+    ) -> None:
+        cron_expression(expression)
+        object.__setattr__(self, "expression", expression)
+        object.__setattr__(self, "timezone", None if timezone is None else check_timezone(timezone))
+        object.__setattr__(self, "catchup", bool(catchup))
+        object.__setattr__(self, "start", _as_date(start, expression))
+        object.__setattr__(self, "max_catchup", _check_max_catchup(max_catchup, expression))
+
+    def for_asset(self, name: str, default_timezone: str | None) -> Schedule:
+        """The :class:`Schedule` named ``name`` that materializes only that asset."""
+        return Schedule(
+            name,
+            self.expression,
+            (name,),
+            timezone=self.timezone or default_timezone or "UTC",
+            catchup=self.catchup,
+            start=self.start,
+            max_catchup=self.max_catchup,
+        )
 
 
 def _to_utc(wall: datetime, tz: ZoneInfo) -> datetime:

@@ -14,8 +14,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from assetflow.define import legacy_keywords
 from assetflow.define.asset import AssetDef, Automation, asset
 from assetflow.define.partitions import PartitionsDefinition
+from assetflow.define.schedule import Cron
 from assetflow.errors import DefinitionError
 
 
@@ -25,11 +27,9 @@ def source(
     partitions: PartitionsDefinition | None = None,
     name: str | None = None,
     code_version: str | None = None,
-    schedule: str | None = None,
-    timezone: str | None = None,
-    catchup: bool = True,
-    start: str | None = None,
+    schedule: str | Cron | None = None,
     automation: Automation | None = None,
+    **legacy: Any,
 ) -> Callable[[Callable[..., Any]], AssetDef]:
     """Declare a loader function as a source asset.
 
@@ -37,8 +37,9 @@ def source(
         observe: ``observe(context) -> str | None``; called with an :class:`assetflow.Context`
             for one partition; returns a version that changes when the data changes, or None
             when the partition's data has not arrived. Must be cheap: it runs at every tick.
-        partitions, name, code_version, schedule, timezone, catchup, start, automation: as for
-            :func:`assetflow.asset`.
+        partitions, name, code_version, schedule, automation: as for :func:`assetflow.asset`.
+        **legacy: ``timezone=``, ``catchup=``, ``start=``: deprecated, put them in
+            ``schedule=Cron(...)`` (docs/upgrading.md).
 
     The loader takes only ``context`` (sources have no upstream assets) and returns a table.
     """
@@ -46,14 +47,18 @@ def source(
         raise DefinitionError("@source(observe=...) must be a function returning a version or None")
 
     def build(f: Callable[..., Any]) -> AssetDef:
+        try:
+            folded = legacy_keywords.fold(
+                "source", legacy, policy=None, schedule=schedule,
+                accepted=("timezone", "catchup", "start"), stacklevel=2,
+            )  # fmt: skip
+        except DefinitionError as exc:
+            raise DefinitionError(f"source {name or f.__name__!r}: {exc}") from None
         built = asset(
             name=name,
             partitions=partitions,
             code_version=code_version,
-            schedule=schedule,
-            timezone=timezone,
-            catchup=catchup,
-            start=start,
+            schedule=folded.schedule,
             automation=automation,
         )(f)
         if built.upstreams:

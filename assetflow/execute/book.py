@@ -212,31 +212,36 @@ class RunBook:
 
     def flush(self, *, force: bool = False) -> None:
         """Hand buffered state rows to the committer if they waited long enough, and republish
-        the snapshot each second. While the committer is busy, rows wait for the next commit
-        (``force`` queues them anyway)."""
+        the snapshot each second. A publication takes every buffered row with it, so what a
+        reader sees is never older than one publication. While the committer is busy, rows wait
+        for the next commit (``force`` queues them anyway)."""
         if self.committer.busy and not force:
             return
         now = time.monotonic()
-        if self.state.pending and (force or now - self._last_flush >= FLUSH_EVERY_SECONDS):
+        publish = (self._unpublished or self.state.pending) and (force or now >= self._publish_at())
+        if self.state.pending and (publish or now - self._last_flush >= FLUSH_EVERY_SECONDS):
             self.committer.submit("state", self.catalog.write_state, self.state.take())
             self._last_flush = now
             self._unpublished = True
-        every = self.options.publish_every
-        if self._unpublished and (force or now - self._last_publish >= every):
-            # A snapshot must agree with itself: new data is published only with its views.
-            # Views over many files are slow to rebuild, so while data keeps arriving, publish
-            # only as often as keeps that below VIEW_REFRESH_SHARE of the time (the run's end
-            # publishes everything). State-only changes publish every second.
+        if publish:
             views = self._new_data
-            wait = max(every, self._views_cost / VIEW_REFRESH_SHARE)
-            if views and not force and now - self._last_views < wait:
-                return
             self.committer.submit("publish", self._publish, views)
             if views:
                 self._last_views = now
                 self._new_data = False
             self._last_publish = now
             self._unpublished = False
+
+    def _publish_at(self) -> float:
+        """When the next snapshot may be published (monotonic). A snapshot must agree with
+        itself, so new data is published with its views; views over many files are slow to
+        rebuild, so while data keeps arriving, publish only as often as keeps that below
+        VIEW_REFRESH_SHARE of the time (the run's end publishes everything)."""
+        every = self.options.publish_every
+        at = self._last_publish + every
+        if self._new_data:
+            at = max(at, self._last_views + max(every, self._views_cost / VIEW_REFRESH_SHARE))
+        return at
 
     def _publish(self, views: bool) -> None:
         """On the committer thread. ``views``: new data was committed since the last publish
@@ -258,12 +263,8 @@ class RunBook:
         due = []
         if self.state.pending:
             due.append(self._last_flush + FLUSH_EVERY_SECONDS)
-        if self._unpublished:
-            publish = self._last_publish + self.options.publish_every
-            if self._new_data:  # views wait longer (see flush)
-                wait = max(self.options.publish_every, self._views_cost / VIEW_REFRESH_SHARE)
-                publish = max(publish, self._last_views + wait)
-            due.append(publish)
+        if self._unpublished or self.state.pending:
+            due.append(self._publish_at())
         return min(due) if due else None
 
     def tick(self, name: str, since: float) -> float:

@@ -44,13 +44,15 @@ RAW_SCHEMA = {
 @af.asset(
     partitions=daily,
     code_version="2",
-    retries=3,
-    retry_delay=0.2,
-    backoff=2.0,
-    jitter=0.5,
-    retry_on=(urllib.error.URLError, ConnectionError, TimeoutError),
-    timeout=60,
-    max_concurrency=2,  # the API serves two calls at once
+    policy=af.TaskPolicy(
+        retries=3,
+        retry_delay=0.2,
+        backoff=2.0,
+        jitter=0.5,
+        retry_on=(urllib.error.URLError, ConnectionError, TimeoutError),
+        timeout=60,
+        max_concurrency=2,  # the API serves two calls at once
+    ),
 )
 def sales_raw(context: af.Context) -> pl.DataFrame:
     """The day's orders as the sales API returns them, warts and all."""

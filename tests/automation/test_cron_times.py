@@ -59,7 +59,7 @@ def test_bad_cron_is_a_one_line_definition_error(cron, message):
 def test_asset_level_schedule_takes_the_partitions_timezone():
     daily = af.DailyPartitions(start="2026-04-01", timezone="Europe/Berlin")
 
-    @af.asset(partitions=daily, schedule="0 2 * * *", catchup=False)
+    @af.asset(partitions=daily, schedule=af.Cron("0 2 * * *", catchup=False))
     def nightly() -> None: ...
 
     assert nightly.schedule == af.Schedule(

@@ -21,7 +21,7 @@ def at(text: str) -> datetime:
 def chain(warehouse: Path, *, catchup: bool = True) -> af.Project:
     daily = af.DailyPartitions(start="2026-04-01")
 
-    @af.asset(partitions=daily, schedule="@daily", catchup=catchup)
+    @af.asset(partitions=daily, schedule=af.Cron("@daily", catchup=catchup))
     def raw(context: af.Context) -> pl.DataFrame:
         return pl.DataFrame({"day": [context.partition_key]})
 

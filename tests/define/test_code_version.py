@@ -47,7 +47,8 @@ def test_docstrings_comments_formatting_and_decorator_options_keep_the_version(t
     ]
     for body in same:
         assert load(tmp_path, body).code_version == base, body
-    assert load(tmp_path, BASE, "@af.asset(retries=3)").code_version == base
+    policy = "@af.asset(policy=af.TaskPolicy(retries=3))"
+    assert load(tmp_path, BASE, policy).code_version == base
 
 
 def test_constants_names_and_expressions_change_the_version(tmp_path):

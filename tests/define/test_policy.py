@@ -10,7 +10,9 @@ from assetflow.define.policy import BUILTIN_POLICY
 
 
 def test_asset_options_become_its_policy_and_unset_fields_inherit():
-    @af.asset(retries=3, retry_delay=2.0, retry_on=TimeoutError, max_concurrency=2)
+    @af.asset(
+        policy=af.TaskPolicy(retries=3, retry_delay=2.0, retry_on=TimeoutError, max_concurrency=2)
+    )
     def api() -> pl.DataFrame:
         return pl.DataFrame({"x": [1]})
 
@@ -33,7 +35,23 @@ def test_asset_options_become_its_policy_and_unset_fields_inherit():
         ({"timeout": 0}, "timeout=0 must be a number > 0"),
         ({"max_concurrency": 0}, "max_concurrency=0 must be an integer >= 1"),
         ({"retry_on": "TimeoutError"}, "retry_on='TimeoutError' must be exception types"),
+    ],
+)
+def test_bad_policy_values_are_one_line_errors_naming_the_field(options, needle):
+    with pytest.raises(af.DefinitionError) as caught:
+        af.TaskPolicy(**options)
+
+    assert needle in str(caught.value) and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("options", "needle"),
+    [
+        ({"policy": {"retries": 3}}, "policy= must be an af.TaskPolicy(retries=..., timeout=...)"),
+        ({"schedule": 3}, "schedule= must be a cron string such as '0 2 * * *' or af.Cron("),
+        ({"schedule": "nightly"}, "schedule 'nightly' is not a valid cron expression"),
         ({"on_failure": "page me"}, "on_failure must be a callable"),
+        ({"retires": 3}, "unknown keyword retires=; did you mean policy=TaskPolicy(retries=...)?"),
     ],
 )
 def test_bad_options_name_the_asset_and_the_fix(options, needle):
@@ -43,7 +61,8 @@ def test_bad_options_name_the_asset_and_the_fix(options, needle):
         def fetch() -> pl.DataFrame:
             return pl.DataFrame()
 
-    assert "asset 'fetch'" in str(caught.value) and needle in str(caught.value)
+    message = str(caught.value)
+    assert message.startswith("asset 'fetch': ") and needle in message and "\n" not in message
 
 
 def test_plain_asset_keeps_working_as_a_function():

@@ -94,7 +94,9 @@ def test_a_forced_range_with_changed_data_rebuilds_the_window_days_after_it(ware
     ]
     order = [(s.asset, s.partition) for s in plan.to_run]
     assert order.index(("rolling", "2026-02-27")) < order.index(("total", "__all__"))
-    assert cv.materialize(partition_range=("2026-02-24", "2026-02-25"), force=True).ok
+    assert cv.materialize(
+        partition_range=("2026-02-24", "2026-02-25"), force=True, executor="threads"
+    ).ok
     assert not_fresh(cv.status(partition_range=("2026-02-24", "2026-02-25"))) == []
 
 

@@ -19,7 +19,7 @@ import assetflow as af
 library_log = logging.getLogger("chatty.library")
 
 
-@af.asset(code_version="1", retries=1, retry_delay=0)
+@af.asset(code_version="1", policy=af.TaskPolicy(retries=1, retry_delay=0))
 def chatty(context: af.Context) -> pl.DataFrame:
     context.log.info("starting attempt %d", context.attempt)
     print("hello from print")

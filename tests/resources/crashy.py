@@ -11,7 +11,7 @@ import polars as pl
 import assetflow as af
 
 
-@af.asset(code_version="1", retries=1, retry_delay=0)
+@af.asset(code_version="1", policy=af.TaskPolicy(retries=1, retry_delay=0))
 def crashy(context: af.Context) -> pl.DataFrame:
     if context.attempt == 1:
         os.kill(os.getpid(), signal.SIGKILL)

@@ -30,7 +30,7 @@ def _first_execution(context: af.Context) -> bool:
     return first
 
 
-@af.asset(partitions=daily, code_version="1", retries=1, retry_delay=0)
+@af.asset(partitions=daily, code_version="1", policy=af.TaskPolicy(retries=1, retry_delay=0))
 def held(context: af.Context) -> pl.DataFrame:
     first = _first_execution(context)
     if first and context.attempt == 1 and context.partition_key == "2026-04-01":
@@ -43,7 +43,9 @@ def after(held: pl.DataFrame) -> pl.DataFrame:
     return held.with_columns(checked=pl.lit(True))
 
 
-@af.asset(partitions=daily, code_version="1", timeout=3.0, retries=1, retry_delay=0)
+@af.asset(
+    partitions=daily, code_version="1", policy=af.TaskPolicy(timeout=3.0, retries=1, retry_delay=0)
+)
 def stuck(context: af.Context) -> pl.DataFrame:
     _first_execution(context)
     if context.attempt == 1 and context.partition_key == "2026-04-01":
@@ -52,7 +54,7 @@ def stuck(context: af.Context) -> pl.DataFrame:
     return pl.DataFrame({"attempt": [context.attempt]})
 
 
-@af.asset(partitions=daily, code_version="1", retries=1, retry_delay=0)
+@af.asset(partitions=daily, code_version="1", policy=af.TaskPolicy(retries=1, retry_delay=0))
 def broken(context: af.Context) -> pl.DataFrame:
     raise RuntimeError(f"bad rows in attempt {context.attempt}")
 

@@ -22,11 +22,9 @@ def source(context: af.Context) -> pl.DataFrame:
 @af.asset(
     partitions=daily,
     code_version="1",
-    retries=3,
-    retry_delay=0.05,
-    backoff=2.0,
-    jitter=0.1,
-    retry_on=(ConnectionError,),
+    policy=af.TaskPolicy(
+        retries=3, retry_delay=0.05, backoff=2.0, jitter=0.1, retry_on=(ConnectionError,)
+    ),
 )
 def flaky(context: af.Context, source: pl.DataFrame) -> pl.DataFrame:
     if context.attempt <= int(os.environ.get("FLAKY_FAILS", "2")):

@@ -39,7 +39,10 @@ def ok() -> pl.DataFrame:
 
 
 @af.asset(
-    code_version="1", retries=1, retry_delay=0, on_success=asset_success, on_failure=asset_failure
+    code_version="1",
+    policy=af.TaskPolicy(retries=1, retry_delay=0),
+    on_success=asset_success,
+    on_failure=asset_failure,
 )
 def broken() -> pl.DataFrame:
     raise KeyError("missing column 'price'")

@@ -26,7 +26,7 @@ def _note(name: str, key: str) -> pl.DataFrame:
     return pl.DataFrame({"day": [key]})
 
 
-@af.asset(partitions=daily, code_version="1", max_concurrency=1)
+@af.asset(partitions=daily, code_version="1", policy=af.TaskPolicy(max_concurrency=1))
 def limited(context: af.Context) -> pl.DataFrame:
     return _note("limited", context.partition_key)
 

@@ -21,7 +21,10 @@ days = af.DailyPartitions(start="2026-03-01", end="2026-03-30")
 
 # Same retries as the example: its local sales API answers some requests with 503.
 sales_raw = af.asset(
-    partitions=days, code_version="1", name="sales_raw", retries=3, retry_delay=0.05
+    partitions=days,
+    code_version="1",
+    name="sales_raw",
+    policy=af.TaskPolicy(retries=3, retry_delay=0.05),
 )(_example.sales_raw.fn)
 sales_clean = af.asset(partitions=days, code_version="1", name="sales_clean")(
     _example.sales_clean.fn

@@ -22,21 +22,23 @@ def source(context: af.Context) -> pl.DataFrame:
     return pl.DataFrame({"day": [context.partition_key], "n": [int(context.partition_key[-2:])]})
 
 
-@af.asset(partitions=daily, code_version="1", retries=2, retry_delay=0)
+@af.asset(partitions=daily, code_version="1", policy=af.TaskPolicy(retries=2, retry_delay=0))
 def flaky(context: af.Context, source: pl.DataFrame) -> pl.DataFrame:
     if context.attempt == 1:
         raise ConnectionError("service unavailable")
     return source.with_columns(attempt=pl.lit(context.attempt))
 
 
-@af.asset(partitions=daily, code_version="1", timeout=1.0, retries=1, retry_delay=0)
+@af.asset(
+    partitions=daily, code_version="1", policy=af.TaskPolicy(timeout=1.0, retries=1, retry_delay=0)
+)
 def slow(context: af.Context) -> pl.DataFrame:
     if context.attempt == 1 and context.partition_key == "2026-04-01":
         time.sleep(2.5)
     return pl.DataFrame({"attempt": [context.attempt]})
 
 
-@af.asset(partitions=daily, code_version="1", timeout=1.0)
+@af.asset(partitions=daily, code_version="1", policy=af.TaskPolicy(timeout=1.0))
 def steady(context: af.Context) -> pl.DataFrame:
     time.sleep(0.4)
     return pl.DataFrame({"day": [context.partition_key]})

@@ -10,13 +10,13 @@ import polars as pl
 import assetflow as af
 
 
-@af.asset(code_version="1", timeout=0.5, retries=1, retry_delay=0)
+@af.asset(code_version="1", policy=af.TaskPolicy(timeout=0.5, retries=1, retry_delay=0))
 def sleepy() -> pl.DataFrame:
     time.sleep(60)
     return pl.DataFrame({"x": [1]})
 
 
-@af.asset(code_version="1", timeout=0.5, retries=1, retry_delay=0)
+@af.asset(code_version="1", policy=af.TaskPolicy(timeout=0.5, retries=1, retry_delay=0))
 def spinner() -> pl.DataFrame:
     end = time.monotonic() + 60
     while time.monotonic() < end:
@@ -24,6 +24,6 @@ def spinner() -> pl.DataFrame:
     return pl.DataFrame({"x": [1]})
 
 
-@af.asset(code_version="1", timeout=30)
+@af.asset(code_version="1", policy=af.TaskPolicy(timeout=30))
 def quick() -> pl.DataFrame:
     return pl.DataFrame({"x": [1]})

@@ -47,7 +47,7 @@ def build(
     def revenue(orders_clean: pl.DataFrame) -> pl.DataFrame:
         return orders_clean.select(pl.col("amount").sum())
 
-    @af.asset(partitions=DAYS, code_version="1", retries=1, retry_delay=0)
+    @af.asset(partitions=DAYS, code_version="1", policy=af.TaskPolicy(retries=1, retry_delay=0))
     def flaky(context: af.Context) -> pl.DataFrame:
         context.log.info("checking <script>alert('log')</script> %s", context.partition_key)
         if context.partition_key == fail_key:

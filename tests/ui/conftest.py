@@ -21,6 +21,7 @@ import shutil
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -139,15 +140,19 @@ class Tab:
     requests: list[str]
     shots: Path
 
-    def shot(self, name: str) -> Path:
-        """Full-page screenshot into the test's tmp dir."""
+    def shot(self, name: str) -> Path | None:
+        """Full-page screenshot into the test's tmp dir, with ``ASSETFLOW_UI_SHOTS=1`` (to look
+        at the pages; nothing asserts on them, and each costs Chromium a full render)."""
+        if os.environ.get("ASSETFLOW_UI_SHOTS") != "1":
+            return None
         path = self.shots / f"{name}.png"
         self.page.screenshot(path=str(path), full_page=True)
         return path
 
 
-@pytest.fixture
-def tab(browser, tmp_path: Path) -> Iterator[Tab]:
+@contextmanager
+def open_tab(browser, shots: Path) -> Iterator[Tab]:
+    """A fresh browser context and page; no page error or console error may happen in it."""
     context = browser.new_context(viewport={"width": 1280, "height": 800}, device_scale_factor=1)
     page = context.new_page()
     requests: list[str] = []
@@ -155,6 +160,12 @@ def tab(browser, tmp_path: Path) -> Iterator[Tab]:
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    yield Tab(page, requests, tmp_path)
+    yield Tab(page, requests, shots)
     context.close()
     assert errors == [], errors
+
+
+@pytest.fixture
+def tab(browser, tmp_path: Path) -> Iterator[Tab]:
+    with open_tab(browser, tmp_path) as opened:
+        yield opened

@@ -4,6 +4,7 @@ and that nothing is fetched from anywhere but the UI's own loopback server."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -12,7 +13,7 @@ import assetflow as af
 from assetflow.observe.statuses import STYLES
 from assetflow.ui.keyrule import rule_for
 from tests.conftest import AS_OF
-from tests.ui.conftest import fetch
+from tests.ui.conftest import Tab, fetch, open_tab
 
 COLOUR = {s.name: tuple(int(s.colour[i : i + 2], 16) for i in (1, 3, 5)) for s in STYLES}
 
@@ -159,6 +160,14 @@ def test_every_page_loads_only_from_the_loopback_server(ui_server, tab):
     assert any("/api/matrix" in u for u in tab.requests)
 
 
+@pytest.fixture(scope="module")
+def overview_tab(browser, ui_server, tmp_path_factory) -> Iterator[Tab]:
+    """One overview page for the key-rule cases: they only call its JavaScript."""
+    with open_tab(browser, tmp_path_factory.mktemp("shots")) as opened:
+        opened.page.goto(ui_server + "/")
+        yield opened
+
+
 @pytest.mark.parametrize(
     "definition",
     [
@@ -171,13 +180,12 @@ def test_every_page_loads_only_from_the_loopback_server(ui_server, tab):
     ],
     ids=["daily", "weekly-iso", "weekly-sunday", "monthly", "hourly-berlin", "hourly-new-york"],
 )
-def test_the_browser_derives_exactly_the_keys_python_has(ui_server, tab, definition):
+def test_the_browser_derives_exactly_the_keys_python_has(overview_tab, definition):
     """Both clock changes of each zone are inside the hourly ranges (keys with an offset)."""
     keys = definition.due_series(AS_OF)
     rule = rule_for(definition, keys)
     assert rule.kind != "keys"
-    tab.page.goto(ui_server + "/")
-    derived = tab.page.evaluate(
+    derived = overview_tab.page.evaluate(
         "rule => Array.from({length: rule.count}, (_, i) => assetflowMatrix.keyAt(rule, i))",
         rule.to_dict(),
     )
