@@ -23,7 +23,10 @@ Scenarios:
 ``compute_status`` on an empty catalog: the shape the UI's graph page waits on.
 
 "cold" is the first call in the process (window tables not cached yet, as in a fresh CLI call);
-"warm" is the best of the following calls.
+"warm" is the best of the following calls. Memory: the resident size after building the state
+(what the benchmark itself holds: the graph and a 7M-edge state at 1,000 assets), the peak
+before planning (building that state) and the peak after all scenarios, so the planner's own
+share is the difference.
 """
 
 from __future__ import annotations
@@ -106,14 +109,18 @@ def make_state(graph: af.AssetGraph, as_of: datetime) -> CatalogState:
     return CatalogState(current=cur, inputs=inp)
 
 
-def timed(fn, repeat: int) -> tuple[float, float, float, object]:
-    """Wall time of the first call, and wall and CPU time of the best of ``repeat`` more.
+def timed(fn, repeat: int, summary=lambda result: None) -> tuple[float, float, float, object]:
+    """Wall time of the first call, wall and CPU time of the best of ``repeat`` more, and
+    ``summary`` of the first call's result. Each result is dropped before the next call, so
+    the peak RSS is one call's working set, not several 3.65M-row results held side by side.
 
     "cold" includes building the window tables a fresh process (a CLI call) builds once.
     """
     t0 = time.perf_counter()
     result = fn()
     cold = time.perf_counter() - t0
+    found = summary(result)
+    del result
     warm, cpu = float("inf"), float("nan")
     for _ in range(repeat):
         t0, c0 = time.perf_counter(), time.process_time()
@@ -121,7 +128,7 @@ def timed(fn, repeat: int) -> tuple[float, float, float, object]:
         elapsed = time.perf_counter() - t0
         if elapsed < warm:
             warm, cpu = elapsed, time.process_time() - c0
-    return cold, warm, cpu, result
+    return cold, warm, cpu, found
 
 
 def main() -> None:
@@ -139,6 +146,7 @@ def main() -> None:
     graph = make_graph(args.assets)
     fresh = make_state(graph, as_of)
     setup = time.perf_counter() - t0
+    held, before = rss_now(), peak_rss()
     changed_key = (START + timedelta(days=args.days // 2)).isoformat()
     changed = CatalogState(
         current=fresh.current.with_columns(
@@ -153,7 +161,8 @@ def main() -> None:
     partitions = args.assets * args.days
     print(
         f"{args.assets} assets x {args.days} daily partitions = {partitions:,} "
-        f"({fresh.inputs.height:,} recorded input edges); setup {setup:.2f} s\n"
+        f"({fresh.inputs.height:,} recorded input edges); setup {setup:.2f} s; "
+        f"RSS after setup {held:,.0f} MB (peak so far {before:,.0f} MB)\n"
     )
     rows = []
     scenarios = [
@@ -163,15 +172,14 @@ def main() -> None:
         ("7-day range, empty catalog", empty, {"partition_range": week}),
     ]
     for label, state, kw in scenarios:
-        s_cold, s_warm, s_cpu, status = timed(
-            lambda st=state: compute_status(graph, st, as_of), args.repeat
+        s_cold, s_warm, s_cpu, summary = timed(
+            lambda st=state: compute_status(graph, st, as_of), args.repeat, count_statuses
         )
-        p_cold, p_warm, p_cpu, plan = timed(
-            lambda st=state, kw=kw: build_plan(graph, st, as_of, **kw), args.repeat
+        p_cold, p_warm, p_cpu, runs = timed(
+            lambda st=state, kw=kw: build_plan(graph, st, as_of, **kw),
+            args.repeat,
+            lambda plan: len(plan.to_run),
         )
-        counts = status["status"].value_counts()  # type: ignore[index]
-        summary = ", ".join(f"{n:,} {s}" for s, n in counts.sort("status").iter_rows())
-        runs = len(plan.to_run)  # type: ignore[attr-defined]
         rows.append((label, s_cold, s_warm, s_cpu, p_cold, p_warm, p_cpu, runs, summary))
     print(
         "| scenario | compute_status cold / warm (CPU) | build_plan cold / warm (CPU) "
@@ -188,18 +196,37 @@ def main() -> None:
     footer()
 
 
+def count_statuses(status: pl.DataFrame) -> str:
+    counts = status["status"].value_counts().sort("status")
+    return ", ".join(f"{n:,} {s}" for s, n in counts.iter_rows())
+
+
 def unpartitioned(n_assets: int, as_of: datetime, repeat: int) -> None:
     graph = make_graph(n_assets, unpartitioned=True)
     empty = CatalogState.empty()
-    cold, warm, cpu, status = timed(lambda: compute_status(graph, empty, as_of), repeat)
-    rows = status.height  # type: ignore[attr-defined]
+    cold, warm, cpu, rows = timed(
+        lambda: compute_status(graph, empty, as_of), repeat, lambda status: status.height
+    )
     print(f"{n_assets} unpartitioned assets, empty catalog: compute_status cold {cold:.2f} s,")
     print(f"warm {warm:.2f} s (CPU {cpu:.2f} s); {rows:,} statuses")
     footer()
 
 
+def rss_now() -> float:
+    """Resident size now, MB (Linux; NaN elsewhere)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except OSError:
+        return float("nan")
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def peak_rss() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def footer() -> None:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"peak RSS {peak:,.0f} MB; {os.cpu_count()} CPUs, 1-minute load average {load:.1f}")
 

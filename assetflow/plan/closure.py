@@ -20,9 +20,10 @@ from collections.abc import Mapping
 import polars as pl
 
 from assetflow.define.graph import AssetGraph
+from assetflow.define.mapping import Identity
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.errors import PlanError
-from assetflow.plan.staleness import committed_keys
+from assetflow.plan.reasons import CommittedKeys
 
 COLUMNS = ["asset", "partition", "status", "reason", "run", "requested", "_order"]
 
@@ -41,7 +42,9 @@ def upstream_closure(
         wanted: per asset, its requested rows (status columns plus ``run`` and ``requested``).
         only: refuse (PlanError) instead of adding an upstream partition that is not fresh.
     """
-    needed: dict[str, list[pl.DataFrame]] = {}
+    # Per upstream: the partitions downstream steps read, and whether they are surely listed in
+    # its status (identity between equal key lists) or must be checked for being due.
+    needed: dict[str, list[tuple[pl.DataFrame, bool]]] = {}
     planned: dict[str, pl.DataFrame] = {}
     for name in reversed(graph.order):
         own = wanted.get(name)
@@ -55,56 +58,61 @@ def upstream_closure(
             continue
         steps = pl.concat(frames) if len(frames) > 1 else frames[0]
         planned[name] = steps.sort("_order") if len(frames) > 1 else steps
-        running = steps.filter(pl.col("run"))["partition"]
+        running = steps.select(pl.col("partition").filter("run")).to_series()
         if not len(running):
             continue
-        keys = running.to_list()
         for up in graph[name].upstreams:
-            committed = committed_keys(by_asset[up])
-            edges = graph.mappings[(name, up)].edges(
-                keys, graph[up].partitions, committed.to_list()
-            )
-            needed.setdefault(up, []).append(
-                edges.select(
-                    pl.col("up_partition").alias("partition"),
-                    pl.lit(name).alias("_down"),
-                    pl.col("partition").alias("_down_partition"),
+            mapping = graph.mappings[(name, up)]
+            listed = False
+            if type(mapping) is Identity:  # the same keys: no need to list them in Python
+                edges = pl.DataFrame({"partition": running, "up_partition": running})
+                listed = by_asset[up]["partition"].equals(by_asset[name]["partition"])
+            else:
+                edges = mapping.edges(
+                    running.to_list(), graph[up].partitions, CommittedKeys(by_asset[up])
                 )
+            demand = edges.select(
+                pl.col("up_partition").alias("partition"),
+                pl.lit(name).alias("_down"),
+                pl.col("partition").alias("_down_partition"),
             )
+            needed.setdefault(up, []).append((demand, listed))
     return planned
 
 
 def _pulled(
     name: str,
-    demands: list[pl.DataFrame],
+    needed: list[tuple[pl.DataFrame, bool]],
     status: pl.DataFrame,
     own: pl.DataFrame | None,
     only: bool,
 ) -> pl.DataFrame | None:
     """The partitions of ``name`` that downstream steps need and that must run first."""
-    if not demands:
+    if not needed:
         return None
-    demand = pl.concat(demands).unique(subset="partition", keep="first", maintain_order=True)
-    found = demand.join(
-        status.select("partition", "status", "reason", "_order"),
-        on="partition",
-        how="left",
-        maintain_order="left",
+    if own is not None and _runs_all_not_fresh(own, status):
+        # Nothing to pull in (the common "everything due" plan): only check the demand is due.
+        unsure = [demand for demand, listed in needed if not listed]
+        if not unsure:
+            return None
+        demand = pl.concat(unsure)
+        not_due = demand.filter(~pl.col("partition").is_in(status["partition"].implode()))
+        if not_due.height:
+            _raise_not_due(name, not_due)
+        return None
+    demand = pl.concat([demand for demand, _ in needed]).unique(
+        subset="partition", keep="first", maintain_order=True
     )
-    not_due = found.filter(pl.col("status").is_null())
-    if not_due.height:
-        down, key, q = not_due.select("_down", "_down_partition", "partition").row(0)
-        raise PlanError(
-            f"cannot materialize {down} {_shown(key)}: upstream {name} {_shown(q)} is not due yet",
-            asset=down,
-            partition=key,
-        )
-    running = pl.Series([], dtype=pl.String)
-    if own is not None:
-        running = own.filter(pl.col("run"))["partition"]
-    pulled = found.filter(
-        (pl.col("status") != "fresh") & ~pl.col("partition").is_in(running.implode())
-    )
+    status = status.select("partition", "status", "reason", "_order")
+    if demand.height * 8 < status.height:  # a few keys (a range): filter first, join the few
+        status = status.filter(pl.col("partition").is_in(demand["partition"].implode()))
+    found = demand.join(status, on="partition", how="left", maintain_order="left")
+    if found["status"].null_count():
+        _raise_not_due(name, found.filter(pl.col("status").is_null()))
+    pulled = found.filter(pl.col("status") != "fresh")
+    if own is not None and pulled.height:
+        running = own.select(pl.col("partition").filter("run")).to_series()
+        pulled = pulled.filter(~pl.col("partition").is_in(running.implode()))
     if only and pulled.height:
         down, key, q, st, why = pulled.select(
             "_down", "_down_partition", "partition", "status", "reason"
@@ -116,6 +124,22 @@ def _pulled(
             partition=key,
         )
     return pulled.with_columns(asset=pl.lit(name), run=pl.lit(True), requested=pl.lit(False))
+
+
+def _runs_all_not_fresh(own: pl.DataFrame, status: pl.DataFrame) -> bool:
+    """True if the asset's own running steps include every partition that is not fresh."""
+    not_fresh = pl.col("status") != "fresh"
+    running = own.select((pl.col("run") & not_fresh).sum()).item()
+    return running == status.select(not_fresh.sum()).item()
+
+
+def _raise_not_due(name: str, not_due: pl.DataFrame) -> None:
+    down, key, q = not_due.select("_down", "_down_partition", "partition").row(0)
+    raise PlanError(
+        f"cannot materialize {down} {_shown(key)}: upstream {name} {_shown(q)} is not due yet",
+        asset=down,
+        partition=key,
+    )
 
 
 def _shown(key: str) -> str:

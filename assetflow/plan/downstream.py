@@ -20,11 +20,12 @@ inputs turn out identical (early cutoff), so this costs nothing when nothing cha
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 
 import polars as pl
 
 from assetflow.define.graph import AssetGraph
+from assetflow.define.mapping import Identity
 from assetflow.define.partitions import UNPARTITIONED
 
 _KEYS = {"partition": pl.String}
@@ -44,7 +45,7 @@ def must_also_run(
         committed: an asset's committed partition keys.
         pull_upstream: also add partitions that are not requested (False for ``--only``).
     """
-    running = {n: f.filter("run").select("partition") for n, f in steps.items()}
+    running = {n: f.select(pl.col("partition").filter("run")) for n, f in steps.items()}
     if not any(r.height for r in running.values()):
         return {}
     relevant = _requested_and_upstream(graph, steps)
@@ -61,7 +62,12 @@ def must_also_run(
     for name in (n for n in graph.order if n in relevant):
         own = running.get(name, empty)
         changed[name] = _changed(graph, name, own, changed, committed_keys)
-        pending[name] = changed[name].filter(pl.col("reason").is_not_null())
+        found = changed[name]
+        # Null reasons are the running partitions: a null count answers "none other" for free.
+        if found["reason"].null_count() == found.height:
+            pending[name] = found.clear()
+        else:
+            pending[name] = found.filter(pl.col("reason").is_not_null())
     extra: dict[str, pl.DataFrame] = {}
     demanded: dict[str, list[pl.DataFrame]] = {}
     for name in (n for n in reversed(graph.order) if n in relevant):
@@ -79,19 +85,44 @@ def must_also_run(
             up_pending = pending[up]
             if not final.height or not up_pending.height:
                 continue  # nothing upstream that does not run already
-            universe = set(committed_keys(up)) | set(changed[up]["partition"])
-            edges = graph.mappings[(name, up)].edges(
-                final["partition"].to_list(), graph[up].partitions, universe
-            )
-            read = edges.select(pl.col("up_partition").alias("partition")).unique()
+            mapping = graph.mappings[(name, up)]
+            if type(mapping) is Identity:  # reads its own keys: no need to list them
+                read = final.select("partition").unique()
+            else:
+                universe = _Universe(committed_keys(up), changed[up]["partition"])
+                edges = mapping.edges(final["partition"].to_list(), graph[up].partitions, universe)
+                read = edges.select(pl.col("up_partition").alias("partition")).unique()
             demanded.setdefault(up, []).append(
                 up_pending.join(read, on="partition", how="semi").select("partition")
             )
     return extra
 
 
+class _Universe(Collection[str]):
+    """An upstream's committed keys plus those the run changes, as a set only if a mapping
+    asks (all-partitions ones do); building sets of every key per edge was most of the time."""
+
+    def __init__(self, committed: pl.Series, changed: pl.Series) -> None:
+        self._parts = (committed, changed)
+        self._keys: set[str] | None = None
+
+    def _set(self) -> set[str]:
+        if self._keys is None:
+            self._keys = set(self._parts[0]) | set(self._parts[1])
+        return self._keys
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._set())
+
+    def __len__(self) -> int:
+        return len(self._set())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._set()
+
+
 def _requested_and_upstream(graph: AssetGraph, steps: Mapping[str, pl.DataFrame]) -> set[str]:
-    found = {n for n, f in steps.items() if f.filter("requested").height}
+    found = {n for n, f in steps.items() if f["requested"].any()}
     todo = list(found)
     while todo:
         for up in graph[todo.pop()].upstreams:
@@ -114,16 +145,26 @@ def _changed(
     ups = [(rank, up) for rank, up in enumerate(graph[name].upstreams) if changed[up].height]
     if not ups:
         return own
-    stays = committed(name).to_frame("partition").join(own, on="partition", how="anti")
+    kept = committed(name)
+    if not len(kept):
+        return own  # nothing committed that could read a changed partition
+    stays = kept.to_frame("partition").join(own, on="partition", how="anti")
     if not stays.height:
         return own  # every committed partition runs already
     hits = []
     for rank, up in ups:
-        up_keys = changed[up]["partition"].to_list()
-        universe = set(committed(up)) | set(up_keys)
-        edges = graph.mappings[(name, up)].inverse_edges(
-            up_keys, stays["partition"].to_list(), graph[up].partitions, universe
-        )
+        up_keys = changed[up]["partition"]
+        mapping = graph.mappings[(name, up)]
+        if type(mapping) is Identity:  # reads its own keys: no need to list them
+            read = up_keys.filter(up_keys.is_in(stays["partition"].implode()))
+            edges = pl.DataFrame({"partition": read, "up_partition": read})
+        else:
+            edges = mapping.inverse_edges(
+                up_keys.to_list(),
+                stays["partition"].to_list(),
+                graph[up].partitions,
+                _Universe(committed(up), up_keys),
+            )
         if edges.height:
             hits.append(edges.with_columns(pl.lit(rank).alias("_rank"), pl.lit(up).alias("_up")))
     if not hits:

@@ -25,7 +25,8 @@ from assetflow.define.graph import AssetGraph
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.plan.closure import upstream_closure
 from assetflow.plan.downstream import must_also_run
-from assetflow.plan.staleness import committed_keys, status_by_asset
+from assetflow.plan.reasons import committed_keys
+from assetflow.plan.staleness import status_by_asset
 from assetflow.plan.targets import asset_targets, resolve_targets
 
 Which = Literal["stale", "missing"]
@@ -185,7 +186,8 @@ def build_plan(
     wanted: dict[str, pl.DataFrame] = {}
     if targets is None:
         for name in chosen:
-            wanted[name] = by_asset[name].filter(~pl.col("_waiting"))
+            frame = by_asset[name]
+            wanted[name] = frame.filter(~pl.col("_waiting")) if frame["_waiting"].any() else frame
     else:
         for (name,), keys in (
             targets.unique(maintain_order=True).partition_by("asset", as_dict=True).items()
@@ -203,7 +205,7 @@ def build_plan(
     planned = _with_downstream(graph, planned, by_asset, only)
     ordered = [planned[n] for n in graph.order if n in planned]
     frame = (
-        pl.concat(ordered)
+        pl.concat(ordered, rechunk=False)  # copying millions of steps into one chunk costs ~1 s
         if ordered
         else pl.DataFrame(schema={c: pl.String for c in STEP_COLUMNS[:4]}).with_columns(
             run=pl.lit(False), requested=pl.lit(False)

@@ -11,7 +11,7 @@ from datetime import datetime
 import polars as pl
 
 from assetflow.define.graph import AssetGraph
-from assetflow.define.partitions import UNPARTITIONED
+from assetflow.define.partitions import UNPARTITIONED, PartitionsDefinition
 from assetflow.errors import PartitionKeyError
 
 TARGET_SCHEMA = {"asset": pl.String, "partition": pl.String}
@@ -41,39 +41,56 @@ def resolve_targets(
         raise PartitionKeyError("partition_range must be a pair (first, last)")
     rows: list[pl.DataFrame] = []
     rejected: PartitionKeyError | None = None
+    # By definition (id): assets often share one definition object.
+    selections: dict[int, pl.Series] = {}
+    grains: dict[int, tuple[bool, PartitionKeyError | None]] = {}
     for name in chosen:
         definition = graph[name].partitions
         if definition is None:
             rows.append(pl.DataFrame({"asset": [name], "partition": [UNPARTITIONED]}))
             continue
         if not explicit:
-            odd = next((k for k in keys or () if not definition.looks_like_key(k)), None)
-            if odd is None and key_range is not None and not definition.accepts_range(*key_range):
-                odd = next((k for k in key_range if not definition.looks_like_key(k)), None)
-            if odd is not None:
-                try:
-                    definition.parse_key(odd)
-                except PartitionKeyError as exc:
-                    rejected = rejected or exc
+            if id(definition) not in grains:
+                grains[id(definition)] = _other_grain(definition, keys, key_range)
+            other, error = grains[id(definition)]
+            if other:
+                rejected = rejected or error
                 continue  # another grain's key: this asset is simply not involved
-        selected = definition.select(as_of, keys, key_range)
-        if explicit and key_range is not None and not keys and not selected:
+        if id(definition) not in selections:
+            found = definition.select(as_of, keys, key_range)
+            selections[id(definition)] = pl.Series("partition", found, dtype=pl.String)
+        selected = selections[id(definition)]
+        if explicit and key_range is not None and not keys and not len(selected):
             first, last = key_range
             raise PartitionKeyError(
                 f"no due partition of {name} ({definition.describe()}) lies inside "
                 f"{first} .. {last}; a range selects the partitions whose whole window is "
                 "inside it: widen --from/--to"
             )
-        rows.append(
-            pl.DataFrame(
-                {"asset": name, "partition": pl.Series(selected, dtype=pl.String)},
-                schema=TARGET_SCHEMA,
-            )
-        )
+        rows.append(pl.DataFrame({"asset": name, "partition": selected}, schema=TARGET_SCHEMA))
     partitioned = [r for r in rows if r.height and r["partition"][0] != UNPARTITIONED]
     if rejected is not None and not partitioned:
         raise rejected  # the key fits no partitioned asset: a typo, not "just the rest"
     return pl.concat(rows) if rows else pl.DataFrame(schema=TARGET_SCHEMA)
+
+
+def _other_grain(
+    definition: PartitionsDefinition,
+    keys: Sequence[str] | None,
+    key_range: tuple[str, str] | None,
+) -> tuple[bool, PartitionKeyError | None]:
+    """Whether the keys or range are of another form than ``definition``'s, and the error that
+    names the key if it is not a key of this definition's grain either."""
+    odd = next((k for k in keys or () if not definition.looks_like_key(k)), None)
+    if odd is None and key_range is not None and not definition.accepts_range(*key_range):
+        odd = next((k for k in key_range if not definition.looks_like_key(k)), None)
+    if odd is None:
+        return False, None
+    try:
+        definition.parse_key(odd)
+    except PartitionKeyError as exc:
+        return True, exc
+    return True, None
 
 
 def asset_targets(

@@ -25,7 +25,7 @@ from assetflow.commit.state import CatalogState
 from assetflow.define.graph import AssetGraph
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.define.schedule import Schedule, local_midnight
-from assetflow.plan.staleness import committed_keys
+from assetflow.plan.reasons import committed_keys
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,264 @@
+"""Why partitions of one asset are not fresh, one upstream (or the source check) at a time.
+
+Each check answers in *aligned* form: a frame with one row per row of the asset's base frame
+(its keys, in order) and four columns, ``reason`` (the first problem by upstream key, null if
+none), ``_n`` (how many problems), ``_absent_reason`` (the first problem that is a missing or
+not-due upstream partition) and ``_waiting`` (one of them cannot be built yet). The staleness
+module coalesces these columns in rank order, which is the first problem by (rank, upstream
+key) over all of them, without sorting or grouping the asset's problems as rows.
+
+An identity upstream with the same keys answers with whole columns, no join; when it is fresh
+and was read at today's versions (a large healthy warehouse) it answers None without building
+anything. Other mappings list their problems as rows (the mapping's edge frame joined with the
+upstream's status and the recorded versions) and group them per partition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+
+import polars as pl
+
+from assetflow.define.graph import AssetGraph
+from assetflow.define.mapping import Identity
+from assetflow.define.partitions import UNPARTITIONED
+
+PROBLEM_SCHEMA = {
+    "partition": pl.String,
+    "_up": pl.String,
+    "reason": pl.String,
+    "_absent": pl.Boolean,
+    "_waiting": pl.Boolean,
+}
+ALIGNED = ("reason", "_n", "_absent_reason", "_waiting")
+
+
+def committed_keys(status: pl.DataFrame) -> pl.Series:
+    """The partitions of one asset's status frame that have committed data."""
+    absent = status["data_version"].null_count()  # known without a scan
+    if absent == 0:
+        return status["partition"]
+    if absent == status.height:
+        return status["partition"].clear()
+    return status.filter(pl.col("data_version").is_not_null())["partition"]
+
+
+def align(problems: pl.DataFrame, keys: pl.Series) -> pl.DataFrame | None:
+    """Problem rows (:data:`PROBLEM_SCHEMA`, any number per partition) in aligned form."""
+    if not problems.height:
+        return None
+    first = (
+        problems.sort("partition", "_up")
+        .group_by("partition", maintain_order=True)
+        .agg(
+            pl.col("reason").first(),
+            pl.len().alias("_n"),
+            pl.col("reason").filter(pl.col("_absent")).first().alias("_absent_reason"),
+            pl.col("_waiting").any(),
+        )
+    )
+    found = (
+        keys.rename("partition")
+        .to_frame()
+        .join(first, on="partition", how="left", maintain_order="left")
+    )
+    return found.select(ALIGNED)
+
+
+class CommittedKeys(Collection[str]):
+    """An upstream's committed keys, listed only if a mapping asks (all-partitions ones do)."""
+
+    def __init__(self, status: pl.DataFrame) -> None:
+        self._status = status
+        self._keys: list[str] | None = None
+
+    def _list(self) -> list[str]:
+        if self._keys is None:
+            self._keys = committed_keys(self._status).to_list()
+        return self._keys
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._list())
+
+    def __len__(self) -> int:
+        return len(self._list())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._list()
+
+
+def upstream_reasons(
+    graph: AssetGraph,
+    name: str,
+    up: str,
+    keys: pl.Series,
+    up_status: pl.DataFrame,
+    recorded: pl.DataFrame | None,
+    committed: bool | None = None,
+) -> pl.DataFrame | None:
+    """Why partitions of ``name`` (``keys``) are not fresh because of upstream ``up``, aligned
+    with ``keys``; None if no partition has a problem there.
+
+    ``committed`` True (every key has data) or False (none has) lets the identity path leave
+    out the column the status will not read (``_absent_reason`` or ``reason``, left null).
+    """
+    if type(graph.mappings[(name, up)]) is Identity and up_status["partition"].equals(keys):
+        # Identity between equal definitions: both sides list the same keys in the same order.
+        if _reads_fresh_as_recorded(keys, up_status, recorded):
+            return None
+        versions = _recorded_in_place(keys, recorded)
+        if versions is not None:
+            expected = pl.DataFrame({"up_partition": keys, "recorded_version": versions})
+            expected = expected.hstack(up_status.select(_UP_COLUMNS))
+            return _identity_reasons(up, expected, committed)
+    return align(_problem_rows(graph, name, up, keys, up_status, recorded), keys)
+
+
+_UP_COLUMNS = [
+    pl.col("status").alias("up_status"),
+    pl.col("data_version").alias("up_version"),
+    pl.col("_waiting").alias("up_waiting"),
+]
+
+
+def _reads_fresh_as_recorded(
+    keys: pl.Series, up_status: pl.DataFrame, recorded: pl.DataFrame | None
+) -> bool:
+    """True if every partition read its own key of a fresh upstream at today's version, with
+    nothing else recorded: compared column to column, no join."""
+    return (
+        recorded is not None
+        and recorded.height == len(keys)
+        and bool((up_status["status"] == "fresh").all())
+        and recorded["partition"].equals(keys)
+        and recorded["up_partition"].equals(keys)
+        and recorded["recorded_version"].equals(up_status["data_version"], null_equal=False)
+    )
+
+
+def _recorded_in_place(keys: pl.Series, recorded: pl.DataFrame | None) -> pl.Series | None:
+    """The version each key recorded of its own upstream key, aligned with ``keys`` (null where
+    none); None if other inputs were recorded too ("was removed" rows: the row path's job)."""
+    if recorded is None:
+        return pl.Series("recorded_version", [None] * len(keys), dtype=pl.String)
+    same = recorded.filter(pl.col("partition") == pl.col("up_partition"))
+    if same.height < recorded.height:
+        return None
+    if same["partition"].equals(keys):
+        return same["recorded_version"]
+    found = (
+        keys.rename("partition")
+        .to_frame()
+        .join(
+            same.select("partition", "recorded_version"),
+            on="partition",
+            how="left",
+            maintain_order="left",
+        )
+    )
+    return found["recorded_version"] if found.height == len(keys) else None
+
+
+def _label(up: str) -> pl.Expr:
+    label = pl.when(pl.col("up_partition") == UNPARTITIONED).then(pl.lit(f"upstream {up}"))
+    return label.otherwise(pl.format(f"upstream {up} {{}}", "up_partition"))
+
+
+_NOT_DUE = pl.col("up_status").is_null()
+_ABSENT = (pl.col("up_status") == "missing") | (
+    (pl.col("up_status") == "failed") & pl.col("up_version").is_null()
+)
+_PROBLEM = (
+    pl.when(_NOT_DUE)
+    .then(pl.lit("is not due yet"))
+    .when(pl.col("up_status") == "missing")
+    .then(pl.lit("is missing"))
+    .when(pl.col("up_status") == "failed")
+    .then(pl.lit("failed"))
+    .when(pl.col("up_status") == "stale")
+    .then(pl.lit("is stale"))
+    .when(pl.col("recorded_version").is_null())
+    .then(pl.lit("was added"))
+    .when(pl.col("recorded_version") != pl.col("up_version"))
+    .then(pl.lit("changed"))
+)
+
+
+def _identity_reasons(
+    up: str, expected: pl.DataFrame, committed: bool | None
+) -> pl.DataFrame | None:
+    """Aligned reasons from an expected frame with one row per key (at most one problem each)."""
+    reason = pl.format("{} {}", _label(up), _PROBLEM)
+    unread = pl.lit(None, pl.String)
+    found = expected.select(
+        (unread if committed is False else reason).alias("reason"),
+        _PROBLEM.is_not_null().cast(pl.UInt32).alias("_n"),
+        (unread if committed else pl.when(_NOT_DUE | _ABSENT).then(reason)).alias("_absent_reason"),
+        (_PROBLEM.is_not_null() & (_NOT_DUE | pl.col("up_waiting").fill_null(False))).alias(
+            "_waiting"
+        ),
+    )
+    return found if found["_n"].sum() else None
+
+
+def _same_edges(edges: pl.DataFrame, recorded: pl.DataFrame) -> pl.Series | None:
+    """The recorded versions in ``edges``' row order if the recorded inputs are exactly those
+    edges, else None. Time mappings list edges in key order, so sorting the recorded rows
+    (~1 ms for 25,000) usually lines them up, where joining on two string keys costs ~5 ms."""
+    if recorded.height != edges.height:
+        return None
+    ordered = recorded.sort("partition", "up_partition")
+    if ordered["partition"].equals(edges["partition"]) and ordered["up_partition"].equals(
+        edges["up_partition"]
+    ):
+        return ordered["recorded_version"]
+    return None
+
+
+def _problem_rows(
+    graph: AssetGraph,
+    name: str,
+    up: str,
+    keys: pl.Series,
+    up_status: pl.DataFrame,
+    recorded: pl.DataFrame | None,
+) -> pl.DataFrame:
+    """One row per problem: every mapped upstream partition that is not fresh or not read at
+    its current version, and every recorded input the mapping no longer reads."""
+    mapping = graph.mappings[(name, up)]
+    edges = mapping.edges(keys.to_list(), graph[up].partitions, CommittedKeys(up_status))
+    removed = None
+    if recorded is None:
+        edges = edges.with_columns(recorded_version=pl.lit(None, pl.String))
+    else:
+        recorded = recorded.select("partition", "up_partition", "recorded_version")
+        in_order = _same_edges(edges, recorded)
+        if in_order is not None:
+            edges = edges.hstack([in_order])
+        else:
+            matched = edges.join(recorded, on=["partition", "up_partition"], how="left")
+            if matched.height - matched["recorded_version"].null_count() < recorded.height:
+                removed = recorded.join(edges, on=["partition", "up_partition"], how="anti")
+            edges = matched
+    expected = edges.join(
+        up_status.select(pl.col("partition").alias("up_partition"), *_UP_COLUMNS),
+        on="up_partition",
+        how="left",
+    )
+    found = expected.filter(_PROBLEM.is_not_null()).select(
+        "partition",
+        pl.col("up_partition").alias("_up"),
+        pl.format("{} {}", _label(up), _PROBLEM).alias("reason"),
+        (_NOT_DUE | _ABSENT).alias("_absent"),
+        (_NOT_DUE | pl.col("up_waiting").fill_null(False)).alias("_waiting"),
+    )
+    if removed is None or not removed.height:
+        return found
+    gone = removed.select(
+        "partition",
+        pl.col("up_partition").alias("_up"),
+        pl.format("{} was removed", _label(up)).alias("reason"),
+        pl.lit(False).alias("_absent"),
+        pl.lit(False).alias("_waiting"),
+    )
+    return pl.concat([found, gone])
