@@ -12,7 +12,7 @@ import polars as pl
 from assetflow.define.graph import AssetGraph
 from assetflow.errors import PartitionKeyError
 from assetflow.observe.snapshot import Snapshot
-from assetflow.observe.why import CommittedKeys, label
+from assetflow.observe.why import committed_keys, label
 
 
 def input_files(graph: AssetGraph, snap: Snapshot, asset: str, key: str) -> dict[str, list[str]]:
@@ -26,7 +26,7 @@ def input_files(graph: AssetGraph, snap: Snapshot, asset: str, key: str) -> dict
     found: dict[str, list[str]] = {}
     for up in graph[asset].inputs:
         mapping = graph.mappings[(asset, up)]
-        keys = mapping.upstream_keys(key, graph[up].partitions, CommittedKeys(snap, up))
+        keys = mapping.upstream_keys(key, graph[up].partitions, committed_keys(snap, up))
         files = pl.DataFrame(schema={"partition": pl.String, "file_path": pl.String})
         if not snap.empty and keys:
             files = snap.sql(

@@ -12,12 +12,12 @@ time spent waiting for a worker.
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from datetime import datetime
 
 import polars as pl
 
 from assetflow.define.graph import AssetGraph
+from assetflow.define.mapping import LazyKeys
 from assetflow.observe.snapshot import Snapshot
 
 SPAN_SCHEMA = {
@@ -130,7 +130,8 @@ def _gating_upstream(
         if ran is None:
             continue
         mapping = graph.mappings[(task["asset"], up)]
-        keys = mapping.edges([task["partition"]], graph[up].partitions, _Keys(ran))
+        ran_keys = LazyKeys(ran["partition"].to_list)  # what an all-partitions mapping reads
+        keys = mapping.edges([task["partition"]], graph[up].partitions, ran_keys)
         found = ran.filter(
             pl.col("partition").is_in(keys["up_partition"].implode())
             & (pl.col("finished_at") <= task["started_at"])
@@ -140,22 +141,6 @@ def _gating_upstream(
             if best is None or last["finished_at"] > best["finished_at"]:
                 best = last
     return best
-
-
-class _Keys(Collection[str]):
-    """The partitions of an upstream's tasks in this run (what an all-partitions mapping reads)."""
-
-    def __init__(self, tasks: pl.DataFrame) -> None:
-        self._keys = tasks["partition"]
-
-    def __iter__(self):
-        return iter(self._keys.to_list())
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._keys.to_list()
 
 
 def gantt_rows(

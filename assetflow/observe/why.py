@@ -17,13 +17,13 @@ error and the command that resumes it.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 import polars as pl
 
 from assetflow.define.graph import AssetGraph
+from assetflow.define.mapping import LazyKeys
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.observe.snapshot import Snapshot
 from assetflow.observe.units import short
@@ -49,32 +49,16 @@ class Cause:
     at: datetime | None = None
 
 
-class CommittedKeys(Collection[str]):
-    """An upstream's committed keys, read only if a mapping asks (all-partitions ones do)."""
+def committed_keys(snap: Snapshot, asset: str) -> LazyKeys:
+    """The keys of ``asset`` committed in ``snap``, read only if a mapping asks."""
 
-    def __init__(self, snap: Snapshot, asset: str) -> None:
-        self._snap, self._asset = snap, asset
-        self._keys: list[str] | None = None
+    def load() -> list[str]:
+        if snap.empty:  # nothing published yet: nothing committed
+            return []
+        query = "select partition from assetflow.current where asset = ? order by partition"
+        return snap.sql(query, [asset])["partition"].to_list()
 
-    def _list(self) -> list[str]:
-        if self._keys is None and self._snap.empty:  # nothing published yet: nothing committed
-            self._keys = []
-        if self._keys is None:
-            found = self._snap.sql(
-                "select partition from assetflow.current where asset = ? order by partition",
-                [self._asset],
-            )
-            self._keys = found["partition"].to_list()
-        return self._keys
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._list())
-
-    def __len__(self) -> int:
-        return len(self._list())
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._list()
+    return LazyKeys(load)
 
 
 def upstream_closure(
@@ -88,7 +72,7 @@ def upstream_closure(
         keys = sorted(wanted[name])
         for up in graph[name].upstreams:
             mapping = graph.mappings[(name, up)]
-            committed = [] if snap.empty else CommittedKeys(snap, up)
+            committed = committed_keys(snap, up)
             edges = mapping.edges(keys, graph[up].partitions, committed)
             wanted.setdefault(up, set()).update(edges["up_partition"].to_list())
     return {a: pl.Series("partition", sorted(k), dtype=pl.String) for a, k in wanted.items()}
@@ -300,7 +284,7 @@ class Explainer:
 
     def _mapped(self, asset: str, key: str, up: str) -> list[str]:
         mapping = self.graph.mappings[(asset, up)]
-        committed = CommittedKeys(self.snap, up)
+        committed = committed_keys(self.snap, up)
         return mapping.upstream_keys(key, self.graph[up].partitions, committed)
 
     def _versions(self, asset: str, key: str) -> pl.DataFrame:

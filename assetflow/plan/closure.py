@@ -20,10 +20,10 @@ from collections.abc import Mapping
 import polars as pl
 
 from assetflow.define.graph import AssetGraph
-from assetflow.define.mapping import Identity
+from assetflow.define.mapping import Identity, LazyKeys
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.errors import PlanError
-from assetflow.plan.reasons import CommittedKeys
+from assetflow.plan.reasons import committed_keys
 
 COLUMNS = ["asset", "partition", "status", "reason", "run", "requested", "_order"]
 
@@ -68,9 +68,8 @@ def upstream_closure(
                 edges = pl.DataFrame({"partition": running, "up_partition": running})
                 listed = by_asset[up]["partition"].equals(by_asset[name]["partition"])
             else:
-                edges = mapping.edges(
-                    running.to_list(), graph[up].partitions, CommittedKeys(by_asset[up])
-                )
+                committed = LazyKeys(lambda s=by_asset[up]: committed_keys(s).to_list())
+                edges = mapping.edges(running.to_list(), graph[up].partitions, committed)
             demand = edges.select(
                 pl.col("up_partition").alias("partition"),
                 pl.lit(name).alias("_down"),

@@ -15,12 +15,10 @@ upstream's status and the recorded versions) and group them per partition.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
-
 import polars as pl
 
 from assetflow.define.graph import AssetGraph
-from assetflow.define.mapping import Identity
+from assetflow.define.mapping import Identity, LazyKeys
 from assetflow.define.partitions import UNPARTITIONED
 
 PROBLEM_SCHEMA = {
@@ -63,28 +61,6 @@ def align(problems: pl.DataFrame, keys: pl.Series) -> pl.DataFrame | None:
         .join(first, on="partition", how="left", maintain_order="left")
     )
     return found.select(ALIGNED)
-
-
-class CommittedKeys(Collection[str]):
-    """An upstream's committed keys, listed only if a mapping asks (all-partitions ones do)."""
-
-    def __init__(self, status: pl.DataFrame) -> None:
-        self._status = status
-        self._keys: list[str] | None = None
-
-    def _list(self) -> list[str]:
-        if self._keys is None:
-            self._keys = committed_keys(self._status).to_list()
-        return self._keys
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._list())
-
-    def __len__(self) -> int:
-        return len(self._list())
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._list()
 
 
 def upstream_reasons(
@@ -226,7 +202,8 @@ def _problem_rows(
     """One row per problem: every mapped upstream partition that is not fresh or not read at
     its current version, and every recorded input the mapping no longer reads."""
     mapping = graph.mappings[(name, up)]
-    edges = mapping.edges(keys.to_list(), graph[up].partitions, CommittedKeys(up_status))
+    committed = LazyKeys(lambda: committed_keys(up_status).to_list())
+    edges = mapping.edges(keys.to_list(), graph[up].partitions, committed)
     removed = None
     if recorded is None:
         edges = edges.with_columns(recorded_version=pl.lit(None, pl.String))

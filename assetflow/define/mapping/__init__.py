@@ -16,6 +16,7 @@ from assetflow.define.mapping.base import (
     EDGE_SCHEMA,
     AllPartitions,
     Identity,
+    LazyKeys,
     PartitionMapping,
 )
 from assetflow.define.mapping.dimension import DimensionMapping
@@ -27,6 +28,7 @@ __all__ = [
     "AllPartitions",
     "DimensionMapping",
     "Identity",
+    "LazyKeys",
     "PartitionMapping",
     "Window",
     "infer_mapping",

@@ -10,7 +10,7 @@ and returns the mapping ready to use.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -27,6 +27,30 @@ from assetflow.errors import DefinitionError
 EDGE_SCHEMA = {"partition": pl.String, "up_partition": pl.String}
 
 Definition = PartitionsDefinition | None
+
+
+class LazyKeys(Collection[str]):
+    """An upstream's committed keys, listed by ``load`` only if a mapping asks for them (only
+    all-partitions mappings do), and then once. What callers hand to a mapping's
+    ``upstream_committed``, whatever they read the keys from."""
+
+    def __init__(self, load: Callable[[], Sequence[str]]) -> None:
+        self._load = load
+        self._keys: list[str] | None = None
+
+    def _list(self) -> list[str]:
+        if self._keys is None:
+            self._keys = list(self._load())
+        return self._keys
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._list())
+
+    def __len__(self) -> int:
+        return len(self._list())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._list()
 
 
 def empty_edges() -> pl.DataFrame:
