@@ -69,8 +69,9 @@ def stage_table(
 
     ``frame``: the polars frame ``table`` was converted from, if the asset returned one. It is
     written with polars' own Parquet writer, which is faster on polars data than Arrow's; the
-    file reads back as the same Arrow table either way (types, time zones and values, which
+    file reads back as the same data either way (types, time zones and values, which
     tests/commit/test_partition_files.py checks), so data versions do not depend on the writer.
+    ``table`` may then be the frame's zero-copy Arrow view (string views and all).
 
     A failure leaves nothing under the key (``Storage.put`` is write-once); a crash leaves at
     most a temp or an unreferenced file, both of which ``vacuum`` removes.
@@ -94,8 +95,8 @@ def stage_table(
             f"could not write {asset} {partition} under {where}: {exc.strerror or exc}; "
             "check free space and write permission on the warehouse directory"
         ) from exc
-    # The version describes exactly the committed data: taken from memory when the table reads
-    # back identically (``memory_version``), else from the file read back.
+    # The version describes exactly the committed data: its canonical form taken from memory
+    # (``memory_version``), or for nested columns from the file read back.
     version = memory_version(table)
     if version is not None:
         schema = table.schema

@@ -1,27 +1,200 @@
-"""Content hashes: the data version of a table and the checksum of a file."""
+"""Content hashes: the data version of a table and the checksum of a file.
+
+The data version hashes a *canonical* form of a table's columns, not their memory layout, so the
+table an asset returned (from polars, pyarrow or DuckDB) and the same table read back from its
+Parquet file get the same version without reading the file back. Per flat column (numbers,
+booleans, temporal, decimals, strings, binaries, dictionaries of those, the null type):
+
+- its name and a canonical type: ``string``/``large_string``/``string_view`` are one type,
+  binaries likewise, a dictionary is ``dictionary<value type>`` whatever its index type;
+  other types are named as Arrow names them (units and time zones included);
+- a validity stream (one byte per row) only when the column has nulls;
+- its values with every null slot neutralised (zero, ``False``, empty), fixed-width values as
+  their bytes, booleans one byte per row (padding bits never count), strings and binaries as
+  their lengths (int64) and their bytes; dictionaries decoded first.
+
+Each stream is hashed as rows follow each other, so chunking, slicing and buffer offsets do not
+change a version. Nested columns (lists, structs, maps) are not canonicalised: their version is
+the hash of their Arrow IPC encoding *as read back from the file* (``stage_table`` reads those
+files back). SHA-256, because this machine's SHA extensions hash ~3x faster than blake2b (see
+docs/benchmarks.md); the file checksum stays blake2b (``asset verify`` compares it).
+"""
 
 from __future__ import annotations
 
 import hashlib
+import struct
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 _CHUNK = 1 << 20
+_PIECE = 1 << 20
+"""Rows converted at a time (views to large strings, dictionaries decoded): bounds the memory a
+version needs beside the table to a few MB per column, whatever the table's size."""
+_FORMAT = b"assetflow data version 2\n"
 
 
 def data_version(table: pa.Table) -> str:
-    """A hash of the table's schema and values, stable across reruns that produce the same data.
+    """A hash of the table's column names, types and values, stable across reruns that
+    produce the same data, however it is chunked, sliced or laid out in memory.
 
-    Hashes the Arrow IPC encoding of the table with chunks combined, so the same rows give the
-    same version however they were batched.
+    For nested columns it is the version of the table as read back from Parquet (see the
+    module docstring); use :func:`memory_version` for a table that is not read back.
     """
-    h = hashlib.blake2b(digest_size=16)
-    sink = _HashSink(h)
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table.combine_chunks())
-    return h.hexdigest()
+    h = hashlib.sha256(_FORMAT)
+    h.update(struct.pack("<q", table.num_rows))
+    for field, column in zip(table.schema, table.columns, strict=True):
+        name = field.name.encode()
+        h.update(struct.pack("<q", len(name)) + name)
+        h.update(_column_digest(field.type, column))
+    return h.hexdigest()[:32]
+
+
+def memory_version(table: pa.Table) -> str | None:
+    """:func:`data_version` of ``table`` as it will read back from Parquet, without reading it
+    back; None when a column is nested (then version the written file read back)."""
+    if not all(canonical(field.type) for field in table.schema):
+        return None
+    return data_version(table)
+
+
+def canonical(kind: pa.DataType) -> bool:
+    """True for the flat types whose version is taken from memory (see the module docstring)."""
+    if pa.types.is_dictionary(kind):
+        return _flat(kind.value_type)
+    return _flat(kind) or pa.types.is_null(kind)
+
+
+def _flat(kind: pa.DataType) -> bool:
+    t = pa.types
+    return (
+        t.is_integer(kind)
+        or t.is_floating(kind)
+        or t.is_boolean(kind)
+        or t.is_temporal(kind)
+        or t.is_decimal(kind)
+        or t.is_fixed_size_binary(kind)
+        or _is_text(kind)
+        or _is_bytes(kind)
+    )
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    t = pa.types
+    return t.is_string(kind) or t.is_large_string(kind) or t.is_string_view(kind)
+
+
+def _is_bytes(kind: pa.DataType) -> bool:
+    t = pa.types
+    return t.is_binary(kind) or t.is_large_binary(kind) or t.is_binary_view(kind)
+
+
+def _type_name(kind: pa.DataType) -> str:
+    if pa.types.is_dictionary(kind):
+        inner = _type_name(kind.value_type)
+        # Arrow's Parquet reader restores dictionaries of strings and binaries, not others.
+        return f"dictionary<{inner}>" if inner in ("string", "binary") else inner
+    stored = _stored(kind)
+    if stored == pa.large_string():
+        return "string"
+    if stored == pa.large_binary():
+        return "binary"
+    if pa.types.is_decimal(stored):
+        return f"decimal({stored.precision}, {stored.scale})"
+    return str(stored)
+
+
+def _stored(kind: pa.DataType) -> pa.DataType:
+    """The type a (non-dictionary) column's values are hashed as: one per string and binary
+    layout, one width of decimals, and the unit Parquet stores where it has no other (a
+    ``date64`` reads back as ``date32``, seconds as milliseconds)."""
+    t = pa.types
+    if _is_text(kind):
+        return pa.large_string()
+    if _is_bytes(kind):
+        return pa.large_binary()
+    if t.is_decimal(kind):
+        return pa.decimal128(kind.precision, kind.scale)
+    if t.is_date64(kind):
+        return pa.date32()
+    if t.is_timestamp(kind) and kind.unit == "s":
+        return pa.timestamp("ms", kind.tz)
+    if t.is_time32(kind) and kind.unit == "s":
+        return pa.time32("ms")
+    return kind
+
+
+def _column_digest(kind: pa.DataType, column: pa.ChunkedArray) -> bytes:
+    if not canonical(kind):
+        return _ipc_digest(column)
+    name = _type_name(kind).encode()
+    head = struct.pack("<q", len(name)) + name
+    if pa.types.is_null(kind):
+        return head
+    validity, values, lengths = hashlib.sha256(), hashlib.sha256(), hashlib.sha256()
+    nulls = column.null_count > 0
+    for piece in _pieces(column):
+        if nulls:
+            validity.update(_data(pc.is_valid(piece).cast(pa.uint8()), 1))
+        _hash_values(piece, values, lengths)
+    return head + (validity.digest() if nulls else b"-") + values.digest() + lengths.digest()
+
+
+def _pieces(column: pa.ChunkedArray) -> Iterator[pa.Array]:
+    """The column's chunks, cut to at most ``_PIECE`` rows, dictionaries decoded."""
+    for chunk in column.chunks:
+        for start in range(0, len(chunk), _PIECE):
+            piece = chunk.slice(start, _PIECE)
+            if pa.types.is_dictionary(piece.type):
+                piece = _as_stored(piece.dictionary).take(piece.indices)  # type: ignore[attr-defined]
+            yield _as_stored(piece)
+
+
+def _as_stored(array: pa.Array) -> pa.Array:
+    kind = _stored(array.type)
+    return array if kind == array.type else pc.cast(array, kind, safe=False)
+
+
+def _hash_values(piece: pa.Array, values: hashlib._Hash, lengths: hashlib._Hash) -> None:
+    """Feed one piece's values, null slots neutralised, into ``values`` (and ``lengths``)."""
+    kind = piece.type
+    if pa.types.is_boolean(kind):
+        values.update(_data(pc.fill_null(piece, False).cast(pa.uint8()), 1))
+        return
+    if _is_text(kind) or _is_bytes(kind):  # large ones (see _pieces)
+        if piece.null_count:
+            piece = pc.fill_null(piece, pa.scalar("" if _is_text(kind) else b"", kind))
+        if len(piece):
+            lengths.update(_data(pc.binary_length(piece), 8))
+            offsets = memoryview(piece.buffers()[1]).cast("q")  # type: ignore[arg-type]
+            start, end = offsets[piece.offset], offsets[piece.offset + len(piece)]
+            values.update(piece.buffers()[2].slice(start, end - start))  # type: ignore[union-attr]
+        return
+    width = kind.bit_width // 8
+    if piece.null_count:
+        raw = piece.view(pa.binary(width))
+        piece = pc.fill_null(raw, pa.scalar(bytes(width), pa.binary(width)))
+    values.update(_data(piece, width))
+
+
+def _data(array: pa.Array, width: int) -> pa.Buffer:
+    """The bytes of a fixed-width array's values, exactly its rows (offset and padding cut)."""
+    buffer = array.buffers()[1]
+    assert buffer is not None
+    return buffer.slice(array.offset * width, len(array) * width)
+
+
+def _ipc_digest(column: pa.ChunkedArray) -> bytes:
+    """The Arrow IPC encoding of one (nested) column, chunks combined."""
+    h = hashlib.sha256()
+    table = pa.table({"c": column}).combine_chunks()
+    with pa.ipc.new_stream(_HashSink(h), table.schema) as writer:
+        writer.write_table(table)
+    return h.digest()
 
 
 def file_checksum(path: Path) -> str:
@@ -49,61 +222,6 @@ class _HashSink:
 
     def close(self) -> None:
         self.closed = True
-
-
-def memory_version(table: pa.Table) -> str | None:
-    """:func:`data_version` of ``table`` as it will read back from Parquet, without reading it
-    back; None when that cannot be promised (then read the written file back).
-
-    Parquet gives back the same Arrow types and values for flat columns without nulls (the
-    schema travels in the file). Values under null slots, dictionary and view encodings, nested
-    columns and sliced buffers may be laid out differently in memory than after a read-back, so
-    those tables are not hashed here: their versions stay exactly what they always were.
-    """
-    combined = table.combine_chunks()
-    if not round_trips(combined):
-        return None
-    h = hashlib.blake2b(digest_size=16)
-    with pa.ipc.new_stream(_HashSink(h), combined.schema) as writer:
-        writer.write_table(combined)
-    return h.hexdigest()
-
-
-def round_trips(table: pa.Table) -> bool:
-    """True if reading ``table`` back from Parquet gives it exactly, buffers included: flat
-    columns without nulls, not sliced (see :func:`memory_version`)."""
-    for column in table.columns:
-        if column.null_count or not _flat(column.type):
-            return False
-        if any(chunk.offset or not _clean_tail(chunk) for chunk in column.chunks):
-            return False
-    return True
-
-
-def _clean_tail(chunk: pa.Array) -> bool:
-    """False for a boolean array whose last byte has bits set past its end: they are not data,
-    but the IPC encoding hashes them, and a Parquet read gives them back as zeros (polars leaves
-    them set after some operations)."""
-    length = len(chunk)
-    if not pa.types.is_boolean(chunk.type) or length % 8 == 0:
-        return True
-    last = memoryview(chunk.buffers()[1])[length // 8]  # type: ignore[arg-type]
-    return last >> (length % 8) == 0
-
-
-def _flat(kind: pa.DataType) -> bool:
-    t = pa.types
-    return (
-        t.is_integer(kind)
-        or t.is_floating(kind)
-        or t.is_boolean(kind)
-        or t.is_temporal(kind)
-        or t.is_decimal(kind)
-        or t.is_string(kind)
-        or t.is_large_string(kind)
-        or t.is_binary(kind)
-        or t.is_large_binary(kind)
-    )
 
 
 class HashingWriter:

@@ -7,8 +7,12 @@ wide upstream read by many downstream partitions load once per worker, not once 
 and hands a partition's output to its downstream in memory when both run in the same worker
 (the file is still written, fsynced and committed; other workers and readers use it).
 
-Only frames equal to what a read of the file gives are kept (see ``versions.round_trips``).
-The cache is bounded (least recently used frames go first) and per process; threads share it.
+Only frames equal to what a read of the file gives are kept: those of flat columns (numbers,
+booleans, temporal, decimals, strings, binaries, categoricals; nulls included), which Parquet
+gives back to polars as they were written (``versions.canonical`` names them;
+tests/commit/test_data_versions.py checks the equality on random frames). Nested columns are
+read from the file. The cache is bounded (least recently used frames go first) and per process;
+threads share it.
 """
 
 from __future__ import annotations

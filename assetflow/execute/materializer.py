@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 
 from assetflow.commit.files import StagedFile, stage_table
 from assetflow.commit.storage import Storage
-from assetflow.commit.versions import round_trips
+from assetflow.commit.versions import canonical
 from assetflow.define.asset import AssetDef, InputKind
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.errors import AssetflowError, TaskError
@@ -123,7 +123,8 @@ def run_asset(
         ) from exc
     table = output.table
     staged = stage_table(table, storage, asset.name, partition, frame=output.frame)
-    if round_trips(table):  # what a downstream task in this worker would read back
+    if all(canonical(f.type) for f in table.schema):
+        # What a downstream task in this worker would read back (nulls included; see frames.py).
         frame = output.frame if output.frame is not None else pl.from_arrow(table)
         FRAMES.put(storage.uri(staged.key), frame)  # type: ignore[arg-type]
     if context is not None and context.metadata:

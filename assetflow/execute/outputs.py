@@ -36,7 +36,8 @@ ACCEPTED = "a polars DataFrame/LazyFrame, a pyarrow Table, a DuckDB relation or 
 @dataclass(frozen=True)
 class Output:
     """An asset's checked output: the Arrow table, and the polars frame it came from if any
-    (staged with polars' writer and kept as is for downstream tasks in the same worker)."""
+    (staged with polars' writer and kept as is for downstream tasks in the same worker; the
+    table is then its zero-copy Arrow view, with string views, for checks and the version)."""
 
     table: pa.Table
     frame: pl.DataFrame | None = None
@@ -48,7 +49,8 @@ def to_output(value: Any, *, asset: str, partition: str, inputs: Mapping[str, An
         value = value.collect()
     if isinstance(value, pl.DataFrame):
         _refuse_objects(value.schema, asset, partition)
-        table = value.to_arrow()
+        # The newest layout shares polars' buffers; the default one copies every string column.
+        table = value.to_arrow(compat_level=pl.CompatLevel.newest())
         check_storable(table, asset=asset, partition=partition)
         return Output(table, value)
     elif isinstance(value, pa.Table):
