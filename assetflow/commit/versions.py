@@ -22,6 +22,7 @@ docs/benchmarks.md); the file checksum stays blake2b (``asset verify`` compares 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import struct
 from collections.abc import Iterator
@@ -62,6 +63,7 @@ def memory_version(table: pa.Table) -> str | None:
     return data_version(table)
 
 
+@functools.lru_cache(maxsize=512)
 def canonical(kind: pa.DataType) -> bool:
     """True for the flat types whose version is taken from memory (see the module docstring)."""
     if pa.types.is_dictionary(kind):
@@ -93,6 +95,13 @@ def _is_bytes(kind: pa.DataType) -> bool:
     return t.is_binary(kind) or t.is_large_binary(kind) or t.is_binary_view(kind)
 
 
+@functools.lru_cache(maxsize=512)
+def _head(kind: pa.DataType) -> bytes:
+    """The type's part of a column digest (its canonical name, length-prefixed)."""
+    name = _type_name(kind).encode()
+    return struct.pack("<q", len(name)) + name
+
+
 def _type_name(kind: pa.DataType) -> str:
     if pa.types.is_dictionary(kind):
         inner = _type_name(kind.value_type)
@@ -108,6 +117,7 @@ def _type_name(kind: pa.DataType) -> str:
     return str(stored)
 
 
+@functools.lru_cache(maxsize=512)
 def _stored(kind: pa.DataType) -> pa.DataType:
     """The type a (non-dictionary) column's values are hashed as: one per string and binary
     layout, one width of decimals, and the unit Parquet stores where it has no other (a
@@ -131,8 +141,7 @@ def _stored(kind: pa.DataType) -> pa.DataType:
 def _column_digest(kind: pa.DataType, column: pa.ChunkedArray) -> bytes:
     if not canonical(kind):
         return _ipc_digest(column)
-    name = _type_name(kind).encode()
-    head = struct.pack("<q", len(name)) + name
+    head = _head(kind)
     if pa.types.is_null(kind):
         return head
     validity, values, lengths = hashlib.sha256(), hashlib.sha256(), hashlib.sha256()
@@ -148,7 +157,7 @@ def _pieces(column: pa.ChunkedArray) -> Iterator[pa.Array]:
     """The column's chunks, cut to at most ``_PIECE`` rows, dictionaries decoded."""
     for chunk in column.chunks:
         for start in range(0, len(chunk), _PIECE):
-            piece = chunk.slice(start, _PIECE)
+            piece = chunk.slice(start, _PIECE) if len(chunk) > _PIECE else chunk
             if pa.types.is_dictionary(piece.type):
                 piece = _as_stored(piece.dictionary).take(piece.indices)  # type: ignore[attr-defined]
             yield _as_stored(piece)
@@ -162,12 +171,12 @@ def _as_stored(array: pa.Array) -> pa.Array:
 def _hash_values(piece: pa.Array, values: hashlib._Hash, lengths: hashlib._Hash) -> None:
     """Feed one piece's values, null slots neutralised, into ``values`` (and ``lengths``)."""
     kind = piece.type
-    if pa.types.is_boolean(kind):
+    if kind == pa.bool_():
         values.update(_data(pc.fill_null(piece, False).cast(pa.uint8()), 1))
         return
-    if _is_text(kind) or _is_bytes(kind):  # large ones (see _pieces)
+    if kind == pa.large_string() or kind == pa.large_binary():  # all of them (see _pieces)
         if piece.null_count:
-            piece = pc.fill_null(piece, pa.scalar("" if _is_text(kind) else b"", kind))
+            piece = pc.fill_null(piece, pa.scalar("" if kind == pa.large_string() else b"", kind))
         if len(piece):
             lengths.update(_data(pc.binary_length(piece), 8))
             offsets = memoryview(piece.buffers()[1]).cast("q")  # type: ignore[arg-type]
