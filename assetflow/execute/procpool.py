@@ -15,23 +15,23 @@ Workers are fresh interpreters (``python -c``), not forks: forking a coordinator
 DuckDB connection and polars' threads can deadlock the child. Unlike multiprocessing's
 ``spawn`` they do not re-run the caller's ``__main__`` script either; they load the assets once
 (:class:`~assetflow.execute.executor.WorkerSetup`) and then serve many tasks, so the ~1 s
-start-up is paid once per worker, not per task. Hence the pool grows lazily: a worker at once
-when there is none, more only while ready tasks keep waiting (:data:`GROW_AFTER_SECONDS`).
+start-up is paid once per worker, not per task (the first may have started early, see
+``warm.py``). Hence the pool grows lazily: a worker at once when there is none, more only while
+ready tasks keep waiting (:data:`GROW_AFTER_SECONDS`).
 """
 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
-from pathlib import Path
 
 from assetflow.errors import ConfigError, WorkerStartError
+from assetflow.execute import warm
 from assetflow.execute.executor import Executor, ExecutorSetup, Waitable, WorkerSetup
 from assetflow.execute.messages import (
     AttemptFinished,
@@ -42,13 +42,6 @@ from assetflow.execute.messages import (
     WorkerLost,
 )
 from assetflow.execute.worker import Recall, Recalled, WorkerBootFailed, WorkerReady
-
-_BOOT = (
-    "import sys; sys.path.insert(0, {root!r}); "
-    "from assetflow.execute.worker import child_main; child_main({fd})"
-)
-_ROOT = str(Path(__file__).resolve().parents[2])
-"""The folder holding the ``assetflow`` package, so a worker imports this very copy."""
 
 AHEAD = 1
 """Tasks queued on a busy worker beyond the one it runs."""
@@ -127,16 +120,7 @@ class ProcessPool(Executor):
 
     def _spawn(self) -> None:
         wid, self._next_id = self._next_id, self._next_id + 1
-        ours, theirs = socket.socketpair()
-        try:
-            process = subprocess.Popen(
-                [sys.executable, "-c", _BOOT.format(root=_ROOT, fd=theirs.fileno())],
-                pass_fds=[theirs.fileno()],
-                stdin=subprocess.DEVNULL,
-            )
-        finally:
-            theirs.close()
-        conn = Connection(ours.detach())
+        process, conn = warm.take() or warm.spawn()
         conn.send((self._setup, list(sys.path), os.getcwd()))
         self._workers[wid] = _Worker(wid, process, conn)
 
