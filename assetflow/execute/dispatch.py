@@ -129,6 +129,16 @@ class Dispatcher:
             self.executor.cancel(task.index)
         self.release(task)
 
+    def stop_unstarted(self) -> list[TaskState]:
+        """Stop the attempts handed over that have not begun (executors that report starts);
+        return their tasks."""
+        if not self.executor.reports_starts:
+            return []
+        unstarted = [t for i, t in self.running.items() if i not in self._begun]
+        for task in unstarted:
+            self.stop(task)
+        return unstarted
+
     def expired(self) -> list[TaskState]:
         """Running tasks past their deadline."""
         now = time.monotonic()

@@ -358,8 +358,9 @@ class Runner:
         if not run.cancelling:
             run.cancelling = True
             run.grace_deadline = time.monotonic() + self.options.grace_period
-            for key in run.sched.drain():
-                self._finish(run.tasks[key], TaskStatus.CANCELLED, "the run was cancelled first")
+            # Tasks waiting in the scheduler, or queued on a worker but not begun, never begin.
+            for task in [run.tasks[k] for k in run.sched.drain()] + run.crew.stop_unstarted():
+                self._finish(task, TaskStatus.CANCELLED, "the run was cancelled first")
             if run.crew.running:
                 grace = f"{self.options.grace_period:g}s"
                 run.book.notice(

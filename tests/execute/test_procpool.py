@@ -12,10 +12,11 @@ from multiprocessing.connection import Connection
 
 import pytest
 
+import assetflow as af
 from assetflow.commit.storage import StorageSpec
 from assetflow.execute.messages import AttemptStarted, TaskSpec
 from assetflow.execute.worker import Recall, Recalled, _Inbox
-from tests.execute.conftest import load, rows
+from tests.execute.conftest import load, rows, statuses
 
 DAYS = ["2026-04-02", "2026-04-03", "2026-04-04"]
 
@@ -101,3 +102,23 @@ def test_a_task_queued_on_a_worker_that_dies_runs_elsewhere_without_losing_an_at
     assert rows(
         warehouse, "select partition, attempt, status from assetflow.attempts order by all"
     ) == [(DAYS[0], 1, "failed"), (DAYS[0], 2, "succeeded"), (DAYS[1], 1, "succeeded")]
+
+
+@pytest.mark.slow  # a worker process with a task queued behind a running one
+def test_cancelling_drops_a_queued_task_before_it_begins(warehouse, tmp_path, monkeypatch):
+    monkeypatch.setenv("NAPS_DIR", str(tmp_path))
+    monkeypatch.setenv("LONG_NAP", "2")
+    token = af.CancelToken()
+
+    def on_event(event: af.TaskEvent) -> None:
+        if event.kind == "started" and event.partition == DAYS[0]:
+            token.cancel("test")
+
+    result = load("queued", warehouse).materialize(
+        ["naps"], partitions=DAYS[:2], workers=1, executor="processes", cancel=token,
+        grace_period=30, callbacks=af.RunCallbacks(on_event=on_event),
+    )  # fmt: skip
+    # The running one finishes within the grace period; the one queued behind it never began.
+    assert statuses(result) == {("naps", DAYS[0]): "succeeded", ("naps", DAYS[1]): "cancelled"}
+    assert not (tmp_path / f"naps-{DAYS[1]}").exists()
+    assert rows(warehouse, "select partition from assetflow.attempts") == [(DAYS[0],)]
