@@ -22,7 +22,7 @@ import numpy as np
 import polars as pl
 
 from assetflow.define.graph import AssetGraph
-from assetflow.define.mapping import Identity, LazyKeys
+from assetflow.define.mapping import Identity, LazyKeys, Window
 from assetflow.define.partitions import UNPARTITIONED
 
 PROBLEM_SCHEMA = {
@@ -103,9 +103,11 @@ def upstream_check(
     up_status: pl.DataFrame,
     recorded: pl.DataFrame | None,
     committed: bool | None = None,
+    memo: EdgeMemo | None = None,
 ) -> pl.DataFrame | IdentityCheck | None:
     """:func:`upstream_reasons`, leaving an identity upstream's answer to
-    :func:`identity_reasons` (an :class:`IdentityCheck`)."""
+    :func:`identity_reasons` (an :class:`IdentityCheck`); ``memo`` shares window edges
+    between the assets of one status computation."""
     if type(graph.mappings[(name, up)]) is Identity and up_status["partition"].equals(keys):
         # Identity between equal definitions: both sides list the same keys in the same order.
         if _reads_fresh_as_recorded(keys, up_status, recorded):
@@ -122,7 +124,32 @@ def upstream_check(
                 pl.Series("_keep_absent", [committed is not True]).new_from_index(0, n),
             ]
             return IdentityCheck(pl.DataFrame(columns))
-    return align(_problem_rows(graph, name, up, keys, up_status, recorded), keys)
+    rows = _problem_rows(graph, name, up, keys, up_status, recorded, memo or EdgeMemo())
+    return align(rows, keys)
+
+
+class EdgeMemo:
+    """Edge frames of window mappings within one status computation. Assets that read one
+    upstream grid through the same window over the same keys (rolling metrics of one daily
+    table) share one frame (~3 ms each at 3,650 keys). Other mappings may read the upstream's
+    committed keys, which differ per upstream, so their frames are not kept."""
+
+    def __init__(self) -> None:
+        self._found: dict[tuple, tuple[pl.Series, pl.DataFrame]] = {}
+
+    def edges(
+        self, graph: AssetGraph, name: str, up: str, keys: pl.Series, committed: LazyKeys
+    ) -> pl.DataFrame:
+        mapping = graph.mappings[(name, up)]
+        upstream = graph[up].partitions
+        if type(mapping) is not Window:
+            return mapping.edges(keys.to_list(), upstream, committed)
+        memo_key = (mapping, graph[name].partitions, upstream)
+        found = self._found.get(memo_key)
+        if found is None or not (found[0] is keys or found[0].equals(keys)):
+            found = (keys, mapping.edges(keys.to_list(), upstream, committed))
+            self._found[memo_key] = found
+        return found[1]
 
 
 def identity_reasons(checks: Sequence[IdentityCheck]) -> list[pl.DataFrame | None]:
@@ -256,12 +283,12 @@ def _problem_rows(
     keys: pl.Series,
     up_status: pl.DataFrame,
     recorded: pl.DataFrame | None,
+    memo: EdgeMemo | None = None,
 ) -> pl.DataFrame:
     """One row per problem: every mapped upstream partition that is not fresh or not read at
     its current version, and every recorded input the mapping no longer reads."""
-    mapping = graph.mappings[(name, up)]
     committed = LazyKeys(lambda: committed_keys(up_status).to_list())
-    edges = mapping.edges(keys.to_list(), graph[up].partitions, committed)
+    edges = (memo or EdgeMemo()).edges(graph, name, up, keys, committed)
     removed = None
     if recorded is None:
         edges = edges.with_columns(recorded_version=pl.lit(None, pl.String))

@@ -35,7 +35,7 @@ from assetflow.commit.state import CatalogState
 from assetflow.define.graph import AssetGraph
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.plan.assembly import Pending, assemble
-from assetflow.plan.reasons import IdentityCheck, align, upstream_check
+from assetflow.plan.reasons import EdgeMemo, IdentityCheck, align, upstream_check
 from assetflow.plan.single_key import single_key_status
 from assetflow.plan.source_status import source_reasons
 
@@ -103,6 +103,7 @@ def status_by_asset(
     observations = _split(state.observations, ["asset"])
     failures = _split(state.failures, ["asset"])
     per_asset: dict[str, pl.DataFrame] = {}
+    memo = EdgeMemo()
     for level in _levels(graph, only):
         found: dict[str, pl.DataFrame] = {}
         pending: list[Pending] = []
@@ -116,7 +117,9 @@ def status_by_asset(
             keys = asset_key_series(graph, name, as_of)
             if only is not None:
                 keys = keys.filter(keys.is_in(only[name].implode()))
-            pending.append(_prepare(graph, current, inputs, observations, keys, name, per_asset))
+            pending.append(
+                _prepare(graph, current, inputs, observations, keys, name, per_asset, memo)
+            )
         found.update(assemble(pending))
         for name, frame in found.items():
             failed = failures.get((name,))
@@ -183,6 +186,7 @@ def _prepare(
     keys: pl.Series,
     name: str,
     done: dict[str, pl.DataFrame],
+    memo: EdgeMemo | None = None,
 ) -> Pending:
     """The asset's base frame (its keys, committed versions and codes) and its checks."""
     asset = graph[name]
@@ -224,7 +228,7 @@ def _prepare(
     committed = True if absent == 0 else False if absent == base.height else None
     for up in asset.upstreams:
         recorded = inputs.get((name, up))
-        checks.append(upstream_check(graph, name, up, keys, done[up], recorded, committed))
+        checks.append(upstream_check(graph, name, up, keys, done[up], recorded, committed, memo))
     return Pending(name, asset.code_version, base, [c for c in checks if c is not None])
 
 
