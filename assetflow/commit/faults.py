@@ -16,8 +16,8 @@ from assetflow.errors import ConfigError
 
 POINTS = (
     "after_temp_write",
-    "after_fsync",
     "after_rename",
+    "after_persist",
     "before_catalog_commit",
     "after_catalog_commit",
     "during_publish",

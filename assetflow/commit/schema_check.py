@@ -19,11 +19,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import duckdb
 import pyarrow as pa
 
 from assetflow.errors import SchemaMismatchError
+
+if TYPE_CHECKING:
+    import duckdb  # the writer's connection; workers describe schemas without DuckDB
 
 POLICIES = ("strict", "evolve")
 

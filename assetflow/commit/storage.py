@@ -9,13 +9,13 @@ builds its own Storage from :meth:`Storage.spec` and finds the same files.
 The contract a backend keeps:
 
 - :meth:`put` is write-once: a key is written exactly once, completely, or not at all. Locally
-  that is a temp file in the key's folder, fsync, rename; an object store uploads the final key
-  once (a completed PUT is atomic). Keys are fresh uuids, so two attempts of one task never
-  write the same key. A put key is an *orphan* until the catalog transaction that references it
-  commits: that transaction stays the only commit point.
-- :meth:`persist` makes the names of a group of put keys durable before that transaction
-  (locally: fsync of their folders, each once per group, on the committing process rather than
-  on the worker's critical path; an object store has nothing to do).
+  that is a temp file in the key's folder, renamed when complete; an object store uploads the
+  final key once (a completed PUT is atomic). Keys are fresh uuids, so two attempts of one task
+  never write the same key. A put key is an *orphan* until the catalog transaction that
+  references it commits: that transaction stays the only commit point.
+- :meth:`persist` makes a group of put files and their names durable before that transaction
+  (locally: fsync of each file, then of their folders, each once per group, on the committing
+  process rather than on the worker's critical path; an object store has nothing to do).
 - :meth:`uri` names a key for DuckDB and polars readers (the views, task inputs).
 
 The catalog files (``.assetflow/catalog.duckdb``, ``warehouse.duckdb``) are not data files:
@@ -83,15 +83,15 @@ class Storage(Protocol):
 
     def put(self, key: str, write: Callable[[BinaryIO], None]) -> PutResult:
         """Write ``key`` once: ``write`` fills a binary file; nothing is visible under ``key``
-        unless all of it was written durably. Raises OSError (and whatever ``write`` raises)
-        with nothing left under ``key``. The name itself may need :meth:`persist` to survive a
-        power loss."""
+        unless all of it was written. Raises OSError (and whatever ``write`` raises) with
+        nothing left under ``key``. The file needs :meth:`persist` to survive a power loss."""
         ...
 
     def persist(self, keys: Iterable[str]) -> None:
-        """Make the names of files that :meth:`put` wrote survive a power loss (locally: fsync
-        their folders). The commit calls it for a group before the catalog transaction that
-        references them. Raises OSError."""
+        """Make files that :meth:`put` wrote, and their names, survive a power loss (locally:
+        fsync each file, then their folders). The commit calls it for a group before the
+        catalog transaction that references them, off the workers' critical path. Raises
+        OSError."""
         ...
 
     def open(self, key: str) -> BinaryIO:
@@ -148,12 +148,12 @@ class LocalStorage:
                 write(sink)  # type: ignore[arg-type]
                 f.flush()
                 fault_point("after_temp_write")
-                os.fsync(f.fileno())
-            fault_point("after_fsync")
             checksum = sink.hexdigest()
             if final.exists():  # write-once (keys are fresh uuids: this is a caller's bug)
                 raise FileExistsError(errno.EEXIST, "the key was written before", str(final))
-            os.replace(temp, final)  # durable by persist(), once per group of commits
+            # Complete but not yet durable: persist() fsyncs it with its group, before the
+            # commit that references it (a power loss before that leaves an orphan).
+            os.replace(temp, final)
             fault_point("after_rename")
         except BaseException:
             temp.unlink(missing_ok=True)
@@ -161,12 +161,14 @@ class LocalStorage:
         return PutResult(key, final.stat().st_size, checksum)
 
     def persist(self, keys: Iterable[str]) -> None:
-        # A rename lives in its folder's entry list, a new folder's entry in its parent's, up
-        # to the root; fsync each folder of the group once (a folder shared by the group, such
-        # as the asset's, once for all of them).
+        # Each file's bytes (fsync works on the file, whichever process wrote it), then the
+        # names: a rename lives in its folder's entry list, a new folder's entry in its
+        # parent's, up to the root; each folder of the group once (the asset's, for example).
         folders: set[Path] = set()
         for key in keys:
-            folder = self.path(key).parent
+            path = self.path(key)
+            _fsync_file(path)
+            folder = path.parent
             while folder not in folders and folder != self.root.parent:
                 folders.add(folder)
                 if folder == self.root:
@@ -174,6 +176,7 @@ class LocalStorage:
                 folder = folder.parent
         for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
             fsync_dir(folder)
+        fault_point("after_persist")
 
     def open(self, key: str) -> BinaryIO:
         return open(self.path(key), "rb")
@@ -208,6 +211,14 @@ class LocalStorage:
 
     def checksum(self, key: str) -> str:
         return file_checksum(self.path(key))
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def fsync_dir(folder: Path) -> None:

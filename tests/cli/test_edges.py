@@ -37,7 +37,7 @@ MALFORMED_FAULTS = ["after_rename:abc", "after_renmae", "after_rename:1.5", "aft
 def _fault_message(value: str) -> str:
     return (
         f"ASSETFLOW_FAULT={value!r} is not <point>[:N] with N >= 1 and a point among "
-        "after_temp_write, after_fsync, after_rename, before_catalog_commit, "
+        "after_temp_write, after_rename, after_persist, before_catalog_commit, "
         "after_catalog_commit, during_publish; it is a test hook for crash tests: unset it"
     )
 

@@ -8,8 +8,11 @@ import subprocess
 import sys
 import textwrap
 
+import duckdb
 import pytest
 
+import assetflow as af
+from assetflow.commit.files import stage_table
 from tests.conftest import AS_OF, REPO, cli_env, load_project, resource
 from tests.warehouse_checks import versions
 
@@ -68,3 +71,19 @@ def test_a_commit_that_cannot_be_written_keeps_the_previous_version(warehouse):
     assert report.ok, report.render()
     assert report.orphans == []  # the file it could not commit was removed with the rollback
     assert project.materialize(partition="2026-04-02").count("succeeded") == 0
+
+
+def test_a_staged_file_gone_before_its_commit_fails_it_and_keeps_the_previous_version(warehouse):
+    project = load_project(resource("linear"), warehouse, clock=lambda: AS_OF)
+    assert project.materialize(partition="2026-04-02").ok
+    before = versions(warehouse)
+    with af.Warehouse(warehouse).writer() as catalog:
+        table = duckdb.sql("select 1::bigint as id").to_arrow_table()
+        staged = stage_table(table, catalog.storage, "raw", "2026-04-02")
+        catalog.storage.delete(staged.key)  # e.g. removed by hand between staging and commit
+        with pytest.raises(af.StorageError, match=r"could not commit raw 2026-04-02: making"):
+            catalog.commit(
+                asset="raw", partition="2026-04-02", staged=staged, code_version="1",
+                inputs=[], run_id="r", started_at=AS_OF, finished_at=AS_OF,
+            )  # fmt: skip
+    assert versions(warehouse) == before

@@ -23,8 +23,8 @@ GEN = str(resource("gen"))
 
 ORPHANS = {
     "after_temp_write": ["temp"],
-    "after_fsync": ["temp"],
     "after_rename": ["unreferenced"],
+    "after_persist": ["unreferenced"],
     "before_catalog_commit": ["unreferenced"],
     "after_catalog_commit": [],
     "during_publish": ["publish_temp"],
@@ -32,8 +32,13 @@ ORPHANS = {
 # The 25th time lands mid-run (61 tasks), after 24 partitions committed; the snapshot is
 # published about once a second, so the second publish is the mid-run one for that point.
 # Catalog transactions group the partitions that finish together, so there are fewer of them
-# than tasks: their mid-run case is the third transaction.
-MID_RUN = {"during_publish": 2, "before_catalog_commit": 3, "after_catalog_commit": 3}
+# than tasks: their mid-run case (persist runs once per transaction) is the third one.
+MID_RUN = {
+    "during_publish": 2,
+    "after_persist": 3,
+    "before_catalog_commit": 3,
+    "after_catalog_commit": 3,
+}
 CASES = [(p, 1) for p in POINTS] + [(p, MID_RUN.get(p, 25)) for p in POINTS]
 
 

@@ -81,3 +81,12 @@ def test_a_relative_root_is_made_absolute_so_keys_resolve_from_any_directory(tmp
     storage = LocalStorage("wh")  # type: ignore[arg-type]
     assert storage.root == tmp_path.resolve() / "wh"
     assert storage.uri(KEY).startswith(str(tmp_path.resolve()))
+
+
+def test_persist_makes_each_file_durable_so_a_vanished_file_fails_it(tmp_path):
+    storage = LocalStorage(tmp_path)
+    storage.put(KEY, lambda f: f.write(b"a"))
+    storage.persist([KEY])  # fsyncs the file itself, then its folders up to the root
+    (tmp_path / KEY).unlink()
+    with pytest.raises(FileNotFoundError):
+        storage.persist([KEY])
