@@ -264,6 +264,23 @@ def main(argv: list[str] | None = None) -> None:
         _run(args)
 
 
+def _likely_worker_run(args: Sequence[str]) -> bool:
+    """A command that will probably run many tasks in worker processes: ``materialize`` over
+    a range or everything due, or ``backfill``; not one partition (a cron-style call runs on
+    threads), a dry run, help, or another executor."""
+    if not {"materialize", "backfill"} & set(args):
+        return False
+    if {"--partition", "--dry-run", "--help", "-h"} & set(args):
+        return False
+    executor = os.environ.get(EXECUTOR_ENV, "processes")
+    for i, arg in enumerate(args):
+        if arg == "--executor" and i + 1 < len(args):
+            executor = args[i + 1]
+        elif arg.startswith("--executor="):
+            executor = arg.partition("=")[2]
+    return executor == "processes"
+
+
 @contextmanager
 def _terminate_as_interrupt() -> Iterator[None]:
     """SIGTERM stops the command like Ctrl-C: one line, exit 130 (a run records itself
@@ -284,6 +301,10 @@ def _terminate_as_interrupt() -> Iterator[None]:
 
 
 def _run(args: list[str]) -> None:
+    if _likely_worker_run(args):
+        from assetflow.execute import warm  # standard library only
+
+        warm.prestart()  # its imports overlap ours (execute/warm.py)
     try:
         cli.main(args=args, prog_name="asset", standalone_mode=False)
     except click.exceptions.Abort:  # click's form of Ctrl-C inside a command

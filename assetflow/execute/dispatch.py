@@ -38,6 +38,8 @@ class Dispatcher:
         self._started = False
         self.running: dict[int, TaskState] = {}
         """Task id -> task, for attempts submitted and not yet ended."""
+        self._begun: set[int] = set()
+        """Running task ids whose attempt the executor said began (if it ``reports_starts``)."""
 
     def start_ready(
         self,
@@ -59,7 +61,8 @@ class Dispatcher:
             if key is None:
                 break
             self._submit(tasks[key])
-            on_start(tasks[key])
+            if not self.executor.reports_starts:
+                on_start(tasks[key])  # else when it begins (``begin``)
             free -= 1
 
     def _submit(self, task: TaskState) -> None:
@@ -94,9 +97,19 @@ class Dispatcher:
         task = self.running.get(task_id)
         return task if task is not None and task.attempt == attempt else None
 
-    def attempt_began(self, task: TaskState) -> None:
-        """The executor says the attempt only began now: its timeout counts from here."""
+    def begin(self, task: TaskState, on_start: Callable[[TaskState], None]) -> None:
+        """The executor says the attempt began now (it may have waited in a queue since it was
+        submitted): its start time and timeout count from here, and ``on_start`` is told. Only
+        the first time (and only for executors that report starts)."""
+        if not self.executor.reports_starts or task.index in self._begun:
+            return
+        self._begun.add(task.index)
+        now = self._clock()
+        task.attempt_started = now
+        if task.attempt == 1:
+            task.started_at = now
         self._start_deadline(task)
+        on_start(task)
 
     def waitables(self) -> list[Waitable]:
         return self.executor.waitables() if self._started else []
@@ -107,6 +120,7 @@ class Dispatcher:
     def release(self, task: TaskState) -> None:
         """The task's attempt ended (its worker is free again or gone)."""
         self.running.pop(task.index, None)
+        self._begun.discard(task.index)
         task.deadline = None
 
     def stop(self, task: TaskState) -> None:
@@ -114,6 +128,16 @@ class Dispatcher:
         if self._started and task.index in self.running:
             self.executor.cancel(task.index)
         self.release(task)
+
+    def stop_unstarted(self) -> list[TaskState]:
+        """Stop the attempts handed over that have not begun (executors that report starts);
+        return their tasks."""
+        if not self.executor.reports_starts:
+            return []
+        unstarted = [t for i, t in self.running.items() if i not in self._begun]
+        for task in unstarted:
+            self.stop(task)
+        return unstarted
 
     def expired(self) -> list[TaskState]:
         """Running tasks past their deadline."""

@@ -219,11 +219,12 @@ class Runner:
                     run.book.state.logs(*task.key, attempt, entries)
                 case AttemptStarted(task_id, attempt):
                     if (task := run.crew.current(task_id, attempt)) is not None:
-                        run.crew.attempt_began(task)
+                        run.crew.begin(task, self._started)
                 case AttemptFinished(outcome):
                     task = run.crew.current(outcome.task_id, outcome.attempt)
                     if task is None:
                         continue  # a late answer from an attempt that was already given up on
+                    run.crew.begin(task, self._started)  # (Dask may report its start later)
                     run.book.state.logs(*task.key, outcome.attempt, outcome.logs)
                     run.crew.release(task)
                     if outcome.error is not None:
@@ -232,6 +233,7 @@ class Runner:
                         run.commits.add(Finished(task, outcome.staged, self.clock()))
                 case WorkerLost(task_id, attempt, detail):
                     if (task := run.crew.current(task_id, attempt)) is not None:
+                        run.crew.begin(task, self._started)
                         run.crew.release(task)
                         self._attempt_failed(task, retry.worker_lost_error(*task.key, detail))
 
@@ -356,8 +358,9 @@ class Runner:
         if not run.cancelling:
             run.cancelling = True
             run.grace_deadline = time.monotonic() + self.options.grace_period
-            for key in run.sched.drain():
-                self._finish(run.tasks[key], TaskStatus.CANCELLED, "the run was cancelled first")
+            # Tasks waiting in the scheduler, or queued on a worker but not begun, never begin.
+            for task in [run.tasks[k] for k in run.sched.drain()] + run.crew.stop_unstarted():
+                self._finish(task, TaskStatus.CANCELLED, "the run was cancelled first")
             if run.crew.running:
                 grace = f"{self.options.grace_period:g}s"
                 run.book.notice(

@@ -17,6 +17,7 @@ import threading
 import time
 import traceback
 import warnings
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -32,6 +33,7 @@ from assetflow.execute.messages import (
     AttemptError,
     AttemptFinished,
     AttemptOutcome,
+    AttemptStarted,
     LogRecord,
     TaskSpec,
 )
@@ -51,6 +53,20 @@ class WorkerBootFailed:
     """A worker process could not load the assets (a configuration error: exit 2)."""
 
     detail: str
+
+
+@dataclass(frozen=True)
+class Recall:
+    """Pool -> worker process: give back ``task_id`` if it is still queued (not started)."""
+
+    task_id: int
+
+
+@dataclass(frozen=True)
+class Recalled:
+    """Worker process -> pool: ``task_id`` was still queued; it is dropped, never started."""
+
+    task_id: int
 
 
 def qualified(cls: type) -> str:
@@ -184,14 +200,9 @@ def process_main(conn: Connection, setup: WorkerSetup) -> None:
 
     _exit_with_parent()
     pump = LogPump()
+    inbox = _Inbox(conn, send)
     send(WorkerReady())
-    while True:
-        try:
-            spec = conn.recv()
-        except (EOFError, OSError):
-            return
-        if spec is None:
-            return
+    while (spec := inbox.next()) is not None:
         outcome = run_attempt(
             spec,
             assets[spec.asset],
@@ -199,6 +210,61 @@ def process_main(conn: Connection, setup: WorkerSetup) -> None:
             lambda e, s=spec: send(LogRecord(s.task_id, s.attempt, tuple(e))),
         )
         send(AttemptFinished(outcome))
+
+
+class _Inbox:
+    """The specs a worker process was sent, read on a thread as they arrive.
+
+    The pool sends a busy worker its next spec ahead of time, so the worker starts it without
+    waiting for the coordinator's answer to the previous one. Until it starts, a queued spec
+    can be recalled (the pool gives it to a worker that fell idle). Popping a spec and saying
+    it started happen under one lock with recalls, so each queued spec ends in exactly one of
+    ``AttemptStarted`` and ``Recalled``.
+    """
+
+    def __init__(self, conn: Connection, send: Callable[[Any], None]) -> None:
+        self._queue: deque[TaskSpec] = deque()
+        self._cond = threading.Condition()
+        self._closed = False
+        self._send = send
+        threading.Thread(
+            target=self._read, args=(conn,), name="assetflow-inbox", daemon=True
+        ).start()
+
+    def _read(self, conn: Connection) -> None:
+        while True:
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):
+                message = None
+            with self._cond:
+                if message is None:  # the pool closed the connection: stop
+                    self._closed = True
+                elif isinstance(message, Recall):
+                    self._recall(message.task_id)
+                else:
+                    self._queue.append(message)
+                self._cond.notify()
+            if message is None:
+                return
+
+    def _recall(self, task_id: int) -> None:
+        for spec in self._queue:
+            if spec.task_id == task_id:
+                self._queue.remove(spec)
+                self._send(Recalled(task_id))
+                return  # not queued: it started (its AttemptStarted says so) or never came
+
+    def next(self) -> TaskSpec | None:
+        """The next spec, announced as started; None once the pool closed the connection."""
+        with self._cond:
+            while not self._queue and not self._closed:
+                self._cond.wait()
+            if self._closed:
+                return None
+            spec = self._queue.popleft()
+            self._send(AttemptStarted(spec.task_id, spec.attempt))
+            return spec
 
 
 def child_main(fd: int) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from assetflow.execute import capture, worker
 from assetflow.execute.executor import Executor, ExecutorSetup, Waitable
 from assetflow.execute.mailbox import Mailbox
 from assetflow.execute.messages import (
@@ -34,6 +35,17 @@ from assetflow.execute.worker import run_spec
 from tests.execute.conftest import load, rows, statuses
 
 DAYS = ["2026-04-01", "2026-04-02"]
+
+
+@pytest.fixture(autouse=True)
+def _forget_worker_assets():
+    """``run_spec`` on threads of this process loads the assets and installs output capture
+    for good (it plays a cluster worker); undo that, so later tests see the streams they set."""
+    before = set(worker._loaded)
+    yield
+    for key in set(worker._loaded) - before:
+        del worker._loaded[key]
+        capture.uninstall()
 
 
 def _run_elsewhere(spec: bytes, setup: bytes, on_start: Callable[[], None] | None = None):

@@ -45,14 +45,15 @@ def test_output_is_routed_to_the_attempt_of_the_thread_that_wrote_it(capsys):
     assert "coordinator output" in capsys.readouterr().out
 
 
-def test_a_stream_replaced_while_capturing_is_routed_by_the_next_run(monkeypatch):
+def test_a_stream_replaced_while_capturing_is_routed_by_the_next_run():
     """A harness (a notebook cell, pytest's capture) may swap sys.stdout while one run
     captures; a run that starts then must still capture its tasks' prints (it used to see the
     capture as installed already and route nothing)."""
+    before = sys.stdout
     capture.install()
     try:
         harness = io.StringIO()
-        monkeypatch.setattr(sys, "stdout", harness)
+        sys.stdout = harness
         capture.install()  # the next run, nested
         try:
             log = capture.AttemptLog("t")
@@ -68,7 +69,9 @@ def test_a_stream_replaced_while_capturing_is_routed_by_the_next_run(monkeypatch
             capture.uninstall()
     finally:
         capture.uninstall()
-    assert sys.stdout is harness  # given back as the harness set it
+        after, sys.stdout = sys.stdout, before  # not monkeypatch: its undo would put back
+        # the stream the first install wrapped, leaking it into later tests of this process
+    assert after is harness  # given back as the harness set it
     assert ("stdout", "task output") in [(s, t) for _, s, t in log.finish()]
     assert "task output" not in harness.getvalue()
 
