@@ -3,6 +3,13 @@
 Four columnar frames, read in one go from the published snapshot (or the live catalog by the
 writer): the current partitions, the upstream versions each one read, the latest observation of
 each source partition, and the partitions whose latest attempt failed.
+
+Rows come sorted: ``current`` by (asset, partition), ``inputs`` by (asset, upstream, partition,
+up_partition). The planner relies on it to cut the state into zero-copy slices per asset and
+edge, and to line recorded inputs up with an asset's keys without a join. DuckDB's unordered
+join output interleaves groups; the ORDER BY measured no slower than the unordered query on
+7.3M input rows (3.2-3.9 s vs 3.8-4.5 s, noisy), where sorting or splitting by hash in polars
+afterwards costs 1.4-5 s more.
 """
 
 from __future__ import annotations
@@ -83,7 +90,8 @@ def read_state(
            select c.asset, c.partition, i.upstream, i.partition as up_partition,
                   i.data_version as recorded_version
            from {_current(only)} c join assetflow.inputs i
-             on i.materialization_id = c.materialization_id""",
+             on i.materialization_id = c.materialization_id
+           order by c.asset, i.upstream, c.partition, i.partition""",
         params,
         schema=INPUTS_SCHEMA,
     )

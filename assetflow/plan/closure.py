@@ -99,19 +99,26 @@ def _pulled(
         if not_due.height:
             _raise_not_due(name, not_due)
         return None
-    demand = pl.concat([demand for demand, _ in needed]).unique(
-        subset="partition", keep="first", maintain_order=True
-    )
-    status = status.select("partition", "status", "reason", "_order")
+    # Two lazy queries, not six eager ones: at a range's few keys per asset, the fixed cost
+    # of each query (~0.2 ms) was most of the closure's time.
+    demand = pl.concat([demand for demand, _ in needed])
+    known = status.lazy().select("partition", "status", "reason", "_order")
     if demand.height * 8 < status.height:  # a few keys (a range): filter first, join the few
-        status = status.filter(pl.col("partition").is_in(demand["partition"].implode()))
-    found = demand.join(status, on="partition", how="left", maintain_order="left")
+        known = known.filter(pl.col("partition").is_in(demand["partition"].implode()))
+    found = (
+        demand.lazy()
+        .unique(subset="partition", keep="first", maintain_order=True)
+        .join(known, on="partition", how="left", maintain_order="left")
+        .collect()
+    )
     if found["status"].null_count():
         _raise_not_due(name, found.filter(pl.col("status").is_null()))
-    pulled = found.filter(pl.col("status") != "fresh")
-    if own is not None and pulled.height:
-        running = own.select(pl.col("partition").filter("run")).to_series()
-        pulled = pulled.filter(~pl.col("partition").is_in(running.implode()))
+    pulled = found.lazy().filter(pl.col("status") != "fresh")
+    if own is not None:
+        running = own.lazy().filter("run").select("partition")
+        pulled = pulled.join(running, on="partition", how="anti", maintain_order="left")
+    pulled = pulled.with_columns(asset=pl.lit(name), run=pl.lit(True), requested=pl.lit(False))
+    pulled = pulled.collect()
     if only and pulled.height:
         down, key, q, st, why = pulled.select(
             "_down", "_down_partition", "partition", "status", "reason"
@@ -122,14 +129,13 @@ def _pulled(
             asset=down,
             partition=key,
         )
-    return pulled.with_columns(asset=pl.lit(name), run=pl.lit(True), requested=pl.lit(False))
+    return pulled
 
 
 def _runs_all_not_fresh(own: pl.DataFrame, status: pl.DataFrame) -> bool:
     """True if the asset's own running steps include every partition that is not fresh."""
-    not_fresh = pl.col("status") != "fresh"
-    running = own.select((pl.col("run") & not_fresh).sum()).item()
-    return running == status.select(not_fresh.sum()).item()
+    running = (own["run"] & (own["status"] != "fresh")).sum()
+    return running == (status["status"] != "fresh").sum()  # Series ops: no query to plan
 
 
 def _raise_not_due(name: str, not_due: pl.DataFrame) -> None:

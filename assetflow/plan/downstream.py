@@ -29,6 +29,7 @@ from assetflow.define.mapping import Identity
 from assetflow.define.partitions import UNPARTITIONED
 
 _KEYS = {"partition": pl.String}
+_NO_REASON = pl.Series("reason", [None], dtype=pl.String)
 
 
 def must_also_run(
@@ -141,7 +142,9 @@ def _changed(
 ) -> pl.DataFrame:
     """Partitions of ``name`` the run changes: its running ones (null reason) and committed ones
     that read a changed upstream partition (the first such partition as the reason)."""
-    own = own.with_columns(reason=pl.lit(None, pl.String))
+    # Columns built directly and one lazy query for the reasons: most assets have little to say
+    # here, and the fixed cost of each eager query (~0.1-0.2 ms) was most of this pass's time.
+    own = own.hstack([_NO_REASON.new_from_index(0, own.height)])
     ups = [(rank, up) for rank, up in enumerate(graph[name].upstreams) if changed[up].height]
     if not ups:
         return own
@@ -166,7 +169,8 @@ def _changed(
                 _Universe(committed(up), up_keys),
             )
         if edges.height:
-            hits.append(edges.with_columns(pl.lit(rank).alias("_rank"), pl.lit(up).alias("_up")))
+            tags = [pl.Series("_rank", [rank], dtype=pl.Int32), pl.Series("_up", [up])]
+            hits.append(edges.hstack([t.new_from_index(0, edges.height) for t in tags]))
     if not hits:
         return own
     label = (
@@ -176,6 +180,7 @@ def _changed(
     )
     why = (
         pl.concat(hits)
+        .lazy()
         .sort("_rank", "up_partition")
         .group_by("partition", maintain_order=True)
         .agg(label.first().alias("_what"), pl.len().alias("_n"))
@@ -186,5 +191,6 @@ def _changed(
             .otherwise(pl.format("{} changes in this run", "_what"))
             .alias("reason"),
         )
+        .collect()
     )
     return pl.concat([own, why])
