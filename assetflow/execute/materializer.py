@@ -8,13 +8,13 @@ never touches the catalog.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -29,6 +29,9 @@ from assetflow.execute.context import Context
 from assetflow.execute.frames import FRAMES
 from assetflow.execute.outputs import to_output
 
+if TYPE_CHECKING:
+    import duckdb
+
 _local = threading.local()
 
 
@@ -36,8 +39,17 @@ def _duckdb() -> duckdb.DuckDBPyConnection:
     """An in-memory connection per thread: one connection must not serve two threads at once."""
     con = getattr(_local, "con", None)
     if con is None:
+        import duckdb  # only for inputs read through it: a worker otherwise never imports it
+
         con = _local.con = duckdb.connect()
     return con
+
+
+def _read_errors() -> tuple[type[BaseException], ...]:
+    """What a failed input read raises (DuckDB's errors only if it was imported at all)."""
+    duckdb = sys.modules.get("duckdb")
+    extra = (duckdb.Error,) if duckdb is not None else ()
+    return (OSError, pl.exceptions.PolarsError, pa.ArrowException, *extra)
 
 
 def load_input(storage: Storage, keys: Sequence[str], kind: InputKind) -> Any:
@@ -87,7 +99,7 @@ def run_asset(
     for name in asset.inputs:
         try:
             inputs[name] = load_input(storage, input_keys[name], asset.input_kinds[name])
-        except (OSError, pl.exceptions.PolarsError, pa.ArrowException, duckdb.Error) as exc:
+        except _read_errors() as exc:
             raise TaskError(
                 f"asset {asset.name!r} partition {partition} cannot read its input {name}: "
                 f"{str(exc).splitlines()[0]}; run `asset verify` to check the warehouse",

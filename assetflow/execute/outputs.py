@@ -20,11 +20,11 @@ give way to data columns of the same name), so no data column name is reserved.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import duckdb
 import polars as pl
 import pyarrow as pa
 
@@ -57,7 +57,7 @@ def to_output(value: Any, *, asset: str, partition: str, inputs: Mapping[str, An
         table = value
     elif isinstance(value, pa.RecordBatch):
         table = pa.Table.from_batches([value])
-    elif isinstance(value, duckdb.DuckDBPyRelation):
+    elif _is_relation(value):
         table = value.to_arrow_table()
     elif isinstance(value, str):
         table = _run_sql(value, asset=asset, partition=partition, inputs=inputs)
@@ -166,7 +166,15 @@ def _has_object(dtype: pl.DataType) -> bool:
     return inner is not None and _has_object(inner)
 
 
+def _is_relation(value: Any) -> bool:
+    """A DuckDB relation (only possible if its maker imported DuckDB; workers need not)."""
+    duckdb = sys.modules.get("duckdb")
+    return duckdb is not None and isinstance(value, duckdb.DuckDBPyRelation)
+
+
 def _run_sql(sql: str, *, asset: str, partition: str, inputs: Mapping[str, Any]) -> pa.Table:
+    import duckdb  # SQL outputs only
+
     con = duckdb.connect()
     try:
         for name, data in inputs.items():
