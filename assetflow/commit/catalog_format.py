@@ -19,7 +19,7 @@ import duckdb
 
 from assetflow.commit.db_errors import schema_version_error
 from assetflow.commit.schema import SCHEMA_VERSION
-from assetflow.commit.storage import fsync_dir
+from assetflow.commit.storage import fsync_path
 
 STORAGE_VERSION = "v1.1.0"
 """DuckDB storage format of the catalog files: DuckDB 1.1 and later read it."""
@@ -82,7 +82,7 @@ def rewrite_in_compatible_format(con: duckdb.DuckDBPyConnection, live: Path, ddl
         finally:
             os.close(fd)
         os.replace(temp, live)
-        fsync_dir(live.parent)
+        fsync_path(live.parent)
     except BaseException:
         if con.sql("select current_database()").fetchall()[0][0] != source:
             con.execute(f'use "{source}"')

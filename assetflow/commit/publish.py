@@ -22,7 +22,7 @@ import duckdb
 from assetflow.commit.db_errors import checkpoint_failure
 from assetflow.commit.faults import fault_point
 from assetflow.commit.session import CatalogSession
-from assetflow.commit.storage import Storage, fsync_dir
+from assetflow.commit.storage import Storage, fsync_path
 from assetflow.errors import StorageError
 
 _CHUNK = 1 << 20
@@ -152,7 +152,7 @@ def publish_snapshot(
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
-    fsync_dir(published.parent)
+    fsync_path(published.parent)
 
 
 def sidecars(published: Path) -> list[Path]:

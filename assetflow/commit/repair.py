@@ -33,7 +33,7 @@ import polars as pl
 from assetflow.commit.catalog_paths import LIVE_CATALOG, PUBLISHED_CATALOG
 from assetflow.commit.publish import sidecars
 from assetflow.commit.reader import CatalogReader
-from assetflow.commit.storage import fsync_dir
+from assetflow.commit.storage import fsync_path
 from assetflow.commit.verify import check_file
 from assetflow.errors import CatalogLockedError, StorageError
 
@@ -109,6 +109,6 @@ def _restore_live(live: Path, published: Path) -> str:
     with open(temp, "rb+") as f:
         os.fsync(f.fileno())
     os.replace(temp, live)
-    fsync_dir(live.parent)
+    fsync_path(live.parent)
     where = f" (damaged copy kept as {', '.join(kept)})" if kept else ""
     return f"restored {LIVE_CATALOG} from {PUBLISHED_CATALOG}{where}"

@@ -167,7 +167,7 @@ class LocalStorage:
         folders: set[Path] = set()
         for key in keys:
             path = self.path(key)
-            _fsync_file(path)
+            fsync_path(path)
             folder = path.parent
             while folder not in folders and folder != self.root.parent:
                 folders.add(folder)
@@ -175,7 +175,7 @@ class LocalStorage:
                     break
                 folder = folder.parent
         for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
-            fsync_dir(folder)
+            fsync_path(folder)
         fault_point("after_persist")
 
     def open(self, key: str) -> BinaryIO:
@@ -213,17 +213,10 @@ class LocalStorage:
         return file_checksum(self.path(key))
 
 
-def _fsync_file(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """Flush a file's data, or a folder's entries (a rename in it is durable only then), to
+    the disk, whichever process wrote them."""
     fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def fsync_dir(folder: Path) -> None:
-    """Make a rename in ``folder`` durable (POSIX needs the directory entry flushed too)."""
-    fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
