@@ -21,7 +21,11 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 _BOOT = (
-    "import sys; sys.path.insert(0, {root!r}); "
+    # Ctrl-C reaches the whole process group: the coordinator decides what stops, so a worker
+    # ignores it from its first line (not only once it serves: a traceback from its imports
+    # would land on the user's terminal).
+    "import signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+    "sys.path.insert(0, {root!r}); "
     "from assetflow.execute.worker import child_main; child_main({fd})"
 )
 _ROOT = str(Path(__file__).resolve().parents[2])

@@ -4,8 +4,11 @@ CLI starts one only for commands that will likely run many tasks in processes.""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -98,3 +101,21 @@ def test_a_worker_process_imports_neither_duckdb_nor_pydantic():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_a_prestarted_worker_ignores_ctrl_c_it_is_the_coordinator_s_call():
+    warm.prestart()
+    process = warm._waiting[0][0]
+    status = Path(f"/proc/{process.pid}/status")
+
+    def ignores_sigint() -> bool:
+        line = next(x for x in status.read_text().splitlines() if x.startswith("SigIgn:"))
+        return bool(int(line.split()[1], 16) & (1 << (signal.SIGINT - 1)))
+
+    deadline = time.monotonic() + 30
+    while not ignores_sigint():
+        assert time.monotonic() < deadline, "the worker never set SIGINT aside"
+        time.sleep(0.01)
+    process.send_signal(signal.SIGINT)  # what Ctrl-C sends the whole process group
+    time.sleep(0.5)
+    assert process.poll() is None  # still there for the pool (the fixture kills it)
