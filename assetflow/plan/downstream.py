@@ -20,12 +20,12 @@ inputs turn out identical (early cutoff), so this costs nothing when nothing cha
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Mapping
 
 import polars as pl
 
 from assetflow.define.graph import AssetGraph
-from assetflow.define.mapping import Identity
+from assetflow.define.mapping import Identity, LazyKeys
 from assetflow.define.partitions import UNPARTITIONED
 
 _KEYS = {"partition": pl.String}
@@ -90,7 +90,7 @@ def must_also_run(
             if type(mapping) is Identity:  # reads its own keys: no need to list them
                 read = final.select("partition").unique()
             else:
-                universe = _Universe(committed_keys(up), changed[up]["partition"])
+                universe = _universe(committed_keys(up), changed[up]["partition"])
                 edges = mapping.edges(final["partition"].to_list(), graph[up].partitions, universe)
                 read = edges.select(pl.col("up_partition").alias("partition")).unique()
             demanded.setdefault(up, []).append(
@@ -99,27 +99,10 @@ def must_also_run(
     return extra
 
 
-class _Universe(Collection[str]):
+def _universe(committed: pl.Series, changed: pl.Series) -> LazyKeys:
     """An upstream's committed keys plus those the run changes, as a set only if a mapping
     asks (all-partitions ones do); building sets of every key per edge was most of the time."""
-
-    def __init__(self, committed: pl.Series, changed: pl.Series) -> None:
-        self._parts = (committed, changed)
-        self._keys: set[str] | None = None
-
-    def _set(self) -> set[str]:
-        if self._keys is None:
-            self._keys = set(self._parts[0]) | set(self._parts[1])
-        return self._keys
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._set())
-
-    def __len__(self) -> int:
-        return len(self._set())
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._set()
+    return LazyKeys(lambda: set(committed) | set(changed))
 
 
 def _requested_and_upstream(graph: AssetGraph, steps: Mapping[str, pl.DataFrame]) -> set[str]:
@@ -166,7 +149,7 @@ def _changed(
                 up_keys.to_list(),
                 stays["partition"].to_list(),
                 graph[up].partitions,
-                _Universe(committed(up), up_keys),
+                _universe(committed(up), up_keys),
             )
         if edges.height:
             tags = [pl.Series("_rank", [rank], dtype=pl.Int32), pl.Series("_up", [up])]

@@ -30,27 +30,28 @@ Definition = PartitionsDefinition | None
 
 
 class LazyKeys(Collection[str]):
-    """An upstream's committed keys, listed by ``load`` only if a mapping asks for them (only
+    """An upstream's committed keys, loaded by ``load`` only if a mapping asks for them (only
     all-partitions mappings do), and then once. What callers hand to a mapping's
-    ``upstream_committed``, whatever they read the keys from."""
+    ``upstream_committed``, whatever they read the keys from; ``load`` returns a list, or a set
+    when membership is what the mapping will ask."""
 
-    def __init__(self, load: Callable[[], Sequence[str]]) -> None:
+    def __init__(self, load: Callable[[], Collection[str]]) -> None:
         self._load = load
-        self._keys: list[str] | None = None
+        self._keys: Collection[str] | None = None
 
-    def _list(self) -> list[str]:
+    def _loaded(self) -> Collection[str]:
         if self._keys is None:
-            self._keys = list(self._load())
+            self._keys = self._load()
         return self._keys
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._list())
+        return iter(self._loaded())
 
     def __len__(self) -> int:
-        return len(self._list())
+        return len(self._loaded())
 
     def __contains__(self, key: object) -> bool:
-        return key in self._list()
+        return key in self._loaded()
 
 
 def empty_edges() -> pl.DataFrame:
