@@ -58,9 +58,13 @@ def data_version(table: pa.Table) -> str:
 def memory_version(table: pa.Table) -> str | None:
     """:func:`data_version` of ``table`` as it will read back from Parquet, without reading it
     back; None when a column is nested (then version the written file read back)."""
-    if not all(canonical(field.type) for field in table.schema):
-        return None
-    return data_version(table)
+    return data_version(table) if flat_schema(table.schema) else None
+
+
+def flat_schema(schema: pa.Schema) -> bool:
+    """True if every column is :func:`canonical` (versioned from memory; and a polars frame of
+    it reads back from Parquet as it was written, so workers keep it in memory)."""
+    return all(canonical(field.type) for field in schema)
 
 
 @functools.lru_cache(maxsize=512)

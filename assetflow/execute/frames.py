@@ -9,7 +9,7 @@ and hands a partition's output to its downstream in memory when both run in the 
 
 Only frames equal to what a read of the file gives are kept: those of flat columns (numbers,
 booleans, temporal, decimals, strings, binaries, categoricals; nulls included), which Parquet
-gives back to polars as they were written (``versions.canonical`` names them;
+gives back to polars as they were written (``versions.flat_schema`` tells;
 tests/commit/test_data_versions.py checks the equality on random frames). Nested columns are
 read from the file. The cache is bounded (least recently used frames go first) and per process;
 threads share it.

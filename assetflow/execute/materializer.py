@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 
 from assetflow.commit.files import StagedFile, stage_table
 from assetflow.commit.storage import Storage
-from assetflow.commit.versions import canonical
+from assetflow.commit.versions import flat_schema
 from assetflow.define.asset import AssetDef, InputKind
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.errors import AssetflowError, TaskError
@@ -135,7 +135,7 @@ def run_asset(
         ) from exc
     table = output.table
     staged = stage_table(table, storage, asset.name, partition, frame=output.frame)
-    if all(canonical(f.type) for f in table.schema):
+    if flat_schema(table.schema):
         # What a downstream task in this worker would read back (nulls included; see frames.py).
         frame = output.frame if output.frame is not None else pl.from_arrow(table)
         FRAMES.put(storage.uri(staged.key), frame)  # type: ignore[arg-type]
