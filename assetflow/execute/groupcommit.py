@@ -22,9 +22,12 @@ from assetflow.execute.book import TaskState
 
 MAX_BATCH = 1000
 """Partitions per commit at most."""
-BATCH_WINDOW_SECONDS = 0.1
+BATCH_WINDOW_SECONDS = 0.5
 """Finished partitions wait up to this long for others to share their commit (group commit),
-but not at all when nothing else could run meanwhile (their dependents may be waiting)."""
+but not at all when no other task is running or ready. Nothing else waits for a commit (their
+dependents start before it), so the window trades only the delay before readers see a partition
+(published about once a second anyway) for fewer catalog transactions: 0.1 -> 0.5 s cut the
+coordinator's CPU per 360-task run from ~1.8 to ~1.1 s."""
 
 
 @dataclass(frozen=True)

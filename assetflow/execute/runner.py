@@ -268,8 +268,9 @@ class Runner:
         run = self._run
         if run.committer.busy:
             return  # one batch at a time, and only once the previous one is concluded
-        # After dispatching, ready tasks mean every worker is busy: more will finish soon.
-        hurry = run.cancelling or not run.sched.has_ready
+        # Nothing waits for a commit but the end of the run: wait for company while other
+        # tasks run or wait to run, since they will finish soon.
+        hurry = run.cancelling or not (run.sched.running or run.sched.has_ready)
         batch = run.commits.take(hurry=hurry)
         if not batch:
             return
