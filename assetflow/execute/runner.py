@@ -268,8 +268,7 @@ class Runner:
         run = self._run
         if run.committer.busy:
             return  # one batch at a time, and only once the previous one is concluded
-        # Nothing waits for a commit but the end of the run: wait for company while other
-        # tasks run or wait to run, since they will finish soon.
+        # Only the run's end waits for a commit: wait for company while other tasks run.
         hurry = run.cancelling or not (run.sched.running or run.sched.has_ready)
         batch = run.commits.take(hurry=hurry)
         if not batch:
@@ -295,9 +294,8 @@ class Runner:
     def _accept(self, task: TaskState, staged: StagedFile) -> None:
         """An attempt staged its output: check its columns, then let its dependents start.
 
-        Dependents read the staged file (or its frame in memory) before its commit lands: the
-        commit queue is first in, first out and batches commit one at a time, so an upstream
-        always commits before, or with, anything that read it; a failed commit stops the run.
+        Dependents read the staged file (or its frame) before its commit lands: commits are
+        first in, first out, so an upstream commits before or with what read it (groupcommit).
         """
         run = self._run
         asset, partition = task.key
