@@ -47,6 +47,8 @@ def upstream_closure(
     needed: dict[str, list[tuple[pl.DataFrame, bool]]] = {}
     planned: dict[str, pl.DataFrame] = {}
     for name in reversed(graph.order):
+        if name not in by_asset:
+            continue  # neither requested nor read by the request (``plan/reads.py``)
         own = wanted.get(name)
         if own is not None:
             own = own.select(COLUMNS)

@@ -117,6 +117,7 @@ def status_by_asset(
             keys = asset_key_series(graph, name, as_of)
             if only is not None:
                 keys = keys.filter(keys.is_in(only[name].implode()))
+                _restrict(current, inputs, graph, name, only[name])
             pending.append(
                 _prepare(graph, current, inputs, observations, keys, name, per_asset, memo)
             )
@@ -140,6 +141,28 @@ def _levels(graph: AssetGraph, only: Mapping[str, pl.Series] | None) -> list[lis
             levels.append([])
         levels[depth[name]].append(name)
     return levels
+
+
+def _restrict(
+    current: dict[tuple[str, ...], pl.DataFrame],
+    inputs: dict[tuple[str, ...], pl.DataFrame],
+    graph: AssetGraph,
+    name: str,
+    keys: pl.Series,
+) -> None:
+    """Keep only the asset's committed rows and recorded inputs of ``keys`` (``only``): the
+    other committed keys would be listed, with statuses of a partial computation."""
+    wanted = keys.implode()
+    edges = [(inputs, (name, up)) for up in (name, *graph[name].upstreams)]  # (name, name): a
+    for found, at in [(current, (name,)), *edges]:  # source's observed version
+        rows = found.get(at)
+        if rows is None:
+            continue
+        rows = rows.filter(pl.col("partition").is_in(wanted))
+        if rows.height:
+            found[at] = rows
+        else:
+            del found[at]
 
 
 def _with_failures(frame: pl.DataFrame, failed: pl.DataFrame) -> pl.DataFrame:
