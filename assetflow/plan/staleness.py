@@ -107,6 +107,7 @@ def status_by_asset(
     for level in _levels(graph, only):
         found: dict[str, pl.DataFrame] = {}
         pending: list[Pending] = []
+        asked = None if only is None else _due_among(graph, level, as_of, only)
         for name in level:
             frame = None
             if only is None:  # every asset's statuses: the scalar rules can see all upstreams
@@ -114,10 +115,11 @@ def status_by_asset(
             if frame is not None:
                 found[name] = frame
                 continue
-            keys = asset_key_series(graph, name, as_of)
-            if only is not None:
-                keys = keys.filter(keys.is_in(only[name].implode()))
-                _restrict(current, inputs, graph, name, only[name])
+            if asked is None:
+                keys = asset_key_series(graph, name, as_of)
+            else:
+                keys = asked[name]
+                _restrict(current, inputs, graph, name, only[name])  # type: ignore[index]
             pending.append(
                 _prepare(graph, current, inputs, observations, keys, name, per_asset, memo)
             )
@@ -143,6 +145,27 @@ def _levels(graph: AssetGraph, only: Mapping[str, pl.Series] | None) -> list[lis
     return levels
 
 
+def _due_among(
+    graph: AssetGraph, names: list[str], as_of: datetime, only: Mapping[str, pl.Series]
+) -> dict[str, pl.Series]:
+    """The due keys of each asset that are in ``only``, in key order: one query for the level
+    (a filter per asset cost ~0.4 ms each, most of a range's statuses)."""
+    due, asked = [], []
+    for name in names:
+        for keys, frames in ((asset_key_series(graph, name, as_of), due), (only[name], asked)):
+            tag = pl.Series("asset", [name], dtype=pl.String).new_from_index(0, len(keys))
+            frames.append(pl.DataFrame([tag, keys.rename("partition")]))
+    kept = pl.concat(due, rechunk=False).join(
+        pl.concat(asked, rechunk=False),
+        on=["asset", "partition"],
+        how="semi",
+        maintain_order="left",
+    )
+    found = {name: rows["partition"] for (name,), rows in _split(kept, ["asset"]).items()}
+    empty = pl.Series("partition", [], dtype=pl.String)
+    return {name: found.get(name, empty) for name in names}
+
+
 def _restrict(
     current: dict[tuple[str, ...], pl.DataFrame],
     inputs: dict[tuple[str, ...], pl.DataFrame],
@@ -152,12 +175,13 @@ def _restrict(
 ) -> None:
     """Keep only the asset's committed rows and recorded inputs of ``keys`` (``only``): the
     other committed keys would be listed, with statuses of a partial computation."""
-    wanted = keys.implode()
+    wanted = None
     edges = [(inputs, (name, up)) for up in (name, *graph[name].upstreams)]  # (name, name): a
     for found, at in [(current, (name,)), *edges]:  # source's observed version
         rows = found.get(at)
         if rows is None:
             continue
+        wanted = keys.implode() if wanted is None else wanted
         rows = rows.filter(pl.col("partition").is_in(wanted))
         if rows.height:
             found[at] = rows
