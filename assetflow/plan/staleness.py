@@ -98,8 +98,14 @@ def status_by_asset(
     only: Mapping[str, pl.Series] | None = None,
 ) -> dict[str, pl.DataFrame]:
     """:func:`status_frame` per asset, in topological order (rows in key order)."""
-    current = _split(state.current, ["asset"])
-    inputs = _split(state.inputs, ["asset", "upstream"])
+    current, inputs = state.current, state.inputs
+    if only is not None:
+        # Only the committed rows and recorded inputs of the keys asked: other committed keys
+        # would be listed, with statuses of a partial computation.
+        asked = pl.concat([_tagged(name, keys) for name, keys in only.items()], rechunk=False)
+        current, inputs = _among(current, asked), _among(inputs, asked)
+    current = _split(current, ["asset"])
+    inputs = _split(inputs, ["asset", "upstream"])
     observations = _split(state.observations, ["asset"])
     failures = _split(state.failures, ["asset"])
     per_asset: dict[str, pl.DataFrame] = {}
@@ -107,7 +113,7 @@ def status_by_asset(
     for level in _levels(graph, only):
         found: dict[str, pl.DataFrame] = {}
         pending: list[Pending] = []
-        asked = None if only is None else _due_among(graph, level, as_of, only)
+        due = None if only is None else _due_among(graph, level, as_of, only)
         for name in level:
             frame = None
             if only is None:  # every asset's statuses: the scalar rules can see all upstreams
@@ -115,11 +121,7 @@ def status_by_asset(
             if frame is not None:
                 found[name] = frame
                 continue
-            if asked is None:
-                keys = asset_key_series(graph, name, as_of)
-            else:
-                keys = asked[name]
-                _restrict(current, inputs, graph, name, only[name])  # type: ignore[index]
+            keys = asset_key_series(graph, name, as_of) if due is None else due[name]
             pending.append(
                 _prepare(graph, current, inputs, observations, keys, name, per_asset, memo)
             )
@@ -149,44 +151,30 @@ def _due_among(
     graph: AssetGraph, names: list[str], as_of: datetime, only: Mapping[str, pl.Series]
 ) -> dict[str, pl.Series]:
     """The due keys of each asset that are in ``only``, in key order: one query for the level
-    (a filter per asset cost ~0.4 ms each, most of a range's statuses)."""
-    due, asked = [], []
-    for name in names:
-        for keys, frames in ((asset_key_series(graph, name, as_of), due), (only[name], asked)):
-            tag = pl.Series("asset", [name], dtype=pl.String).new_from_index(0, len(keys))
-            frames.append(pl.DataFrame([tag, keys.rename("partition")]))
-    kept = pl.concat(due, rechunk=False).join(
-        pl.concat(asked, rechunk=False),
-        on=["asset", "partition"],
-        how="semi",
-        maintain_order="left",
-    )
-    found = {name: rows["partition"] for (name,), rows in _split(kept, ["asset"]).items()}
+    (a filter per asset cost ~0.4 ms each)."""
+    due = pl.concat([_tagged(n, asset_key_series(graph, n, as_of)) for n in names], rechunk=False)
+    asked = pl.concat([_tagged(n, only[n]) for n in names], rechunk=False)
+    keys = _split(_among(due, asked), ["asset"])
     empty = pl.Series("partition", [], dtype=pl.String)
-    return {name: found.get(name, empty) for name in names}
+    return {n: keys[(n,)]["partition"] if (n,) in keys else empty for n in names}
 
 
-def _restrict(
-    current: dict[tuple[str, ...], pl.DataFrame],
-    inputs: dict[tuple[str, ...], pl.DataFrame],
-    graph: AssetGraph,
-    name: str,
-    keys: pl.Series,
-) -> None:
-    """Keep only the asset's committed rows and recorded inputs of ``keys`` (``only``): the
-    other committed keys would be listed, with statuses of a partial computation."""
-    wanted = None
-    edges = [(inputs, (name, up)) for up in (name, *graph[name].upstreams)]  # (name, name): a
-    for found, at in [(current, (name,)), *edges]:  # source's observed version
-        rows = found.get(at)
-        if rows is None:
-            continue
-        wanted = keys.implode() if wanted is None else wanted
-        rows = rows.filter(pl.col("partition").is_in(wanted))
-        if rows.height:
-            found[at] = rows
-        else:
-            del found[at]
+def _tagged(name: str, keys: pl.Series) -> pl.DataFrame:
+    tag = pl.Series("asset", [name], dtype=pl.String).new_from_index(0, len(keys))
+    return pl.DataFrame([tag, keys.rename("partition")])
+
+
+def _among(rows: pl.DataFrame, asked: pl.DataFrame) -> pl.DataFrame:
+    """The rows whose (asset, partition) is asked; rows of no asked key are dropped first by
+    one string column, which is cheaper than joining millions of rows on two."""
+    wanted = asked["partition"].unique().implode()
+    on = ["asset", "partition"]
+    return (
+        rows.lazy()
+        .filter(pl.col("partition").is_in(wanted))
+        .join(asked.lazy(), on=on, how="semi", maintain_order="left")
+        .collect()
+    )
 
 
 def _with_failures(frame: pl.DataFrame, failed: pl.DataFrame) -> pl.DataFrame:
