@@ -166,12 +166,10 @@ def _pulled(
         for (name,), rows in _split(absent, ["asset"]).items():
             errors.setdefault(name, _not_due(name, rows))
     pulled = found.lazy().filter(pl.col("status") != "fresh")
-    running = [own[n].filter("run")[["asset", "partition"]] for n in asked if n in own]
-    if running:
-        running_keys = pl.concat(running, rechunk=False).lazy()
-        pulled = pulled.join(
-            running_keys, on=["asset", "partition"], how="anti", maintain_order="left"
-        )
+    steps = [own[n][["asset", "partition", "run"]] for n in asked if n in own]
+    if steps:
+        running = pl.concat(steps, rechunk=False).lazy().filter("run").drop("run")
+        pulled = pulled.join(running, on=["asset", "partition"], how="anti", maintain_order="left")
     pulled = pulled.with_columns(run=pl.lit(True), requested=pl.lit(False)).collect()
     by_name = {name: rows for (name,), rows in _split(pulled, ["asset"]).items()}
     if only:

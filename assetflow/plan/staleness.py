@@ -70,9 +70,11 @@ def compute_status(
 ) -> pl.DataFrame:
     """One row per due or committed (asset, partition), in topological then key order.
 
-    ``only`` (asset -> keys) computes just those partitions. It must be closed upstream: with
-    every upstream of a listed asset listed, with every key the listed keys map to (what
-    ``asset why`` asks for), each listed partition gets exactly the status of a full run.
+    ``only`` (asset -> keys) computes just those partitions (of them, the due or committed
+    ones; other committed partitions are left out). It must be closed upstream: with every
+    upstream of a listed asset listed, with every key the listed keys map to (what ``asset
+    why`` asks for and ``plan/reads.py`` computes), each listed partition gets exactly the
+    status of a full run.
     """
     return status_frame(graph, state, as_of, only).select(list(STATUS_SCHEMA))
 
