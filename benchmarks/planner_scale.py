@@ -17,7 +17,8 @@ Scenarios:
 - ``one day changed``: a root's partition has a new data version; exactly the downstream
   partitions whose mapped upstream set contains it turn stale.
 - ``empty catalog``: nothing committed; the plan is a full backfill.
-- ``7-day range``: ``partition_range`` over one week on every asset, empty catalog.
+- ``7-day range``: ``partition_range`` over one week on every asset, empty catalog, and the
+  same over the all-fresh catalog (what a daily cron call plans: statuses of what it reads).
 
 ``--unpartitioned`` makes every asset unpartitioned (same wiring, no windows) and times only
 ``compute_status`` on an empty catalog: the shape the UI's graph page waits on.
@@ -170,6 +171,7 @@ def main() -> None:
         ("one day changed", changed, {}),
         ("empty catalog (full backfill)", empty, {}),
         ("7-day range, empty catalog", empty, {"partition_range": week}),
+        ("7-day range, all fresh", fresh, {"partition_range": week}),
     ]
     for label, state, kw in scenarios:
         s_cold, s_warm, s_cpu, summary = timed(

@@ -46,7 +46,8 @@ def must_also_run(
         committed: an asset's committed partition keys.
         pull_upstream: also add partitions that are not requested (False for ``--only``).
     """
-    running = {n: f.select(pl.col("partition").filter("run")) for n, f in steps.items()}
+    # Series filters, not a query per asset (~0.5 ms each, 1,000 times where nothing runs).
+    running = {n: f["partition"].filter(f["run"]).to_frame() for n, f in steps.items()}
     if not any(r.height for r in running.values()):
         return {}
     relevant = _requested_and_upstream(graph, steps)

@@ -13,7 +13,7 @@ summary counts the same plan (``plan/summary.py``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Literal, overload
@@ -25,8 +25,9 @@ from assetflow.define.graph import AssetGraph
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.plan.closure import upstream_closure
 from assetflow.plan.downstream import must_also_run
+from assetflow.plan.reads import read_closure
 from assetflow.plan.reasons import committed_keys
-from assetflow.plan.staleness import status_by_asset
+from assetflow.plan.staleness import _split, status_by_asset
 from assetflow.plan.targets import asset_targets, resolve_targets
 
 Which = Literal["stale", "missing"]
@@ -166,10 +167,6 @@ def build_plan(
         force: re-run requested partitions even when fresh.
         only: do not pull in missing/stale upstream partitions; fail if one is needed.
     """
-    by_asset = {
-        name: frame.with_row_index("_order")
-        for name, frame in status_by_asset(graph, state, as_of).items()
-    }
     if keys_by_asset is not None:
         chosen = graph.select(list(keys_by_asset))
         targets = asset_targets(graph, keys_by_asset, as_of)
@@ -183,16 +180,24 @@ def build_plan(
             key_range=partition_range,
             explicit=selection is not None,
         )
+    # A request of some partitions needs the statuses of what they read, not of every key.
+    requested = None
+    if targets is not None:
+        split = _split(targets.unique(maintain_order=True), ["asset"])
+        requested = {name: rows["partition"] for (name,), rows in split.items()}
+    reads = None if requested is None else read_closure(graph, requested, _committed(state))
+    by_asset = {
+        name: frame.with_row_index("_order")
+        for name, frame in status_by_asset(graph, state, as_of, reads).items()
+    }
     wanted: dict[str, pl.DataFrame] = {}
-    if targets is None:
+    if requested is None:
         for name in chosen:
             frame = by_asset[name]
             wanted[name] = frame.filter(~pl.col("_waiting")) if frame["_waiting"].any() else frame
     else:
-        for (name,), keys in (
-            targets.unique(maintain_order=True).partition_by("asset", as_dict=True).items()
-        ):
-            wanted[name] = keys.join(by_asset[name], on=["asset", "partition"], how="inner")
+        for name, keys in requested.items():
+            wanted[name] = keys.to_frame().join(by_asset[name], on="partition", how="inner")
     if which is not None:
         has_data = pl.col("data_version").is_not_null()
         keep = (has_data & (pl.col("status") != "fresh")) if which == "stale" else ~has_data
@@ -212,6 +217,13 @@ def build_plan(
         )
     )
     return Plan(steps=StepFrame(frame), as_of=as_of, force=force)
+
+
+def _committed(state: CatalogState) -> Callable[[str], pl.Series]:
+    def committed(asset: str) -> pl.Series:
+        return state.current.filter(pl.col("asset") == asset)["partition"]
+
+    return committed
 
 
 def _with_downstream(

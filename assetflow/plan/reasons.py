@@ -108,17 +108,21 @@ def upstream_check(
     """:func:`upstream_reasons`, leaving an identity upstream's answer to
     :func:`identity_reasons` (an :class:`IdentityCheck`); ``memo`` shares window edges
     between the assets of one status computation."""
-    if type(graph.mappings[(name, up)]) is Identity and up_status["partition"].equals(keys):
-        # Identity between equal definitions: both sides list the same keys in the same order.
-        if _reads_fresh_as_recorded(keys, up_status, recorded):
+    if type(graph.mappings[(name, up)]) is Identity:
+        # Identity between equal definitions: each key reads its own key upstream, lined up
+        # by comparison when both sides list the same keys (by a join when the upstream lists
+        # more: statuses computed for what a request reads, ``plan/reads.py``).
+        same = up_status["partition"].equals(keys)
+        if same and _reads_fresh_as_recorded(keys, up_status, recorded):
             return None
         versions = _recorded_in_place(keys, recorded)
         if versions is not None:
             n = len(keys)
+            up_columns = up_status if same else _lined_up_status(keys, up_status)
             columns = [
                 keys.rename("up_partition"),
                 versions.rename("recorded_version"),
-                *(up_status[column].rename(alias) for column, alias in _UP_NAMES.items()),
+                *(up_columns[column].rename(alias) for column, alias in _UP_NAMES.items()),
                 pl.Series("_up", [f"upstream {up}"]).new_from_index(0, n),
                 pl.Series("_keep_reason", [committed is not False]).new_from_index(0, n),
                 pl.Series("_keep_absent", [committed is not True]).new_from_index(0, n),
@@ -189,6 +193,20 @@ def identity_reasons(checks: Sequence[IdentityCheck]) -> list[pl.DataFrame | Non
 
 _UP_NAMES = {"status": "up_status", "data_version": "up_version", "_waiting": "up_waiting"}
 _UP_COLUMNS = [pl.col(column).alias(alias) for column, alias in _UP_NAMES.items()]
+
+
+def _lined_up_status(keys: pl.Series, up_status: pl.DataFrame) -> pl.DataFrame:
+    """The upstream's status columns of each of ``keys`` (nulls where it lists none: not due)."""
+    return (
+        keys.rename("partition")
+        .to_frame()
+        .join(
+            up_status.select("partition", *_UP_NAMES),
+            on="partition",
+            how="left",
+            maintain_order="left",
+        )
+    )
 
 
 def _reads_fresh_as_recorded(

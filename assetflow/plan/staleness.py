@@ -70,9 +70,11 @@ def compute_status(
 ) -> pl.DataFrame:
     """One row per due or committed (asset, partition), in topological then key order.
 
-    ``only`` (asset -> keys) computes just those partitions. It must be closed upstream: with
-    every upstream of a listed asset listed, with every key the listed keys map to (what
-    ``asset why`` asks for), each listed partition gets exactly the status of a full run.
+    ``only`` (asset -> keys) computes just those partitions (of them, the due or committed
+    ones; other committed partitions are left out). It must be closed upstream: with every
+    upstream of a listed asset listed, with every key the listed keys map to (what ``asset
+    why`` asks for and ``plan/reads.py`` computes), each listed partition gets exactly the
+    status of a full run.
     """
     return status_frame(graph, state, as_of, only).select(list(STATUS_SCHEMA))
 
@@ -98,8 +100,14 @@ def status_by_asset(
     only: Mapping[str, pl.Series] | None = None,
 ) -> dict[str, pl.DataFrame]:
     """:func:`status_frame` per asset, in topological order (rows in key order)."""
-    current = _split(state.current, ["asset"])
-    inputs = _split(state.inputs, ["asset", "upstream"])
+    current, inputs = state.current, state.inputs
+    if only is not None:
+        # Only the committed rows and recorded inputs of the keys asked: other committed keys
+        # would be listed, with statuses of a partial computation.
+        asked = pl.concat([_tagged(name, keys) for name, keys in only.items()], rechunk=False)
+        current, inputs = _among(current, asked), _among(inputs, asked)
+    current = _split(current, ["asset"])
+    inputs = _split(inputs, ["asset", "upstream"])
     observations = _split(state.observations, ["asset"])
     failures = _split(state.failures, ["asset"])
     per_asset: dict[str, pl.DataFrame] = {}
@@ -107,6 +115,7 @@ def status_by_asset(
     for level in _levels(graph, only):
         found: dict[str, pl.DataFrame] = {}
         pending: list[Pending] = []
+        due = None if only is None else _due_among(graph, level, as_of, only)
         for name in level:
             frame = None
             if only is None:  # every asset's statuses: the scalar rules can see all upstreams
@@ -114,9 +123,7 @@ def status_by_asset(
             if frame is not None:
                 found[name] = frame
                 continue
-            keys = asset_key_series(graph, name, as_of)
-            if only is not None:
-                keys = keys.filter(keys.is_in(only[name].implode()))
+            keys = asset_key_series(graph, name, as_of) if due is None else due[name]
             pending.append(
                 _prepare(graph, current, inputs, observations, keys, name, per_asset, memo)
             )
@@ -140,6 +147,36 @@ def _levels(graph: AssetGraph, only: Mapping[str, pl.Series] | None) -> list[lis
             levels.append([])
         levels[depth[name]].append(name)
     return levels
+
+
+def _due_among(
+    graph: AssetGraph, names: list[str], as_of: datetime, only: Mapping[str, pl.Series]
+) -> dict[str, pl.Series]:
+    """The due keys of each asset that are in ``only``, in key order: one query for the level
+    (a filter per asset cost ~0.4 ms each)."""
+    due = pl.concat([_tagged(n, asset_key_series(graph, n, as_of)) for n in names], rechunk=False)
+    asked = pl.concat([_tagged(n, only[n]) for n in names], rechunk=False)
+    keys = _split(_among(due, asked), ["asset"])
+    empty = pl.Series("partition", [], dtype=pl.String)
+    return {n: keys[(n,)]["partition"] if (n,) in keys else empty for n in names}
+
+
+def _tagged(name: str, keys: pl.Series) -> pl.DataFrame:
+    tag = pl.Series("asset", [name], dtype=pl.String).new_from_index(0, len(keys))
+    return pl.DataFrame([tag, keys.rename("partition")])
+
+
+def _among(rows: pl.DataFrame, asked: pl.DataFrame) -> pl.DataFrame:
+    """The rows whose (asset, partition) is asked; rows of no asked key are dropped first by
+    one string column, which is cheaper than joining millions of rows on two."""
+    wanted = asked["partition"].unique().implode()
+    on = ["asset", "partition"]
+    return (
+        rows.lazy()
+        .filter(pl.col("partition").is_in(wanted))
+        .join(asked.lazy(), on=on, how="semi", maintain_order="left")
+        .collect()
+    )
 
 
 def _with_failures(frame: pl.DataFrame, failed: pl.DataFrame) -> pl.DataFrame:

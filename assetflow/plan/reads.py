@@ -1,0 +1,50 @@
+"""What a request reads: per asset, the keys its partitions map to upstream, transitively.
+
+A plan of a few partitions (a week's range, a tick's keys) needs the statuses of those
+partitions and of everything they read, not of every partition of every asset: at 1,000 daily
+assets over ten years, computing all 3.65M statuses cost more than the rest of a range plan
+together. The planner computes statuses for this set only (``compute_status(only=...)``); the set
+is closed upstream, so each of its partitions gets the status a full computation gives it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import polars as pl
+
+from assetflow.define.graph import AssetGraph
+from assetflow.define.mapping import Identity, LazyKeys
+
+_KEYS = pl.Series("partition", [], dtype=pl.String)
+
+
+def read_closure(
+    graph: AssetGraph,
+    targets: Mapping[str, pl.Series],
+    committed: Callable[[str], pl.Series],
+) -> dict[str, pl.Series]:
+    """Per asset, its target keys and every upstream key they read, transitively, as each
+    mapping's edges say; every upstream of a listed asset is listed (with no keys if none is
+    read). ``committed`` gives an asset's committed keys, for the mappings that read what
+    exists (all partitions)."""
+    demand = {name: [keys] for name, keys in targets.items()}
+    found: dict[str, pl.Series] = {}
+    for name in reversed(graph.order):  # downstream first: every reader of an asset comes first
+        if name not in demand:
+            continue
+        asked = demand.pop(name)
+        keys = pl.concat([_KEYS, *asked]).unique(maintain_order=True)
+        found[name] = keys.rename("partition")
+        for up in graph[name].upstreams:
+            reads = demand.setdefault(up, [])
+            if not len(keys):
+                continue
+            mapping = graph.mappings[(name, up)]
+            if type(mapping) is Identity:  # the same keys: no need to list them
+                reads.append(keys)
+                continue
+            upstream = LazyKeys(lambda up=up: committed(up).to_list())
+            edges = mapping.edges(keys.to_list(), graph[up].partitions, upstream)
+            reads.append(edges["up_partition"])
+    return found
