@@ -27,6 +27,8 @@ def consistency_problems(query: Query) -> list[str]:
     """Readers' invariants on one snapshot: one version per partition, views == catalog.
 
     - no partition has two current versions;
+    - every version a committed partition read was committed itself (dependents start on
+      their upstream's staged output, so their commit must never land without it);
     - each asset view returns exactly the rows its current partitions recorded (a view that
       read two versions of a partition, or half of one, would not);
     - for the ``gen`` pipeline, each day of ``events`` holds one generation, completely.
@@ -36,6 +38,15 @@ def consistency_problems(query: Query) -> list[str]:
         "select asset, partition, count(*) from assetflow.current group by all having count(*) > 1"
     )
     problems += [f"{a} {p} has {n} current versions" for a, p, n in dupes]
+    unread = query(
+        """select m.asset, m.partition, i.upstream, i.partition from assetflow.materializations m
+           join assetflow.inputs i on i.materialization_id = m.id
+           anti join assetflow.materializations u
+             on u.asset = i.upstream and u.partition = i.partition
+             and u.data_version = i.data_version and u.id <= m.id
+           limit 3"""
+    )
+    problems += [f"{a} {p} read {u} {q}, never committed before it" for a, p, u, q in unread]
     expected = dict(query("select asset, sum(row_count) from assetflow.partitions group by 1"))
     views = {r[0] for r in query("select view_name from duckdb_views() where not internal")}
     for asset, rows in sorted(expected.items()):

@@ -140,7 +140,7 @@ def check_schema(
 class SchemaIndex:
     """Which (code version, schema) each current partition of an asset has, for the writer.
 
-    Loaded per asset on its first commit (one query) and kept up to date by the writer, which
+    Loaded per asset on its first check (one query) and kept up to date by the writer, which
     is the only process changing ``assetflow.current`` while it holds the lock; so a check costs
     microseconds instead of a catalog query per commit.
     """
@@ -150,19 +150,29 @@ class SchemaIndex:
         self._groups: dict[str, dict[tuple[str, str], set[str]]] = {}
         self._where: dict[tuple[str, str], tuple[str, str]] = {}
 
+    def load(self, assets: Iterable[str]) -> None:
+        """Read the current partitions of ``assets`` not loaded yet, in one query.
+
+        A run loads its assets before it starts: afterwards the coordinator checks outputs
+        without touching the connection, which the committer thread is using.
+        """
+        wanted = sorted(set(assets) - self._groups.keys())
+        if not wanted:
+            return
+        for asset in wanted:
+            self._groups[asset] = {}
+        for asset, partition, code, schema in self._con.execute(
+            """select c.asset, c.partition, m.code_version, m.schema from assetflow.current c
+               join assetflow.materializations m on m.id = c.materialization_id
+               where list_contains(?::varchar[], c.asset)""",
+            [wanted],
+        ).fetchall():
+            self._groups[asset].setdefault((code, schema), set()).add(partition)
+            self._where[(asset, partition)] = (code, schema)
+
     def _load(self, asset: str) -> dict[tuple[str, str], set[str]]:
-        groups = self._groups.get(asset)
-        if groups is None:
-            groups = self._groups[asset] = {}
-            for partition, code, schema in self._con.execute(
-                """select c.partition, m.code_version, m.schema from assetflow.current c
-                   join assetflow.materializations m on m.id = c.materialization_id
-                   where c.asset = ?""",
-                [asset],
-            ).fetchall():
-                groups.setdefault((code, schema), set()).add(partition)
-                self._where[(asset, partition)] = (code, schema)
-        return groups
+        self.load([asset])
+        return self._groups[asset]
 
     def others(self, asset: str, partition: str, code_version: str) -> list[tuple[str, object]]:
         """(schema, an example partition) per schema of the asset's *other* current partitions

@@ -130,6 +130,10 @@ class CatalogWriter(CatalogReader):
     ) -> None:
         """Refuse a staged file whose columns conflict with the asset's other partitions.
 
+        An accepted file counts as current for the checks that follow, so outputs accepted
+        while earlier ones wait for their commit are checked against them too. Reads the
+        catalog only for an asset not prepared by :meth:`prepare_checks`.
+
         Raises:
             SchemaMismatchError: with the column diff; the staged file is removed.
         """
@@ -141,6 +145,20 @@ class CatalogWriter(CatalogReader):
             raise
         except duckdb.Error as exc:
             raise self._session.damaged(exc) from None
+        self._schemas.record(asset, partition, code_version, staged.schema)
+
+    def prepare_checks(self, assets: Iterable[str]) -> None:
+        """Load what :meth:`check_output` compares with for ``assets``, in one query; after
+        this, checks on them never touch the connection (another thread may be committing)."""
+        try:
+            self._schemas.load(assets)
+        except duckdb.Error as exc:
+            raise self._session.damaged(exc) from None
+
+    def forget_accepted(self) -> None:
+        """Outputs accepted by :meth:`check_output` will not all be committed (a run failed):
+        the schema index forgets them by reloading from the catalog when next asked."""
+        self._schemas = SchemaIndex(self._session.live)
 
     def commit_many(
         self, items: Sequence[PendingCommit], state: RunStateWriter | None = None
@@ -176,10 +194,9 @@ class CatalogWriter(CatalogReader):
             # Rolled back: no version references these files (fresh keys), so nothing is left.
             for item in items:
                 discard_staged(self.storage, item.staged)
+            self.forget_accepted()
             raise
         fault_point("after_catalog_commit")
-        for item in items:
-            self._schemas.record(item.asset, item.partition, item.code_version, item.staged.schema)
         self._next_id += len(items)
         self.changed(*(i.asset for i in items))
         return ids
@@ -223,7 +240,10 @@ class CatalogWriter(CatalogReader):
         item = PendingCommit(
             asset, partition, staged, code_version, tuple(inputs), run_id, started_at, finished_at
         )
-        return self.commit_many([item])[0]
+        committed = self.commit_many([item])[0]
+        if schema_policy is None:
+            self._schemas.record(asset, partition, code_version, staged.schema)
+        return committed
 
     def uncommit(self, asset: str, partition: str) -> None:
         """Make a partition missing again (its history stays); the next run rebuilds it."""

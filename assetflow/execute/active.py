@@ -48,6 +48,11 @@ class ActiveRun:
     grace_deadline: float = 0.0
     """Monotonic time the running tasks of a cancelled run are stopped."""
 
+    @property
+    def finished(self) -> bool:
+        """Every task reached a final state and every accepted output is committed."""
+        return self.sched.done and self.commits.empty
+
     @classmethod
     def open(
         cls,

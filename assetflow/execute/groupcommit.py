@@ -3,8 +3,11 @@
 A DuckDB statement costs about the same for one row as for sixteen, so partitions that finish
 close together are committed together (each still flips all-or-nothing). One batch is in flight
 at a time; partitions that finish meanwhile form the next one, so batches grow exactly as much
-as the catalog is slow. This module holds only the queue; the runner builds and concludes the
-batches (it owns the schema check, the state rows and what becomes runnable afterwards).
+as the catalog is slow. Batches are taken first in, first out: a partition is queued only after
+everything it read was queued (its dependents start before its commit lands), so an upstream
+commits before, or together with, any partition that read it. This module holds only the
+queue; the runner builds and concludes the batches (it owns the schema check, the state rows
+and what becomes runnable).
 """
 
 from __future__ import annotations
@@ -40,6 +43,11 @@ class GroupCommit:
         self._pending: list[Finished] = []
         self._since = 0.0
         self._flight: tuple[Future, list[Finished]] | None = None
+
+    @property
+    def empty(self) -> bool:
+        """Nothing waits for a commit and none is in flight."""
+        return not self._pending and self._flight is None
 
     def add(self, item: Finished) -> None:
         if not self._pending:

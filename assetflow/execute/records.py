@@ -80,6 +80,7 @@ class RunResult:
     run_id: str
     status: RunStatus = RunStatus.RUNNING
     tasks: list[TaskResult] = field(default_factory=list)
+    """One per task of the plan, in plan order (upstream first)."""
     resume_of: str | None = None
     """The run this one resumed, if any."""
     timings: dict[str, float] = field(default_factory=dict)

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from multiprocessing.connection import wait
 
+from assetflow.commit.files import StagedFile
 from assetflow.commit.records import PendingCommit
 from assetflow.commit.state import CatalogState
 from assetflow.commit.writer import CatalogWriter
@@ -99,6 +100,7 @@ class Runner:
         book = run.book
         started = time.perf_counter()
         now = self.clock()
+        self.catalog.prepare_checks({step.asset for step in plan.to_run})
         self.catalog.start_run(run_id, command, now, pid, request)
         for step in plan.to_run:
             book.state.event(
@@ -132,6 +134,7 @@ class Runner:
                 if status == RunStatus.SUCCEEDED and self.cancel.requested:
                     status = RunStatus.CANCELLED  # asked to stop after the last task: say so
                 book.result.status = status
+                book.result.tasks.sort(key=lambda t: run.tasks[(t.asset, t.partition)].index)
                 self.catalog.write_state(book.state)
                 self.catalog.finish_run(run_id, status, self.clock())
                 if self._own_cancel:
@@ -144,10 +147,10 @@ class Runner:
     def _loop(self) -> None:
         run = self._run
         self._resolve(run.sched.initial())
-        while not run.sched.done:
+        while not run.finished:
             self._check_cancel()
             self._dispatch()
-            if run.sched.done:
+            if run.finished:
                 break
             t = time.perf_counter()
             wait([self.cancel, run.waker, *run.crew.waitables()], self._wait_timeout())
@@ -230,7 +233,7 @@ class Runner:
                     if outcome.error is not None:
                         self._attempt_failed(task, outcome.error)
                     elif outcome.staged is not None:
-                        run.commits.add(Finished(task, outcome.staged, self.clock()))
+                        self._accept(task, outcome.staged)
                 case WorkerLost(task_id, attempt, detail):
                     if (task := run.crew.current(task_id, attempt)) is not None:
                         run.crew.begin(task, self._started)
@@ -267,7 +270,7 @@ class Runner:
             return  # one batch at a time, and only once the previous one is concluded
         # After dispatching, ready tasks mean every worker is busy: more will finish soon.
         hurry = run.cancelling or not run.sched.has_ready
-        batch = self._schema_checked(run.commits.take(hurry=hurry))
+        batch = run.commits.take(hurry=hurry)
         if not batch:
             return
         items = []
@@ -288,27 +291,27 @@ class Runner:
         future = run.committer.submit("commit", self.catalog.commit_many, items, rows)
         run.commits.sent(future, batch)
 
-    def _schema_checked(self, batch: list[Finished]) -> list[Finished]:
-        """Drop (and fail) outputs whose columns conflict with their asset's other partitions.
+    def _accept(self, task: TaskState, staged: StagedFile) -> None:
+        """An attempt staged its output: check its columns, then let its dependents start.
 
-        Runs while the committer is idle: the check may read the catalog connection.
+        Dependents read the staged file (or its frame in memory) before its commit lands: the
+        commit queue is first in, first out and batches commit one at a time, so an upstream
+        always commits before, or with, anything that read it; a failed commit stops the run.
         """
-        kept = []
-        for done in batch:
-            asset, partition = done.task.key
-            spec = self.graph[asset]
-            try:
-                self.catalog.check_output(
-                    asset, partition, done.staged, spec.code_version, spec.schema
-                )
-            except SchemaMismatchError as exc:
-                self._attempt_failed(done.task, retry.schema_error(exc))
-                continue
-            kept.append(done)
-        return kept
+        run = self._run
+        asset, partition = task.key
+        spec = self.graph[asset]
+        try:
+            self.catalog.check_output(asset, partition, staged, spec.code_version, spec.schema)
+        except SchemaMismatchError as exc:
+            self._attempt_failed(task, retry.schema_error(exc))
+            return
+        run.commits.add(Finished(task, staged, self.clock()))
+        self.ledger.record(task.key, staged, spec.code_version, task.inputs)
+        self._resolve(run.sched.finish(task.key, ok=True))
 
     def _finish_commits(self) -> None:
-        """Conclude the batch whose commit completed: its dependents may start now."""
+        """Conclude the batch whose commit completed (its dependents started already)."""
         run = self._run
         batch = run.commits.landed()
         if not batch:
@@ -318,13 +321,10 @@ class Runner:
         run.book.result.commit_batches += 1
         for done in batch:
             task, staged = done.task, done.staged
-            code = self.graph[task.key[0]].code_version
-            self.ledger.record(task.key, staged, code, task.inputs)
             run.book.conclude(
                 task, TaskStatus.SUCCEEDED, "", done.at,
                 rows=staged.row_count, version=staged.data_version,
             )  # fmt: skip
-            self._resolve(run.sched.finish(task.key, ok=True))
         run.book.tick("resolve", t)
 
     def _check_timeouts(self) -> None:
@@ -393,6 +393,7 @@ class Runner:
             run.committer.drain()
         for done in run.commits.rolled_back():
             done.task.done = False  # its commit, final state rows included, was rolled back
+        self.catalog.forget_accepted()  # outputs still waiting for their commit never get one
         now = self.clock()
         for task in run.tasks.values():
             if not task.done:

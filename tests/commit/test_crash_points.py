@@ -52,6 +52,9 @@ def gen_cli(warehouse, *args, gen="2", crash_at=None):
     if crash_at is None:
         return invoke_cli("-p", GEN, "-w", str(warehouse), *args, env=env)
     env["ASSETFLOW_FAULT"] = crash_at
+    # 20 ms per day of events: dependents start before commits land, so a fast run would
+    # commit its 61 tasks in one or two 100 ms group-commit windows; this keeps >= 3.
+    env["GEN_SLOW"] = "0.02"
     return run_cli("-p", GEN, "-w", str(warehouse), *args, env=env)
 
 

@@ -29,7 +29,9 @@ ZONES = [
     "Asia/Kolkata",
     "Australia/Lord_Howe",
 ]
-WHOLE_HOUR_SHIFTS = [z for z in ZONES if z != "Australia/Lord_Howe"]
+# Zones whose clocks always jump by a whole hour at a whole hour. Not Lord Howe (half-hour
+# shifts), nor St John's: until 2011 its clocks changed at 00:01 (pinned in the test below).
+WHOLE_HOUR_SHIFTS = [z for z in ZONES if z not in ("Australia/Lord_Howe", "America/St_Johns")]
 LATE = datetime(2040, 1, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 EPS = timedelta(microseconds=1)
@@ -115,6 +117,19 @@ def test_hourly_count_per_local_day_is_the_day_length(tz, day):
     assert len(hours) == round((end - start) / HOUR)
     assert definition.window(hours[0])[0] == start
     assert definition.window(hours[-1])[1] == end
+
+
+def test_a_jump_off_the_hour_starts_a_window_at_the_jump():
+    # St John's, 2008-03-09: 00:01 NST became 01:01 NDT. The wall clock showed 00:00 for one
+    # minute, then never 01:00: the window after the jump starts at it (docs/partitions.md).
+    definition = af.HourlyPartitions(start="2008-03-08T00:00", timezone="America/St_Johns")
+    due = definition.due_keys(datetime(2008, 3, 12, tzinfo=UTC))
+    hours = [k for k in due if k.startswith("2008-03-09")]
+    assert hours[:3] == ["2008-03-09T00:00", "2008-03-09T01:01", "2008-03-09T02:00"]
+    assert len(hours) == 24  # 23 hours long: one window of a minute, one of 59
+    jump = datetime(2008, 3, 9, 3, 31, tzinfo=UTC)
+    assert definition.window("2008-03-09T00:00") == (jump - timedelta(minutes=1), jump)
+    assert definition.window("2008-03-09T01:01") == (jump, jump + timedelta(minutes=59))
 
 
 @PROPERTY

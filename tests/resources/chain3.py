@@ -1,7 +1,8 @@
 """A three-level chain with a window: ``raw`` (daily) -> ``clean`` (daily) -> ``rolling``
 (daily, each day reads clean's last three days). ``CHAIN_GEN`` changes ``raw``'s data, as a
-re-fetched source does. ``clean``'s description, a log line and (with ``CHAIN_FAIL=1``) the error
-of ``rolling`` carry a ``<script>`` tag: the HTML reprs must show it as text."""
+re-fetched source does; ``CHAIN_COLUMN`` renames its value column (schema drift). ``clean``'s
+description, a log line and (with ``CHAIN_FAIL=1``) the error of ``rolling`` carry a
+``<script>`` tag: the HTML reprs must show it as text."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ days = af.DailyPartitions(start="2026-04-01")
 @af.asset(partitions=days, code_version="1")
 def raw(context: af.Context) -> pl.DataFrame:
     gen = int(os.environ.get("CHAIN_GEN", "1"))
+    column = os.environ.get("CHAIN_COLUMN", "value")
     return pl.DataFrame(
-        {"day": [context.partition_key], "value": [int(context.partition_key[-2:]) * gen]}
+        {"day": [context.partition_key], column: [int(context.partition_key[-2:]) * gen]}
     )
 
 
