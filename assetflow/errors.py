@@ -142,22 +142,14 @@ class TaskError(AssetflowError):
 
     Args:
         traceback: the user code's traceback, starting at the asset function's own frame.
+        **fields: the keywords of :class:`AssetflowError`, passed on to it.
     """
 
     retryable = True
     exit_code = 1
 
-    def __init__(
-        self,
-        message: str = "",
-        *,
-        asset: str | None = None,
-        partition: str | None = None,
-        path: str | None = None,
-        retryable: bool | None = None,
-        traceback: str | None = None,
-    ) -> None:
-        super().__init__(message, asset=asset, partition=partition, path=path, retryable=retryable)
+    def __init__(self, message: str = "", *, traceback: str | None = None, **fields: Any) -> None:
+        super().__init__(message, **fields)
         self.traceback = traceback
 
     def _fields(self) -> dict[str, Any]:

@@ -117,7 +117,7 @@ def logs(state: CliState, run_id: str, target: str | None, attempt: int | None, 
 
     With --follow, print lines of a running run as they arrive (about a second behind).
     """
-    from assetflow.observe.runs import attempt_outcomes, run_info, run_logs
+    from assetflow.observe.runs import run_info
     from assetflow.plan.planner import display_key
 
     asset, partition = _parse_target(target)
@@ -128,10 +128,10 @@ def logs(state: CliState, run_id: str, target: str | None, attempt: int | None, 
         with project.read_model.snapshot() as snap:
             run_id = snap.find_run(run_id)
             info = run_info(snap, run_id)
-            lines = run_logs(
-                snap, run_id, asset=asset, partition=partition, attempt=attempt, after=last
+            lines = snap.runs.logs(
+                run_id, asset=asset, partition=partition, attempt=attempt, after=last
             )
-            outcomes = attempt_outcomes(snap, run_id)
+            outcomes = snap.runs.attempt_outcomes(run_id)
         for seq, a, p, n, at, stream, message in lines.iter_rows():
             if not follow and (a, p, n) != header:
                 header = (a, p, n)

@@ -58,6 +58,12 @@ SCHEDULER_ENV = "ASSETFLOW_DASK_SCHEDULER"
 ALLOWED_FAILURES = 3
 """Worker deaths a queued task survives on a local cluster (rescheduled by Dask)."""
 CONNECT_TIMEOUT = "10s"
+KEEP_RESTARTED_WORKERS = {"distributed.deploy.lost-worker-timeout": "1 day"}
+"""A ``LocalCluster`` closes a worker's nanny for good when no worker of that name is back 15 s
+after one left (meant for lost batch jobs). Here workers leave because they are restarted (a
+cancel, a timeout, a stale project), which takes longer than that on a loaded machine, and the
+cluster would have one worker fewer from then on. Read whenever a worker leaves, so it is set
+while a local cluster lives."""
 MAX_RESENDS = 3
 """Stale workers an attempt is sent away from (each restarted) before it runs where it lands
 (and fails with "asset ... changed while the run was going")."""
@@ -110,6 +116,7 @@ class DaskExecutor(Executor):
         self._inbox: Mailbox[tuple[str, Any]] | None = None
         self._running: dict[int, _Attempt] = {}
         self._restarts: list[threading.Thread] = []
+        self._settings: contextlib.AbstractContextManager | None = None
 
     # -- sizing -----------------------------------------------------------------------------
 
@@ -132,7 +139,13 @@ class DaskExecutor(Executor):
         self._topic = f"assetflow-{uuid4().hex}"
         self._inbox = Mailbox()
         if self.address is None:
-            self._cluster = _local_cluster(setup.workers)
+            settings = dask.config.set(KEEP_RESTARTED_WORKERS)
+            try:
+                self._cluster = _local_cluster(setup.workers)
+            except BaseException:
+                settings.__exit__(None, None, None)
+                raise
+            self._settings = settings
             self._client = Client(self._cluster, set_as_default=False)
         else:
             self._client = _connect(self.address)
@@ -255,6 +268,9 @@ class DaskExecutor(Executor):
             with contextlib.suppress(Exception):
                 self._cluster.close()
             self._cluster = None
+        if self._settings is not None:
+            self._settings.__exit__(None, None, None)
+            self._settings = None
         self._running.clear()
         self._restarts.clear()
         if self._inbox is not None:
@@ -281,6 +297,8 @@ def _local_cluster(workers: int) -> LocalCluster:
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,
+                # Its HTTP endpoints (health, metrics) on a free port, not Dask's 8787.
+                scheduler_kwargs={"dashboard_address": ":0"},
                 silence_logs=logging.ERROR,
             )
     except Exception as exc:

@@ -1,4 +1,6 @@
-"""Runs, their tasks and their logs: pure queries over the published snapshot.
+"""Runs and their tasks: pure queries over the published snapshot (their log lines and
+attempt outcomes are the catalog reader's own questions: ``snap.runs.logs``,
+``snap.runs.attempt_outcomes``).
 
 A running coordinator republishes the snapshot at least every second, so a running run shows
 here about a second behind. Finished runs are read from ``assetflow.tasks`` (one final row per
@@ -190,22 +192,3 @@ def run_assets(tasks: pl.DataFrame) -> pl.DataFrame:
         )
         .with_columns(pl.col(c).cast(pl.Int64) for c in ("succeeded", "failed", "other"))
     )
-
-
-def run_logs(
-    snap: Snapshot,
-    run_id: str,
-    *,
-    asset: str | None = None,
-    partition: str | None = None,
-    attempt: int | None = None,
-    after: int = 0,
-) -> pl.DataFrame:
-    """Captured log lines of a run (optionally one asset / partition / attempt), in order;
-    ``after`` skips lines up to that sequence number (``reader.runs.logs``)."""
-    return snap.runs.logs(run_id, asset=asset, partition=partition, attempt=attempt, after=after)
-
-
-def attempt_outcomes(snap: Snapshot, run_id: str) -> dict[tuple[str, str, int], str]:
-    """(asset, partition, attempt) -> how the attempt ended, e.g. ``failed: HTTPError``."""
-    return snap.runs.attempt_outcomes(run_id)

@@ -25,7 +25,7 @@ from assetflow.observe.attempts import partition_attempts, partition_logs
 from assetflow.observe.backfills import backfills
 from assetflow.observe.gantt import TaskSpan
 from assetflow.observe.history_report import AssetHistory, PartitionHistory
-from assetflow.observe.runs import RunModel, list_runs, run_info, run_logs, run_tasks
+from assetflow.observe.runs import RunModel, list_runs, run_info, run_tasks
 from assetflow.observe.schemas import asset_schemas
 from assetflow.observe.timeline import run_spans
 from assetflow.observe.why_report import WhyChain
@@ -192,7 +192,7 @@ class UiData:
                 live = info.status == "running"
                 tasks = run_tasks(snap, run_id, live=live)
                 spans = run_spans(snap, run_id, live=live)
-                logs = run_logs(snap, run_id) if snap.has("logs") else _NO_LOGS
+                logs = snap.runs.logs(run_id) if snap.has("logs") else _NO_LOGS
             columns = ("asset", "partition", "attempt", "start", "end", "state")
             bars = [TaskSpan(*row) for row in spans.select(columns).iter_rows()]
             return RunDetail(info, tasks, bars, logs.head(LOG_LINES))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pickle
 
+import pytest
+
 import assetflow as af
 from assetflow.errors import BackfillError, TaskTimeoutError
 from tests.conftest import invoke_cli, resource
@@ -23,6 +25,11 @@ def test_errors_keep_their_fields_across_a_process_boundary():
     terminal = pickle.loads(pickle.dumps(af.TaskError("bad", retryable=False)))
     assert terminal.retryable is False
     assert issubclass(BackfillError, af.AssetflowError)
+
+
+def test_a_task_error_refuses_a_keyword_no_error_has():
+    with pytest.raises(TypeError, match="parition"):
+        af.TaskError("bad", parition="2026-04-01")  # a typo is not silently dropped
 
 
 def test_debug_is_the_parsed_flag_not_a_word_on_the_command_line(tmp_path):

@@ -3,7 +3,8 @@
 One ``LocalCluster`` of two worker processes (one thread each) serves the module; each test
 connects to it by address, as a coordinator reaches a remote cluster. The worker processes
 inherit ``DASK_TEST_MARKERS``, where ``tests/resources/dask_faults.py`` marks each execution
-with its process id.
+with its process id. Every port is the OS's choice (other clusters may run on the machine), and
+a test whose workers do not come back fails with their nannies' states and log lines.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,8 +23,10 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
+from dask import config as dask_config  # noqa: E402
+
 import assetflow as af  # noqa: E402
-from assetflow.execute.dask_executor import DaskExecutor  # noqa: E402
+from assetflow.execute.dask_executor import KEEP_RESTARTED_WORKERS, DaskExecutor  # noqa: E402
 from tests.conftest import REPO, invoke_cli, load_project  # noqa: E402
 from tests.execute.conftest import load, rows, statuses  # noqa: E402
 
@@ -32,19 +36,68 @@ DAYS = ["2026-04-01", "2026-04-02", "2026-04-03"]
 SALES = REPO / "examples" / "sales" / "pipeline.py"
 
 
+WORKERS = 2
+READY_SECONDS = 300
+"""How long a test waits for both workers: a restart (a cancel, a timeout, a stale project) takes
+seconds, and minutes on a loaded 2-core machine; a worker that is gone for good fails the test."""
+
+
 class Cluster:
     def __init__(self, markers: Path) -> None:
         self.markers = markers
         os.environ["DASK_TEST_MARKERS"] = str(markers)  # the worker processes inherit it
+        # Keep a restarted worker however long it takes to come back (see the constant); the
+        # setting is read whenever a worker leaves, so it stays set while the cluster lives.
+        self.settings = dask_config.set(KEEP_RESTARTED_WORKERS)
         self.local = distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=WORKERS,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            scheduler_port=0,
+            dashboard_address=None,
+            # The scheduler serves HTTP (health, metrics) even without a dashboard, on 8787
+            # unless told: another cluster on the machine may hold that port.
+            scheduler_kwargs={"dashboard_address": ":0"},
+            silence_logs=False,  # the nannies' and workers' INFO lines: why one did not come back
         )
+        self.nannies = dict(self.local.workers)  # the cluster forgets a nanny it closed
         self.client = distributed.Client(self.local, set_as_default=False)
         self.address = self.local.scheduler_address
 
     def ready(self) -> None:
         """Both workers up (a test before may have restarted one: slow on a loaded machine)."""
-        self.client.wait_for_workers(2, timeout=180)
+        try:
+            self.client.wait_for_workers(WORKERS, timeout=READY_SECONDS)
+            return
+        except TimeoutError:
+            pass
+        pytest.fail(self.why_not_ready(), pytrace=False)
+
+    def why_not_ready(self) -> str:
+        """Which workers are missing, on which ports, and the last log lines of each."""
+        scheduler = self.local.scheduler
+        present = {w.name: a for a, w in scheduler.workers.items() if w.status.name == "running"}
+        lines = [
+            f"only {len(present)}/{WORKERS} Dask workers running after {READY_SECONDS} s; "
+            f"scheduler {self.address} (HTTP port {scheduler.http_server.port})"
+        ]
+        for name, nanny in sorted(self.nannies.items()):
+            lines.append(
+                f"worker {name}: {present.get(name, 'not registered')}; nanny "
+                f"{nanny.address_safe} {nanny.status.name}, process {nanny.pid} "
+                f"({'alive' if nanny.is_alive() else 'not alive'})"
+            )
+        shared = next(iter(self.nannies.values()))
+        lines.append("nannies (they run in this process and share one log):")
+        lines += [f"  {entry}" for _, entry in reversed(shared.get_logs(n=20))]
+        with suppress(Exception):  # the workers that do run, in their own processes
+            for address, entries in self.client.get_worker_logs(n=8).items():
+                lines.append(f"worker process {address}:")
+                lines += [f"  {entry}" for _, entry in reversed(entries)]
+        lines.append("scheduler:")
+        lines += [f"  {entry}" for _, entry in reversed(scheduler.get_logs(n=20))]
+        return "\n".join(lines)
 
     def pids(self) -> set[int]:
         return set(self.client.run(os.getpid).values())
@@ -67,6 +120,7 @@ class Cluster:
     def close(self) -> None:
         self.client.close()
         self.local.close()
+        self.settings.__exit__(None, None, None)
         os.environ.pop("DASK_TEST_MARKERS", None)
 
 
@@ -245,3 +299,27 @@ def test_workers_that_imported_the_project_before_an_edit_are_restarted(
     assert rows(warehouse, "select distinct attempt, status from assetflow.attempts") == [
         (1, "succeeded")
     ]
+
+
+SLOW_START = "import time\ntime.sleep(20)  # a worker process starting on a loaded machine\n"
+
+
+def test_a_worker_slower_to_restart_than_dask_waits_for_stays_in_the_cluster(cluster, dask):
+    """LocalCluster closes a nanny whose worker is not back 15 s after it left; the restarts of
+    a cancel or a timeout take that long on a loaded machine (KEEP_RESTARTED_WORKERS)."""
+    nannies = list(cluster.local.workers.values())
+    # What the nanny's next worker process runs before it registers (its process spec is reused).
+    specs = [nanny.process.worker_kwargs for nanny in nannies]
+    before = [spec["preload"] for spec in specs]
+    pid = next(iter(cluster.pids()))
+    for spec in specs:
+        spec["preload"] = [SLOW_START]
+    try:
+        os.kill(pid, signal.SIGKILL)
+        time.sleep(25)  # past the 15 s, while the new worker process still starts
+        cluster.ready()
+    finally:
+        for spec, preload in zip(specs, before, strict=True):
+            spec["preload"] = preload
+    assert list(cluster.local.workers.values()) == nannies  # no nanny was closed
+    assert pid not in cluster.pids()
