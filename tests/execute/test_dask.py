@@ -9,6 +9,7 @@ a test whose workers do not come back fails with their nannies' states and log l
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import sys
@@ -279,10 +280,8 @@ def edited(context: af.Context) -> pl.DataFrame:
 """
 
 
-def test_workers_that_imported_the_project_before_an_edit_are_restarted(
-    tmp_path, cluster, dask, monkeypatch
-):
-    """Workers outlive runs: after the project file changes, a run still runs the new code."""
+def run_before_and_after_an_edit(tmp_path: Path, dask: DaskExecutor, monkeypatch) -> Path:
+    """Materialize a project, edit its file, materialize again; the warehouse."""
     source = tmp_path / "edited_project.py"
     warehouse = tmp_path / "warehouse"
     source.write_text(PROJECT.format(version=1))
@@ -299,6 +298,34 @@ def test_workers_that_imported_the_project_before_an_edit_are_restarted(
     assert rows(warehouse, "select distinct attempt, status from assetflow.attempts") == [
         (1, "succeeded")
     ]
+    return warehouse
+
+
+def test_workers_that_imported_the_project_before_an_edit_are_restarted(
+    tmp_path, cluster, dask, monkeypatch
+):
+    """Workers outlive runs: after the project file changes, a run still runs the new code."""
+    run_before_and_after_an_edit(tmp_path, dask, monkeypatch)
+
+
+STOP_DELAY = 4.0
+"""Seconds a stale worker process goes on taking tasks after its restart was asked for."""
+
+
+def test_a_stale_worker_slow_to_stop_gets_no_attempt_again(tmp_path, cluster, dask, monkeypatch):
+    """An attempt sent back by a stale worker is sent again only once that worker is gone: a
+    worker slow to stop (a loaded machine) would otherwise get it back until the resends run out
+    and the attempt fails with "changed while the run was going"."""
+    kill = distributed.nanny.WorkerProcess.kill
+
+    async def slow_kill(process, *args, **kwargs):  # the nannies run in this process
+        await asyncio.sleep(STOP_DELAY)
+        await kill(process, *args, **kwargs)
+
+    before = cluster.pids()
+    monkeypatch.setattr(distributed.nanny.WorkerProcess, "kill", slow_kill)
+    run_before_and_after_an_edit(tmp_path, dask, monkeypatch)
+    assert not before <= cluster.pids()  # a stale worker process was restarted
 
 
 SLOW_START = "import time\ntime.sleep(20)  # a worker process starting on a loaded machine\n"
