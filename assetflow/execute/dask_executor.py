@@ -23,6 +23,8 @@ What Dask does and does not do, and what this module does about it:
   executor. Other attempts on that worker process (``--nthreads`` above 1) are lost with it.
 - Starts and log lines reach the coordinator as Dask events (``Worker.log_event``), so
   ``timeout`` counts from the attempt's start on a worker and ``asset logs --follow`` works.
+- A worker that imported the project before an edit refuses the attempt and is restarted; the
+  attempt is sent again once ``restart_workers`` returned (that process is gone), never sooner.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import contextlib
 import logging
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
@@ -66,7 +69,8 @@ cluster would have one worker fewer from then on. Read whenever a worker leaves,
 while a local cluster lives."""
 MAX_RESENDS = 3
 """Stale workers an attempt is sent away from (each restarted) before it runs where it lands
-(and fails with "asset ... changed while the run was going")."""
+(and fails with "asset ... changed while the run was going"). Each resend waits for the last
+stale worker's restart, so an attempt meets each stale worker once at most."""
 
 
 @dataclass(frozen=True)
@@ -76,18 +80,25 @@ class _BootFailed:
     detail: str
 
 
-@dataclass(frozen=True)
-class _Stale:
+class _Stale(Exception):
     """The worker process imported the project before it changed (its asset's code version
-    differs from the run's); it should be restarted, and the attempt sent again."""
+    differs from the run's); it should be restarted, and the attempt sent again.
 
-    worker: str
+    Raised on the worker, not returned: Dask keeps an error on the scheduler, whereas a result
+    stays in the worker's memory and is computed again (the attempt run after all) when that
+    worker is restarted while the future is still held.
+    """
+
+    def __init__(self, worker: str) -> None:
+        super().__init__(worker)
+        self.worker = worker
 
 
 @dataclass
 class _Attempt:
     spec: TaskSpec
-    future: Future
+    future: Future | None
+    """None while it waits for a stale worker's restart, to be sent again."""
     worker: str | None = None
     """The worker address it reported its start from."""
     resent: int = 0
@@ -116,6 +127,7 @@ class DaskExecutor(Executor):
         self._inbox: Mailbox[tuple[str, Any]] | None = None
         self._running: dict[int, _Attempt] = {}
         self._restarts: list[threading.Thread] = []
+        self._stale: dict[str, list[tuple[int, int]]] = {}  # restarting: (task, attempt)s
         self._settings: contextlib.AbstractContextManager | None = None
 
     # -- sizing -----------------------------------------------------------------------------
@@ -169,7 +181,7 @@ class DaskExecutor(Executor):
         )
         self._running[spec.task_id] = _Attempt(spec, future, resent=resent)
         post = self._inbox.post
-        future.add_done_callback(lambda f, s=spec: post(("done", (s, _settle(s, f)))))
+        future.add_done_callback(lambda f, s=spec: post(("done", (s, f.key, _settle(f)))))
 
     def waitables(self) -> list[Waitable]:
         return [self._inbox] if self._inbox is not None else []
@@ -183,6 +195,8 @@ class DaskExecutor(Executor):
                 self._on_event(item, messages)
             elif kind == "cluster":
                 self._on_cluster(item, messages)
+            elif kind == "restarted":
+                self._on_restarted(item)
             else:
                 self._on_done(*item, messages)
         return messages
@@ -207,20 +221,21 @@ class DaskExecutor(Executor):
         gone = event.get("worker")
         for running in [r for r in self._running.values() if r.worker == gone]:
             del self._running[running.spec.task_id]
-            running.future.cancel()  # Dask may have queued it again: this attempt is over
+            if running.future is not None:  # Dask may have queued it again: it is over
+                running.future.cancel()
             detail = f"its Dask worker {gone} died"
             out.append(WorkerLost(running.spec.task_id, running.spec.attempt, detail))
 
-    def _on_done(self, spec: TaskSpec, result: object, out: list[Message]) -> None:
+    def _on_done(self, spec: TaskSpec, key: str, result: object, out: list[Message]) -> None:
         running = self._current(spec.task_id, spec.attempt)
-        if running is None:
-            return  # cancelled, timed out or lost: whatever it says is ignored
+        if running is None or running.future is None or running.future.key != key:
+            return  # cancelled, timed out, lost or sent again: whatever it says is ignored
+        if isinstance(result, _Stale):  # it did not start: send it again once that worker is gone
+            running.future = None  # its error lives on the scheduler: nothing to recompute
+            self._restart_stale(result.worker, spec)
+            return
         del self._running[spec.task_id]
         match result:
-            case _Stale(worker):  # not started: restart that process, send the attempt again
-                assert self._client is not None
-                self._restart(self._client, [worker])
-                self._send(spec, resent=running.resent + 1)
             case AttemptOutcome():
                 out.append(AttemptFinished(result))
             case _BootFailed(detail):
@@ -228,21 +243,44 @@ class DaskExecutor(Executor):
             case str(detail):
                 out.append(WorkerLost(spec.task_id, spec.attempt, detail))
 
+    def _restart_stale(self, worker: str, spec: TaskSpec) -> None:
+        """Restart ``worker`` (once, however many attempts it sent back); each attempt it sent
+        back waits, still counted as running, until the restart returns (the process is gone)."""
+        waiting = self._stale.setdefault(worker, [])
+        waiting.append((spec.task_id, spec.attempt))
+        if len(waiting) == 1:
+            assert self._client is not None and self._inbox is not None
+            post = self._inbox.post
+            self._restart(self._client, [worker], then=lambda: post(("restarted", worker)))
+
+    def _on_restarted(self, worker: str) -> None:
+        for task_id, attempt in self._stale.pop(worker, []):
+            running = self._current(task_id, attempt)
+            if running is not None and running.future is None:  # not cancelled meanwhile
+                self._send(running.spec, resent=running.resent + 1)
+
     def cancel(self, task_id: int) -> None:
         """Cancel the attempt's future and restart the worker process running it (through its
         nanny; a worker started with ``--no-nanny`` cannot be restarted, and the attempt then
         runs to its end unheeded). A restart takes a few seconds, in the background."""
         running = self._running.pop(task_id, None)
-        if running is None or self._client is None:
-            return
+        if running is None or self._client is None or running.future is None:
+            return  # a stale worker's restart it waits for goes on: it was never started
         running.future.cancel()
         if running.worker is not None:
             self._restart(self._client, [running.worker])
 
-    def _restart(self, client: Client, workers: list[str]) -> None:
+    def _restart(
+        self, client: Client, workers: list[str], then: Callable[[], None] | None = None
+    ) -> None:
+        """Restart ``workers`` on a thread (it returns once they are gone), then call ``then``.
+        A worker without a nanny fails at once and, if stale, stays so (``MAX_RESENDS``)."""
+
         def restart() -> None:
             with contextlib.suppress(Exception):  # the client may close first; nothing to do
                 client.restart_workers(workers, raise_for_error=False)
+            if then is not None:
+                then()
 
         thread = threading.Thread(target=restart, name="assetflow-dask-restart", daemon=True)
         thread.start()
@@ -254,8 +292,8 @@ class DaskExecutor(Executor):
         client, self._client = self._client, None
         if client is not None:
             running = list(self._running.values())
-            if running:
-                client.cancel([r.future for r in running])
+            if futures := [r.future for r in running if r.future is not None]:
+                client.cancel(futures)
                 if kill and self._cluster is None:
                     self._restart(client, sorted({r.worker for r in running if r.worker}))
             for thread in self._restarts:
@@ -273,6 +311,7 @@ class DaskExecutor(Executor):
             self._settings = None
         self._running.clear()
         self._restarts.clear()
+        self._stale.clear()
         if self._inbox is not None:
             self._inbox.close()
             self._inbox = None
@@ -310,12 +349,14 @@ def _local_cluster(workers: int) -> LocalCluster:
         ) from None
 
 
-def _settle(spec: TaskSpec, future: Future) -> object:
-    """On Dask's callback thread: the attempt's outcome, a _BootFailed, or why it was lost."""
+def _settle(future: Future) -> object:
+    """On Dask's callback thread: the outcome, a _BootFailed, a _Stale, or why it was lost."""
     if future.cancelled():
         return "cancelled"
     try:
         return future.result()
+    except _Stale as stale:
+        return stale
     except KilledWorker as exc:
         return f"its Dask workers died while running it ({exc})"
     except Exception as exc:  # the attempt itself never raises: this is the cluster's failure
@@ -332,7 +373,8 @@ def _attempt_on_worker(spec: TaskSpec, setup: WorkerSetup, topic: str, fresh: bo
     """One attempt, in a Dask worker's thread: report the start, stream the log, run it.
 
     Workers outlive runs, so one may hold the project as it was imported before an edit; with
-    ``fresh``, such a worker sends the attempt back (:class:`_Stale`) instead of running it.
+    ``fresh``, such a worker sends the attempt back (raises :class:`_Stale`) instead of running
+    it.
     """
     global _pump
     worker = get_worker()
@@ -342,7 +384,7 @@ def _attempt_on_worker(spec: TaskSpec, setup: WorkerSetup, topic: str, fresh: bo
         return _BootFailed(f"{type(exc).__name__}: {exc}")
     asset = assets.get(spec.asset)
     if fresh and (asset is None or asset.code_version != spec.code_version):
-        return _Stale(worker.address)
+        raise _Stale(worker.address)
     key = {"task": spec.task_id, "attempt": spec.attempt}
     worker.log_event(topic, {"kind": "started", "worker": worker.address, **key})
     with _pump_lock:
