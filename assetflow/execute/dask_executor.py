@@ -69,8 +69,8 @@ cluster would have one worker fewer from then on. Read whenever a worker leaves,
 while a local cluster lives."""
 MAX_RESENDS = 3
 """Stale workers an attempt is sent away from (each restarted) before it runs where it lands
-(and fails with "asset ... changed while the run was going"). Each resend waits for the last
-stale worker's restart, so an attempt meets each stale worker once at most."""
+(and fails with "asset ... changed while the run was going"); more on a cluster of more workers
+(one each): a resend waits for the last stale worker's restart, so it meets each one once."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +123,7 @@ class DaskExecutor(Executor):
         self._client: Client | None = None
         self._setup: WorkerSetup | None = None
         self._limit = 1
+        self._max_resends = MAX_RESENDS
         self._topic = ""
         self._inbox: Mailbox[tuple[str, Any]] | None = None
         self._running: dict[int, _Attempt] = {}
@@ -161,6 +162,7 @@ class DaskExecutor(Executor):
             self._client = Client(self._cluster, set_as_default=False)
         else:
             self._client = _connect(self.address)
+        self._max_resends = max(MAX_RESENDS, len(self._client.nthreads()))
         post = self._inbox.post
         self._client.subscribe_topic(self._topic, lambda event: post(("event", event[1])))
         self._client.subscribe_topic("all", lambda event: post(("cluster", event[1])))
@@ -175,7 +177,7 @@ class DaskExecutor(Executor):
             spec,
             self._setup,
             self._topic,
-            resent < MAX_RESENDS,
+            resent < self._max_resends,
             key=f"assetflow-{spec.run_id}-{spec.task_id}-{spec.attempt}-{resent}",
             pure=False,
         )
