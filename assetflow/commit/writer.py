@@ -156,8 +156,9 @@ class CatalogWriter(CatalogReader):
             raise self._session.damaged(exc) from None
 
     def forget_accepted(self) -> None:
-        """Outputs accepted by :meth:`check_output` will not all be committed (a run failed):
-        the schema index forgets them by reloading from the catalog when next asked."""
+        """Outputs accepted by :meth:`check_output` will not all be committed (a commit or a
+        run failed): the schema index forgets them by reloading from the catalog when next
+        asked. Call it from the thread that checks outputs, once no commit is in flight."""
         self._schemas = SchemaIndex(self._session.live)
 
     def commit_many(
@@ -194,7 +195,6 @@ class CatalogWriter(CatalogReader):
             # Rolled back: no version references these files (fresh keys), so nothing is left.
             for item in items:
                 discard_staged(self.storage, item.staged)
-            self.forget_accepted()
             raise
         fault_point("after_catalog_commit")
         self._next_id += len(items)
@@ -240,7 +240,11 @@ class CatalogWriter(CatalogReader):
         item = PendingCommit(
             asset, partition, staged, code_version, tuple(inputs), run_id, started_at, finished_at
         )
-        committed = self.commit_many([item])[0]
+        try:
+            committed = self.commit_many([item])[0]
+        except StorageError:
+            self.forget_accepted()
+            raise
         if schema_policy is None:
             self._schemas.record(asset, partition, code_version, staged.schema)
         return committed

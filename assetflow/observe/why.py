@@ -28,6 +28,7 @@ from assetflow.define.partitions import UNPARTITIONED
 from assetflow.observe.snapshot import Snapshot
 from assetflow.observe.units import short
 from assetflow.plan.planner import display_key
+from assetflow.plan.reads import read_closure
 from assetflow.plan.staleness import compute_status
 
 MAX_DEPTH = 12
@@ -61,23 +62,6 @@ def committed_keys(snap: Snapshot, asset: str) -> LazyKeys:
     return LazyKeys(load)
 
 
-def upstream_closure(
-    graph: AssetGraph, snap: Snapshot, asset: str, key: str
-) -> dict[str, pl.Series]:
-    """Every (asset, partition) that ``asset`` ``key`` reads, transitively, itself included."""
-    wanted: dict[str, set[str]] = {asset: {key}}
-    for name in reversed(graph.order):  # downstream first: all readers of an asset come first
-        if name not in wanted:
-            continue
-        keys = sorted(wanted[name])
-        for up in graph[name].upstreams:
-            mapping = graph.mappings[(name, up)]
-            committed = committed_keys(snap, up)
-            edges = mapping.edges(keys, graph[up].partitions, committed)
-            wanted.setdefault(up, set()).update(edges["up_partition"].to_list())
-    return {a: pl.Series("partition", sorted(k), dtype=pl.String) for a, k in wanted.items()}
-
-
 class Explainer:
     """Builds the why chain of one partition from one snapshot (see the module docstring)."""
 
@@ -90,7 +74,11 @@ class Explainer:
 
     def explain(self, asset: str, key: str) -> tuple[str, str]:
         """The status and reason of ``asset`` ``key``; the chain goes to :attr:`causes`."""
-        closure = upstream_closure(self.graph, self.snap, asset, key)
+        closure = read_closure(
+            self.graph,
+            {asset: pl.Series("partition", [key], dtype=pl.String)},
+            lambda a: pl.Series("partition", list(committed_keys(self.snap, a)), dtype=pl.String),
+        )
         state = self.snap.state(closure)
         frame = compute_status(self.graph, state, self.as_of, closure)
         self._status = {
