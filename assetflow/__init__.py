@@ -19,6 +19,9 @@ from typing import TYPE_CHECKING
 
 from assetflow import _startup  # noqa: F401  (first: Ctrl-C while the CLI starts up)
 
+__version__ = "0.1.0"
+"""The package version (``pyproject.toml`` reads it from here)."""
+
 # Names load on first use (PEP 562), so `asset --help` and `import assetflow.errors` do not
 # import polars, pyarrow, numpy and DuckDB. Type checkers see the plain imports below.
 _WHERE = {

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from assetflow import _startup
+from assetflow import __version__, _startup
 from assetflow.errors import AssetflowError, ConfigError
 
 if TYPE_CHECKING:
@@ -240,7 +240,7 @@ class _AssetGroup(click.Group):
     help="How long to wait for another process writing the warehouse (default 60).",
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
-@click.version_option(package_name="assetflow")
+@click.version_option(version=__version__)  # not package_name: no importlib.metadata scan
 @click.pass_context
 def cli(ctx: click.Context, project, warehouse, lock_timeout, debug) -> None:
     """assetflow: declare partitioned assets; plan what is missing or stale; materialize it

@@ -47,3 +47,12 @@ def test_backfill_help_names_the_default_batch_the_engine_uses():
 
     text = invoke_cli("backfill", "--help").stdout
     assert f"[default: {DEFAULT_BATCH}]" in " ".join(text.split())
+
+
+def test_version_is_the_installed_package_version():
+    from importlib.metadata import version
+
+    import assetflow
+
+    assert version("assetflow") == assetflow.__version__
+    assert invoke_cli("--version").stdout.strip().endswith(f"version {assetflow.__version__}")
