@@ -67,25 +67,6 @@ def align(problems: pl.DataFrame, keys: pl.Series) -> pl.DataFrame | None:
     return found.select(ALIGNED)
 
 
-def upstream_reasons(
-    graph: AssetGraph,
-    name: str,
-    up: str,
-    keys: pl.Series,
-    up_status: pl.DataFrame,
-    recorded: pl.DataFrame | None,
-    committed: bool | None = None,
-) -> pl.DataFrame | None:
-    """Why partitions of ``name`` (``keys``) are not fresh because of upstream ``up``, aligned
-    with ``keys``; None if no partition has a problem there.
-
-    ``committed`` True (every key has data) or False (none has) lets the identity path leave
-    out the column the status will not read (``_absent_reason`` or ``reason``, left null).
-    """
-    found = upstream_check(graph, name, up, keys, up_status, recorded, committed)
-    return identity_reasons([found])[0] if isinstance(found, IdentityCheck) else found
-
-
 @dataclass(frozen=True)
 class IdentityCheck:
     """An identity upstream's check, still to be answered: one row per key with what the key
@@ -105,9 +86,13 @@ def upstream_check(
     committed: bool | None = None,
     memo: EdgeMemo | None = None,
 ) -> pl.DataFrame | IdentityCheck | None:
-    """:func:`upstream_reasons`, leaving an identity upstream's answer to
-    :func:`identity_reasons` (an :class:`IdentityCheck`); ``memo`` shares window edges
-    between the assets of one status computation."""
+    """Why partitions of ``name`` (``keys``) are not fresh because of upstream ``up``, aligned
+    with ``keys``; None if no partition has a problem there. An identity upstream's answer is
+    left to :func:`identity_reasons` (an :class:`IdentityCheck`), which answers many at once.
+
+    ``committed`` True (every key has data) or False (none has) lets the identity path leave
+    out the column the status will not read (``_absent_reason`` or ``reason``, left null);
+    ``memo`` shares window edges between the assets of one status computation."""
     if type(graph.mappings[(name, up)]) is Identity:
         # Identity between equal definitions: each key reads its own key upstream, lined up
         # by comparison when both sides list the same keys (by a join when the upstream lists
