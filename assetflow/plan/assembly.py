@@ -25,6 +25,7 @@ from assetflow.plan.reasons import ALIGNED, IdentityCheck, identity_reasons
 _ALIGNED_TYPES = dict(
     zip(ALIGNED, (pl.String, pl.UInt32, pl.String, pl.Boolean), strict=True)
 )  # the dtypes of a check's aligned columns (``plan/reasons.py``)
+_NULLS = {name: pl.Series(name, [None], dtype=dtype) for name, dtype in _ALIGNED_TYPES.items()}
 
 
 @dataclass(frozen=True)
@@ -90,11 +91,8 @@ def _stackable(p: Pending, checks: list[pl.DataFrame], width: int) -> pl.DataFra
     height = p.base.height
     columns = [p.base["partition"], p.base["data_version"]]
     for i in range(width):
-        for name, dtype in _ALIGNED_TYPES.items():
-            if i < len(checks):
-                column = checks[i][name]
-            else:
-                column = pl.Series(name, [None], dtype=dtype).new_from_index(0, height)
+        for name in _ALIGNED_TYPES:
+            column = checks[i][name] if i < len(checks) else _NULLS[name].new_from_index(0, height)
             columns.append(column.rename(f"{name}{i}"))
     return pl.DataFrame(columns)
 

@@ -231,8 +231,12 @@ def _prepare(
     base = pl.DataFrame({"partition": keys})
     code_changed = False
     if committed is None:
-        base = base.with_columns(
-            data_version=pl.lit(None, pl.String), recorded_code=pl.lit(None, pl.String)
+        n = len(keys)
+        base = base.hstack(  # columns, not a query
+            [
+                _NULL_STRING.new_from_index(0, n).rename("data_version"),
+                _NULL_STRING.new_from_index(0, n).rename("recorded_code"),
+            ]
         )
     else:
         committed = pl.DataFrame(  # columns, not a query (each query costs ~0.1 ms)
@@ -251,8 +255,7 @@ def _prepare(
             extra = committed.join(base, on="partition", how="anti").sort("partition")
             base = pl.concat([base, extra])
             keys = base["partition"]
-        codes = committed["recorded_code"].drop_nulls().unique().to_list()
-        code_changed = not set(codes) <= set(asset.code_versions)
+        code_changed = _other_code(committed["recorded_code"], asset.code_versions)
     # Each check in aligned form (``plan/reasons.py``), in rank order: the code version, the
     # source's observation, then the upstreams in declaration order.
     checks: list[pl.DataFrame | IdentityCheck | None] = []
@@ -267,6 +270,18 @@ def _prepare(
         recorded = inputs.get((name, up))
         checks.append(upstream_check(graph, name, up, keys, done[up], recorded, committed, memo))
     return Pending(name, asset.code_version, base, [c for c in checks if c is not None])
+
+
+def _other_code(recorded: pl.Series, known: Collection[str]) -> bool:
+    """True if a partition was built by a code version not in ``known``. Usually one version
+    built them all: its min and max answer that without hashing every key (~0.75 ms)."""
+    low, high = recorded.min(), recorded.max()
+    if low is None or (low == high and low in known):
+        return False
+    return not set(recorded.drop_nulls().unique().to_list()) <= set(known)
+
+
+_NULL_STRING = pl.Series("data_version", [None], dtype=pl.String)
 
 
 def _code_reasons(base: pl.DataFrame, known: Collection[str], code_version: str) -> pl.DataFrame:
