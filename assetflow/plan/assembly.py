@@ -62,15 +62,13 @@ def _frame(p: Pending, found: pl.DataFrame) -> pl.DataFrame:
     """The asset's status frame: its keys and versions as they came (not copied through the
     stacked frame), its name and code version as literals (polars keeps one value per column;
     materialized, these four columns were ~200 MB more at 3.65M keys)."""
-    columns = [p.base["partition"], found["status"], found["reason"], p.base["data_version"]]
-    return pl.DataFrame([*columns, found["_waiting"]]).select(
-        pl.lit(p.name).alias("asset"),
-        "partition",
-        "status",
-        "reason",
-        "data_version",
-        pl.lit(p.code_version).alias("code_version"),
-        "_waiting",
+    keys = p.base["partition"]
+    columns = [keys.rename("asset"), keys, found["status"], found["reason"]]
+    columns += [p.base["data_version"], keys.rename("code_version"), found["_waiting"]]
+    # Placeholders replaced in place by literals: a sequential with_columns plans no query
+    # (a select of literals cost ~0.2 ms an asset, this ~0.08 ms).
+    return pl.DataFrame(columns).with_columns_seq(
+        pl.lit(p.name).alias("asset"), pl.lit(p.code_version).alias("code_version")
     )
 
 

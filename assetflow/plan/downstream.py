@@ -135,20 +135,23 @@ def _changed(
     kept = committed(name)
     if not len(kept):
         return own  # nothing committed that could read a changed partition
-    stays = kept.to_frame("partition").join(own, on="partition", how="anti")
-    if not stays.height:
-        return own  # every committed partition runs already
+    # The committed partitions that do not run: Series filters, not a join (~0.3 ms an asset),
+    # listed only if a mapping other than identity asks.
+    running = own["partition"].implode()
+    stays: list[str] | None = None
     hits = []
     for rank, up in ups:
         up_keys = changed[up]["partition"]
         mapping = graph.mappings[(name, up)]
         if type(mapping) is Identity:  # reads its own keys: no need to list them
-            read = up_keys.filter(up_keys.is_in(stays["partition"].implode()))
+            read = up_keys.filter(up_keys.is_in(kept.implode()) & ~up_keys.is_in(running))
             edges = pl.DataFrame({"partition": read, "up_partition": read})
         else:
+            if stays is None:
+                stays = kept.filter(~kept.is_in(running)).to_list()
             edges = mapping.inverse_edges(
                 up_keys.to_list(),
-                stays["partition"].to_list(),
+                stays,
                 graph[up].partitions,
                 _universe(committed(up), up_keys),
             )

@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from datetime import datetime
 
+import numpy as np
 import polars as pl
 
 from assetflow.commit.state import CatalogState
@@ -152,13 +153,37 @@ def _levels(graph: AssetGraph, only: Mapping[str, pl.Series] | None) -> list[lis
 def _due_among(
     graph: AssetGraph, names: list[str], as_of: datetime, only: Mapping[str, pl.Series]
 ) -> dict[str, pl.Series]:
-    """The due keys of each asset that are in ``only``, in key order: one query for the level
-    (a filter per asset cost ~0.4 ms each)."""
-    due = pl.concat([_tagged(n, asset_key_series(graph, n, as_of)) for n in names], rechunk=False)
-    asked = pl.concat([_tagged(n, only[n]) for n in names], rechunk=False)
-    keys = _split(_among(due, asked), ["asset"])
-    empty = pl.Series("partition", [], dtype=pl.String)
-    return {n: keys[(n,)]["partition"] if (n,) in keys else empty for n in names}
+    """The due keys of each asset that are in ``only``, in key order: the few keys asked
+    joined with the due keys' positions, one query per partitions definition of the level
+    (stacking every due key of the level cost ~10% of a range plan)."""
+    groups: dict[int, list[str]] = {}
+    for n in names:
+        groups.setdefault(id(graph[n].partitions), []).append(n)
+    found: dict[str, pl.Series] = {}
+    for members in groups.values():
+        due = asset_key_series(graph, members[0], as_of)
+        ranked = [
+            pl.DataFrame(
+                [
+                    only[n].rename("partition"),
+                    pl.Series("_rank", np.full(len(only[n]), i, np.uint32)),
+                ]
+            )
+            for i, n in enumerate(members)
+        ]
+        rows = (
+            pl.concat(ranked, rechunk=False)
+            .lazy()
+            .unique()
+            .join(due.to_frame().with_row_index("_pos").lazy(), on="partition", how="inner")
+            .sort("_rank", "_pos")
+            .collect()
+        )
+        counts = np.bincount(rows["_rank"].to_numpy(), minlength=len(members))
+        starts = np.cumsum(counts) - counts
+        for n, start, count in zip(members, starts, counts, strict=True):
+            found[n] = rows["partition"].slice(int(start), int(count))
+    return found
 
 
 def _tagged(name: str, keys: pl.Series) -> pl.DataFrame:
