@@ -23,7 +23,7 @@ from assetflow.define.graph import AssetGraph
 from assetflow.define.mapping import Identity, LazyKeys
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.errors import PlanError
-from assetflow.plan.reasons import committed_keys
+from assetflow.plan.reasons import EdgeMemo, committed_keys
 from assetflow.plan.staleness import _split
 
 COLUMNS = ["asset", "partition", "status", "reason", "run", "requested", "_order"]
@@ -35,6 +35,7 @@ def upstream_closure(
     wanted: Mapping[str, pl.DataFrame],
     *,
     only: bool = False,
+    memo: EdgeMemo | None = None,
 ) -> dict[str, pl.DataFrame]:
     """The requested rows plus every upstream partition that must run first, per asset.
 
@@ -43,7 +44,9 @@ def upstream_closure(
             of every requested asset and every partition the request reads.
         wanted: per asset, its requested rows (status columns plus ``run`` and ``requested``).
         only: refuse (PlanError) instead of adding an upstream partition that is not fresh.
+        memo: window edges already built for the same keys (``plan/reasons.py``).
     """
+    memo = memo or EdgeMemo()
     # Per upstream: the partitions downstream steps read, and whether they are surely listed in
     # its status (identity between equal key lists) or must be checked for being due.
     needed: dict[str, list[tuple[pl.DataFrame, bool]]] = {}
@@ -63,7 +66,7 @@ def upstream_closure(
             planned[name] = steps.sort("_order") if len(frames) > 1 else steps
             running = steps["partition"].filter(steps["run"])
             if len(running):
-                _demand(graph, name, running, by_asset, needed)
+                _demand(graph, name, running, by_asset, needed, memo)
     if errors:  # the one a walk in reverse topological order meets first
         first = next(n for n in reversed(graph.order) if n in errors)
         raise errors[first]
@@ -95,6 +98,7 @@ def _demand(
     running: pl.Series,
     by_asset: Mapping[str, pl.DataFrame],
     needed: dict[str, list[tuple[pl.DataFrame, bool]]],
+    memo: EdgeMemo,
 ) -> None:
     """Push the partitions ``name`` runs through each upstream mapping."""
     for up in graph[name].upstreams:
@@ -105,7 +109,7 @@ def _demand(
             listed = by_asset[up]["partition"].equals(by_asset[name]["partition"])
         else:
             committed = LazyKeys(lambda s=by_asset[up]: committed_keys(s).to_list())
-            edges = mapping.edges(running.to_list(), graph[up].partitions, committed)
+            edges = memo.edges(graph, name, up, running, committed)
             down, read = edges["partition"], edges["up_partition"]
         n = len(read)
         demand = pl.DataFrame(  # columns, not a query

@@ -26,7 +26,7 @@ from assetflow.define.partitions import UNPARTITIONED
 from assetflow.plan.closure import upstream_closure
 from assetflow.plan.downstream import must_also_run
 from assetflow.plan.reads import read_closure
-from assetflow.plan.reasons import committed_keys
+from assetflow.plan.reasons import EdgeMemo, committed_keys
 from assetflow.plan.staleness import _split, status_by_asset
 from assetflow.plan.targets import asset_targets, resolve_targets
 
@@ -185,10 +185,11 @@ def build_plan(
     if targets is not None:
         split = _split(targets.unique(maintain_order=True), ["asset"])
         requested = {name: rows["partition"] for (name,), rows in split.items()}
-    reads = None if requested is None else read_closure(graph, requested, _committed(state))
+    memo = EdgeMemo()  # window edges, built once for what the request reads
+    reads = None if requested is None else read_closure(graph, requested, _committed(state), memo)
     by_asset = {
         name: frame.with_row_index("_order")
-        for name, frame in status_by_asset(graph, state, as_of, reads).items()
+        for name, frame in status_by_asset(graph, state, as_of, reads, memo).items()
     }
     wanted: dict[str, pl.DataFrame] = {}
     if requested is None:
@@ -206,7 +207,7 @@ def build_plan(
     wanted = {
         name: frame.with_columns(run=run, requested=pl.lit(True)) for name, frame in wanted.items()
     }
-    planned = upstream_closure(graph, by_asset, wanted, only=only)
+    planned = upstream_closure(graph, by_asset, wanted, only=only, memo=memo)
     planned = _with_downstream(graph, planned, by_asset, only)
     ordered = [planned[n] for n in graph.order if n in planned]
     frame = (

@@ -15,6 +15,7 @@ import polars as pl
 
 from assetflow.define.graph import AssetGraph
 from assetflow.define.mapping import Identity, LazyKeys
+from assetflow.plan.reasons import EdgeMemo
 
 _KEYS = pl.Series("partition", [], dtype=pl.String)
 
@@ -23,19 +24,24 @@ def read_closure(
     graph: AssetGraph,
     targets: Mapping[str, pl.Series],
     committed: Callable[[str], pl.Series],
+    memo: EdgeMemo | None = None,
 ) -> dict[str, pl.Series]:
     """Per asset, its target keys and every upstream key they read, transitively, as each
     mapping's edges say; every upstream of a listed asset is listed (with no keys if none is
     read). ``committed`` gives an asset's committed keys, for the mappings that read what
-    exists (all partitions)."""
+    exists (all partitions). ``memo`` keeps the window edges for the statuses and the closure
+    of the same keys: each asset's keys are sorted, which for canonical time keys is the key
+    order those list them in (a memo only answers for equal keys, so any other order is safe,
+    merely not shared)."""
+    memo = memo or EdgeMemo()
     demand = {name: [keys] for name, keys in targets.items()}
     found: dict[str, pl.Series] = {}
     for name in reversed(graph.order):  # downstream first: every reader of an asset comes first
         if name not in demand:
             continue
         asked = demand.pop(name)
-        keys = pl.concat([_KEYS, *asked]).unique(maintain_order=True)
-        found[name] = keys.rename("partition")
+        keys = pl.concat([_KEYS, *asked]).unique().sort().rename("partition")
+        found[name] = keys
         for up in graph[name].upstreams:
             reads = demand.setdefault(up, [])
             if not len(keys):
@@ -45,6 +51,6 @@ def read_closure(
                 reads.append(keys)
                 continue
             upstream = LazyKeys(lambda up=up: committed(up).to_list())
-            edges = mapping.edges(keys.to_list(), graph[up].partitions, upstream)
+            edges = memo.edges(graph, name, up, keys, upstream)
             reads.append(edges["up_partition"])
     return found

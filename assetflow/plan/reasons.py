@@ -121,10 +121,12 @@ def upstream_check(
 
 
 class EdgeMemo:
-    """Edge frames of window mappings within one status computation. Assets that read one
-    upstream grid through the same window over the same keys (rolling metrics of one daily
-    table) share one frame (~3 ms each at 3,650 keys). Other mappings may read the upstream's
-    committed keys, which differ per upstream, so their frames are not kept."""
+    """Edge frames of window mappings within one status computation or plan. Assets that read
+    one upstream grid through the same window over the same keys (rolling metrics of one daily
+    table) share one frame (~3 ms each at 3,650 keys); within a plan, an edge's frame for the
+    same keys is built once for what a request reads (``plan/reads.py``), its statuses and its
+    closure. Other mappings may read the upstream's committed keys, which differ per upstream,
+    so their frames are not kept."""
 
     def __init__(self) -> None:
         self._found: dict[tuple, tuple[pl.Series, pl.DataFrame]] = {}
@@ -136,12 +138,15 @@ class EdgeMemo:
         upstream = graph[up].partitions
         if type(mapping) is not Window:
             return mapping.edges(keys.to_list(), upstream, committed)
-        memo_key = (mapping, graph[name].partitions, upstream)
-        found = self._found.get(memo_key)
-        if found is None or not (found[0] is keys or found[0].equals(keys)):
-            found = (keys, mapping.edges(keys.to_list(), upstream, committed))
-            self._found[memo_key] = found
-        return found[1]
+        memo_keys = ((name, up), (mapping, graph[name].partitions, upstream))
+        for memo_key in memo_keys:
+            found = self._found.get(memo_key)
+            if found is not None and (found[0] is keys or found[0].equals(keys)):
+                return found[1]
+        edges = mapping.edges(keys.to_list(), upstream, committed)
+        for memo_key in memo_keys:
+            self._found[memo_key] = (keys, edges)
+        return edges
 
 
 def identity_reasons(checks: Sequence[IdentityCheck]) -> list[pl.DataFrame | None]:

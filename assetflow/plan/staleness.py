@@ -99,8 +99,10 @@ def status_by_asset(
     state: CatalogState,
     as_of: datetime,
     only: Mapping[str, pl.Series] | None = None,
+    memo: EdgeMemo | None = None,
 ) -> dict[str, pl.DataFrame]:
-    """:func:`status_frame` per asset, in topological order (rows in key order)."""
+    """:func:`status_frame` per asset, in topological order (rows in key order); ``memo``
+    shares window edges with the rest of a plan."""
     current, inputs = state.current, state.inputs
     if only is not None:
         # Only the committed rows and recorded inputs of the keys asked: other committed keys
@@ -112,7 +114,7 @@ def status_by_asset(
     observations = _split(state.observations, ["asset"])
     failures = _split(state.failures, ["asset"])
     per_asset: dict[str, pl.DataFrame] = {}
-    memo = EdgeMemo()
+    memo = memo or EdgeMemo()
     for level in _levels(graph, only):
         found: dict[str, pl.DataFrame] = {}
         pending: list[Pending] = []
