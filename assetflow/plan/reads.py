@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 import polars as pl
 
 from assetflow.define.graph import AssetGraph
-from assetflow.define.mapping import Identity, LazyKeys
+from assetflow.define.mapping import Identity, LazyKeys, Window
 from assetflow.plan.reasons import EdgeMemo
 
 _KEYS = pl.Series("partition", [], dtype=pl.String)
@@ -30,9 +30,9 @@ def read_closure(
     mapping's edges say; every upstream of a listed asset is listed (with no keys if none is
     read). ``committed`` gives an asset's committed keys, for the mappings that read what
     exists (all partitions). ``memo`` keeps the window edges for the statuses and the closure
-    of the same keys: each asset's keys are sorted, which for canonical time keys is the key
-    order those list them in (a memo only answers for equal keys, so any other order is safe,
-    merely not shared)."""
+    of the same keys: the keys of an asset that reads through a window are sorted, which for
+    canonical time keys is the key order its statuses list them in (a memo only answers for
+    equal keys, so any other order is safe, merely not shared)."""
     memo = memo or EdgeMemo()
     demand = {name: [keys] for name, keys in targets.items()}
     found: dict[str, pl.Series] = {}
@@ -40,7 +40,9 @@ def read_closure(
         if name not in demand:
             continue
         asked = demand.pop(name)
-        keys = pl.concat([_KEYS, *asked]).unique().sort().rename("partition")
+        keys = pl.concat([_KEYS, *asked]).unique(maintain_order=True).rename("partition")
+        if any(type(graph.mappings[(name, up)]) is Window for up in graph[name].upstreams):
+            keys = keys.sort()  # the order its statuses list them in: shares window edges
         found[name] = keys
         for up in graph[name].upstreams:
             reads = demand.setdefault(up, [])

@@ -115,10 +115,11 @@ def status_by_asset(
     failures = _split(state.failures, ["asset"])
     per_asset: dict[str, pl.DataFrame] = {}
     memo = memo or EdgeMemo()
-    for level in _levels(graph, only):
+    levels = _levels(graph, only)
+    due = None if only is None else _due_among(graph, [n for lv in levels for n in lv], as_of, only)
+    for level in levels:
         found: dict[str, pl.DataFrame] = {}
         pending: list[Pending] = []
-        due = None if only is None else _due_among(graph, level, as_of, only)
         for name in level:
             frame = None
             if only is None:  # every asset's statuses: the scalar rules can see all upstreams
@@ -156,8 +157,8 @@ def _due_among(
     graph: AssetGraph, names: list[str], as_of: datetime, only: Mapping[str, pl.Series]
 ) -> dict[str, pl.Series]:
     """The due keys of each asset that are in ``only``, in key order: the few keys asked
-    joined with the due keys' positions, one query per partitions definition of the level
-    (stacking every due key of the level cost ~10% of a range plan)."""
+    joined with the due keys' positions, one query per partitions definition (stacking every
+    due key of a level, a query per level, cost ~10% of a range plan)."""
     groups: dict[int, list[str]] = {}
     for n in names:
         groups.setdefault(id(graph[n].partitions), []).append(n)
