@@ -116,8 +116,10 @@ def upstream_check(
             ]
             expected = pl.DataFrame(columns)
             return IdentityCheck(expected, up, committed is not False, committed is not True)
-    rows = _problem_rows(graph, name, up, keys, up_status, recorded, memo or EdgeMemo())
-    return align(rows, keys)
+    memo = memo or EdgeMemo()
+    if _window_reads_fresh(graph, name, up, keys, up_status, recorded, memo):
+        return None
+    return align(_problem_rows(graph, name, up, keys, up_status, recorded, memo), keys)
 
 
 class EdgeMemo:
@@ -130,6 +132,7 @@ class EdgeMemo:
 
     def __init__(self) -> None:
         self._found: dict[tuple, tuple[pl.Series, pl.DataFrame]] = {}
+        self._rows: dict[int, tuple[pl.Series, pl.Series, pl.DataFrame]] = {}
 
     def edges(
         self, graph: AssetGraph, name: str, up: str, keys: pl.Series, committed: LazyKeys
@@ -147,6 +150,20 @@ class EdgeMemo:
         for memo_key in memo_keys:
             self._found[memo_key] = (keys, edges)
         return edges
+
+    def up_rows(self, edges: pl.DataFrame, keys: pl.Series) -> pl.Series:
+        """The row of each edge's upstream key among ``keys`` (null if not there): for an
+        upstream whose status lists ``keys``, a gather instead of a join on strings; once per
+        edge frame, not once per asset that reads through it."""
+        found = self._rows.get(id(edges))
+        if found is None or not (found[0] is keys or found[0].equals(keys)):
+            rows = keys.rename("up_partition").to_frame().with_row_index("_at")
+            at = edges.select("up_partition").join(
+                rows, on="up_partition", how="left", maintain_order="left"
+            )["_at"]
+            found = (keys, at, edges)  # the frame kept alive: its id stays its own
+            self._rows[id(edges)] = found
+        return found[1]
 
 
 def identity_reasons(checks: Sequence[IdentityCheck]) -> list[pl.DataFrame | None]:
@@ -224,6 +241,31 @@ def _reads_fresh_as_recorded(
         and recorded["up_partition"].equals(keys)
         and recorded["recorded_version"].equals(up_status["data_version"], null_equal=False)
     )
+
+
+def _window_reads_fresh(
+    graph: AssetGraph,
+    name: str,
+    up: str,
+    keys: pl.Series,
+    up_status: pl.DataFrame,
+    recorded: pl.DataFrame | None,
+    memo: EdgeMemo,
+) -> bool:
+    """True if a window upstream that lists ``keys`` is fresh and every partition read exactly
+    its window at today's versions: compared by position, no problem rows to look for (the
+    common case of a healthy warehouse)."""
+    if type(graph.mappings[(name, up)]) is not Window or recorded is None:
+        return False
+    if not up_status["partition"].equals(keys) or not (up_status["status"] == "fresh").all():
+        return False
+    edges = memo.edges(graph, name, up, keys, LazyKeys(lambda: []))
+    in_order = _same_edges(edges, recorded)
+    if in_order is None:
+        return False
+    at = memo.up_rows(edges, keys)
+    versions = up_status["data_version"].gather(at)
+    return not at.null_count() and in_order.equals(versions, null_equal=False)
 
 
 def _recorded_in_place(keys: pl.Series, recorded: pl.DataFrame | None) -> pl.Series | None:
@@ -308,12 +350,16 @@ def _problem_rows(
     """One row per problem: every mapped upstream partition that is not fresh or not read at
     its current version, and every recorded input the mapping no longer reads."""
     committed = LazyKeys(lambda: committed_keys(up_status).to_list())
-    edges = (memo or EdgeMemo()).edges(graph, name, up, keys, committed)
+    memo = memo or EdgeMemo()
+    edges = memo.edges(graph, name, up, keys, committed)
+    at = None
+    if type(graph.mappings[(name, up)]) is Window and up_status["partition"].equals(keys):
+        at = memo.up_rows(edges, keys)  # lines up by position, before columns are added
     removed = None
     if recorded is None:
-        edges = edges.with_columns(recorded_version=pl.lit(None, pl.String))
+        edges = edges.hstack([_NULL_STRING.new_from_index(0, edges.height)])
     else:
-        recorded = recorded.select("partition", "up_partition", "recorded_version")
+        recorded = recorded[["partition", "up_partition", "recorded_version"]]
         in_order = _same_edges(edges, recorded)
         if in_order is not None:
             edges = edges.hstack([in_order])
@@ -321,12 +367,15 @@ def _problem_rows(
             matched = edges.join(recorded, on=["partition", "up_partition"], how="left")
             if matched.height - matched["recorded_version"].null_count() < recorded.height:
                 removed = recorded.join(edges, on=["partition", "up_partition"], how="anti")
-            edges = matched
-    expected = edges.join(
-        up_status.select(pl.col("partition").alias("up_partition"), *_UP_COLUMNS),
-        on="up_partition",
-        how="left",
-    )
+            edges, at = matched, None  # rows in the join's order: positions no longer hold
+    if at is not None:
+        expected = edges.hstack([up_status[c].gather(at).rename(a) for c, a in _UP_NAMES.items()])
+    else:
+        expected = edges.join(
+            up_status.select(pl.col("partition").alias("up_partition"), *_UP_COLUMNS),
+            on="up_partition",
+            how="left",
+        )
     found = expected.filter(_PROBLEM.is_not_null()).select(
         "partition",
         pl.col("up_partition").alias("_up"),
