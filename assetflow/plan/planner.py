@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Literal, overload
 
+import numpy as np
 import polars as pl
 
 from assetflow.commit.state import CatalogState
@@ -187,10 +188,7 @@ def build_plan(
         requested = {name: rows["partition"] for (name,), rows in split.items()}
     memo = EdgeMemo()  # window edges, built once for what the request reads
     reads = None if requested is None else read_closure(graph, requested, _committed(state), memo)
-    by_asset = {
-        name: frame.with_row_index("_order")
-        for name, frame in status_by_asset(graph, state, as_of, reads, memo).items()
-    }
+    by_asset = _numbered(status_by_asset(graph, state, as_of, reads, memo))
     wanted: dict[str, pl.DataFrame] = {}
     if requested is None:
         for name in chosen:
@@ -218,6 +216,19 @@ def build_plan(
         )
     )
     return Plan(steps=StepFrame(frame), as_of=as_of, force=force)
+
+
+def _numbered(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """Each frame with its row number first (``_order``, key order): slices of one column,
+    not a query per asset (~0.1 ms each). Inserted into a shallow copy, which keeps the
+    literal columns (name, code version) unmaterialized."""
+    longest = max((f.height for f in frames.values()), default=0)
+    order = pl.Series("_order", np.arange(longest, dtype=np.uint32))
+    numbered = {}
+    for name, frame in frames.items():
+        numbered[name] = frame.clone()
+        numbered[name].insert_column(0, order.slice(0, frame.height))
+    return numbered
 
 
 def _committed(state: CatalogState) -> Callable[[str], pl.Series]:
