@@ -34,6 +34,7 @@ def test_module_level_project_is_used_and_warehouse_can_be_overridden(tmp_path):
         "project = af.Project([one], warehouse='somewhere')\n"
     )
     p = af.Project.load(module, warehouse=tmp_path / "wh")
+    assert [a.name for a in assets_of(str(module))] == ["one"]  # as a worker loads them
     assert list(p.graph.assets) == ["one"]
     assert p.warehouse.root == tmp_path / "wh"
 
@@ -125,15 +126,3 @@ def test_a_worker_loads_the_assets_without_the_planner_the_catalog_or_duckdb():
         [sys.executable, "-c", probe], input=pickle.dumps(setup), capture_output=True, check=True
     )
     assert out.stdout.decode().strip() == "['raw', 'clean', 'report'] []"
-
-
-def test_a_worker_takes_the_assets_of_a_module_level_project(tmp_path):
-    module = tmp_path / "with_project.py"
-    module.write_text(
-        "import assetflow as af\nimport polars as pl\n\n"
-        "@af.asset\ndef one() -> pl.DataFrame:\n    return pl.DataFrame({'x': [1]})\n\n"
-        "@af.asset\ndef unused() -> pl.DataFrame:\n    return pl.DataFrame({'x': [1]})\n\n"
-        "project = af.Project([one], warehouse='somewhere')\n"
-    )
-    assert [a.name for a in assets_of(str(module))] == ["one"]
-    assert [a.name for a in assets_of(str(resource("linear")))] == ["raw", "clean", "report"]
