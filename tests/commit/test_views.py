@@ -4,32 +4,20 @@ columns, unified by name otherwise, and refused (the previous view kept) when a 
 from __future__ import annotations
 
 import duckdb
-import polars as pl
 import pytest
 
 import assetflow as af
 from assetflow.commit.catalog_paths import PUBLISHED_CATALOG
-from tests.conftest import AS_OF
 
-DAYS = af.DailyPartitions(start="2026-04-01")
+# The one-asset project of the schema tests; importing its autouse fixture makes it apply here.
+from tests.commit.test_schema_check import OUTPUT, _reset_output, frame, project  # noqa: F401
+
 KEYS = ["2026-04-01", "2026-04-02", "2026-04-03"]
-OUTPUT: dict[str, pl.DataFrame] = {}
 
 
-def project(warehouse, schema="strict") -> af.Project:
-    @af.asset(name="orders", partitions=DAYS, schema=schema)
-    def orders(context: af.Context) -> pl.DataFrame:
-        key = context.partition_key
-        return OUTPUT.get(key, pl.DataFrame({"day": [key], "amount": [int(key[-2:])]}))
-
-    return af.Project([orders], warehouse=warehouse, clock=lambda: AS_OF, executor="threads")
-
-
-@pytest.fixture(autouse=True)
-def _reset_output():
-    OUTPUT.clear()
-    yield
-    OUTPUT.clear()
+def each_day() -> None:
+    for key in KEYS:
+        OUTPUT[key] = frame(day=key, amount=int(key[-2:]))
 
 
 def view_sql(warehouse) -> str:
@@ -39,6 +27,7 @@ def view_sql(warehouse) -> str:
 
 
 def test_files_with_one_schema_bind_the_view_from_one_footer(warehouse):
+    each_day()
     p = project(warehouse)
     assert p.materialize(partitions=KEYS).ok
     assert "union_by_name = false" in view_sql(warehouse)
@@ -47,12 +36,13 @@ def test_files_with_one_schema_bind_the_view_from_one_footer(warehouse):
 
 
 def test_files_whose_columns_differ_are_unified_by_name(warehouse):
+    each_day()
     assert project(warehouse).materialize(partitions=KEYS[:2]).ok
     # The same columns in another order (strict allows it), then an added one (evolve).
-    OUTPUT[KEYS[1]] = pl.DataFrame({"amount": [20], "day": [KEYS[1]]})
+    OUTPUT[KEYS[1]] = frame(amount=20, day=KEYS[1])
     assert project(warehouse).materialize(partition=KEYS[1], force=True).ok
     assert "union_by_name = true" in view_sql(warehouse)
-    OUTPUT[KEYS[2]] = pl.DataFrame({"day": [KEYS[2]], "amount": [30], "note": ["late"]})
+    OUTPUT[KEYS[2]] = frame(day=KEYS[2], amount=30, note="late")
     evolving = project(warehouse, schema="evolve")
     assert evolving.materialize(partition=KEYS[2]).ok
     rows = evolving.query("select day, amount, note from orders order by day").rows()
@@ -61,6 +51,7 @@ def test_files_whose_columns_differ_are_unified_by_name(warehouse):
 
 @pytest.mark.parametrize("damage", ["remove", "truncate"])
 def test_a_missing_or_resized_file_fails_its_view_though_the_schemas_agree(warehouse, damage):
+    each_day()
     p = project(warehouse)
     assert p.materialize(partitions=KEYS[:2]).ok
     (middle,) = (warehouse / "orders" / KEYS[1]).glob("*.parquet")
