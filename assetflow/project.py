@@ -38,7 +38,7 @@ from assetflow.execute.executors import (
 from assetflow.execute.hooks import Hook
 from assetflow.execute.resume import RunRequest, find_run, load_request, plan_request, resume_plan
 from assetflow.execute.runner import Runner, RunOptions, RunResult
-from assetflow.loader import calling_folder, load_project, resolve, with_schedules
+from assetflow.loader import assets_of, calling_folder, load_project, resolve, with_schedules
 from assetflow.observe.status_report import StatusReport
 from assetflow.observing import ObserveMixin, with_notebook_progress
 from assetflow.plan.planner import Plan, Step, Which
@@ -276,7 +276,7 @@ class Project(ObserveMixin):
         """How worker processes load the assets: import the project as :meth:`load` did, or
         unpickle the asset definitions (ConfigError when neither can work)."""
         if self.source:
-            return WorkerSetup(f"source:{self.source}", partial(_assets_of, self.source))
+            return WorkerSetup(f"source:{self.source}", partial(assets_of, self.source))
         return pickled_assets(self.graph)
 
     def _new_run_id(self) -> str:
@@ -385,8 +385,3 @@ class Project(ObserveMixin):
             asset, key, to=to, run_id=self._new_run_id(), command=f"rollback {asset}{where}",
             clock=self.clock, on_wait=on_wait,
         )  # fmt: skip
-
-
-def _assets_of(source: str) -> tuple[AssetDef, ...]:
-    """The assets of the project at ``source`` (runs in a worker process)."""
-    return tuple(Project.load(source).graph)

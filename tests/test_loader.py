@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import pickle
+import subprocess
+import sys
 
 import pytest
 
 import assetflow as af
+from assetflow.loader import assets_of
 from tests.conftest import invoke_cli, resource
 
 
@@ -30,6 +34,7 @@ def test_module_level_project_is_used_and_warehouse_can_be_overridden(tmp_path):
         "project = af.Project([one], warehouse='somewhere')\n"
     )
     p = af.Project.load(module, warehouse=tmp_path / "wh")
+    assert [a.name for a in assets_of(str(module))] == ["one"]  # as a worker loads them
     assert list(p.graph.assets) == ["one"]
     assert p.warehouse.root == tmp_path / "wh"
 
@@ -104,3 +109,20 @@ def test_a_module_level_schedule_naming_an_asset_outside_the_project_is_an_error
     path.write_text(SCHEDULED.replace('assets=["report"])\nweekly', 'assets=["other"])\nweekly'))
     with pytest.raises(af.SelectionError, match="other"):
         af.Project.load(path)
+
+
+def test_a_worker_loads_the_assets_without_the_planner_the_catalog_or_duckdb():
+    """A fresh interpreter (as a worker process is) unpickles the run's WorkerSetup and loads
+    the assets: it imports no more of assetflow than the project does."""
+    setup = af.Project.load(str(resource("linear")))._worker_setup()
+    probe = (
+        "import pickle, sys; setup = pickle.loads(sys.stdin.buffer.read()); "
+        "names = list(setup.assets()); "
+        "heavy = [m for m in ('duckdb', 'assetflow.project', 'assetflow.plan.planner', "
+        "'assetflow.commit.warehouse') if m in sys.modules]; "
+        "print(names, heavy)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], input=pickle.dumps(setup), capture_output=True, check=True
+    )
+    assert out.stdout.decode().strip() == "['raw', 'clean', 'report'] []"

@@ -8,7 +8,10 @@ write itself (temp -> fsync -> rename locally) is the storage's (``commit/storag
 
 from __future__ import annotations
 
+import os
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import polars as pl
@@ -20,6 +23,12 @@ from assetflow.commit.storage import Storage
 from assetflow.commit.versions import data_version, memory_version
 from assetflow.errors import AssetOutputError, PartitionKeyError, StorageError
 
+_VERSION_ALONGSIDE_ROWS = 4096
+"""From this many rows a table is versioned on another thread while it is written: both
+mostly run outside the GIL (hashing, Arrow casts; polars' writer), and below it the handoff
+costs about what the version does."""
+_versioning: ThreadPoolExecutor | None = None
+_versioning_lock = threading.Lock()
 _SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
 _NAME_MAX = 255
 
@@ -81,6 +90,9 @@ def stage_table(
         write = lambda f: frame.write_parquet(f, compression="zstd")  # noqa: E731
     else:
         write = lambda f: pq.write_table(table, f, compression="zstd")  # noqa: E731
+    # The version describes exactly the committed data: its canonical form taken from memory
+    # (``memory_version``), or for nested columns from the file read back.
+    alongside = _versioning_pool().submit(memory_version, table) if _large(table) else None
     try:
         put = storage.put(key, write)
     except (pa.ArrowNotImplementedError, pa.ArrowTypeError, pl.exceptions.PolarsError) as exc:
@@ -95,10 +107,12 @@ def stage_table(
             f"could not write {asset} {partition} under {where}: {exc.strerror or exc}; "
             "check free space and write permission on the warehouse directory"
         ) from exc
-    # The version describes exactly the committed data: its canonical form taken from memory
-    # (``memory_version``), or for nested columns from the file read back.
-    version = memory_version(table)
-    if version is not None:
+    try:
+        data_version_of = alongside.result() if alongside else memory_version(table)
+    except BaseException:
+        storage.delete(key)
+        raise
+    if data_version_of is not None:
         schema = table.schema
     else:
         try:
@@ -107,10 +121,10 @@ def stage_table(
         except BaseException:
             storage.delete(key)
             raise
-        version, schema = data_version(written), written.schema
+        data_version_of, schema = data_version(written), written.schema
     return StagedFile(
         key=key,
-        data_version=version,
+        data_version=data_version_of,
         file_checksum=put.checksum,
         row_count=table.num_rows,
         bytes=put.size,
@@ -125,3 +139,16 @@ def discard_staged(storage: Storage, staged: StagedFile) -> None:
     uuid), so nothing else can be reading it.
     """
     storage.delete(staged.key)
+
+
+def _large(table: pa.Table) -> bool:
+    return table.num_rows >= _VERSION_ALONGSIDE_ROWS
+
+
+def _versioning_pool() -> ThreadPoolExecutor:
+    """The threads that version large tables while they are written (one pool per process)."""
+    global _versioning
+    with _versioning_lock:
+        if _versioning is None:
+            _versioning = ThreadPoolExecutor(os.cpu_count() or 2, "assetflow-version")
+        return _versioning

@@ -52,9 +52,16 @@ PORTABLE_TYPES = (
 )
 
 
-def view_sql(name: str, files: list[str], casts: dict[str, str] | None = None) -> str:
+def view_sql(
+    name: str, files: list[str], casts: dict[str, str] | None = None, *, uniform: bool = False
+) -> str:
     """``CREATE VIEW`` over exactly ``files`` (asset names are validated identifiers), with
-    ``casts`` (column -> type) applied."""
+    ``casts`` (column -> type) applied.
+
+    ``uniform``: every file has the same columns, in the same order, of the same types. DuckDB
+    then binds the view from one file's footer; otherwise it reads every footer to unify the
+    files' columns by name (``union_by_name``), which costs ~0.1 ms a file at every publish.
+    """
     listing = ", ".join(_quote_literal(f) for f in files)
     columns = "*"
     if casts:
@@ -62,9 +69,10 @@ def view_sql(name: str, files: list[str], casts: dict[str, str] | None = None) -
             f"cast({_quote_name(c)} as {t}) as {_quote_name(c)}" for c, t in casts.items()
         )
         columns = f"* replace ({replaced})"
+    union = "false" if uniform else "true"
     return (
         f'create or replace view main."{name}" as select {columns} from read_parquet([{listing}], '
-        "union_by_name = true, hive_partitioning = false)"
+        f"union_by_name = {union}, hive_partitioning = false)"
     )
 
 
@@ -90,15 +98,18 @@ def refresh_views(
 ) -> dict[str, str]:
     """Point each asset's view at its current files; return the assets whose view failed.
 
-    Creating a view reads the footers of its files, so a missing or damaged committed file
-    fails it. Each view gets its own transaction so that one damaged asset keeps its previous
-    view (and is reported) while every other asset is still published.
+    A view fails when a committed file is missing or damaged: files whose recorded schemas
+    differ are all read to build it (their footers), and when the schemas agree each file's
+    size is compared with the one recorded (a stat, instead of reading every footer; a file
+    damaged without changing size is found by ``asset verify``). Each view gets its own
+    transaction so that one damaged asset keeps its previous view (and is reported) while
+    every other asset is still published.
     """
     con = session.live
     failed: dict[str, str] = {}
     for name in assets:
         rows = con.execute(
-            """select m.file_path from assetflow.current c
+            """select m.file_path, m.schema, m.bytes from assetflow.current c
                join assetflow.materializations m on m.id = c.materialization_id
                where c.asset = ? order by c.partition""",
             [name],
@@ -107,15 +118,25 @@ def refresh_views(
             with session.transaction(f"the view of {name}", map_errors=False):
                 if rows:
                     files = [storage.uri(r[0]) for r in rows]
-                    con.execute(view_sql(name, files))
+                    uniform = len({r[1] for r in rows}) == 1 and _sizes_match(storage, rows)
+                    con.execute(view_sql(name, files, uniform=uniform))
                     casts = portable_casts(con, name)
                     if casts:
-                        con.execute(view_sql(name, files, casts))
+                        con.execute(view_sql(name, files, casts, uniform=uniform))
                 else:
                     con.execute(f'drop view if exists main."{name}"')
         except duckdb.Error as exc:
             failed[name] = str(exc).splitlines()[0]
     return failed
+
+
+def _sizes_match(storage: Storage, rows: list[tuple]) -> bool:
+    """True if every file exists with its recorded size (False sends the view down the path
+    that reads every footer, which fails on the damaged file and names it)."""
+    try:
+        return all(storage.size(key) == size for key, _, size in rows)
+    except OSError:
+        return False
 
 
 def publish_snapshot(

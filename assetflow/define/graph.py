@@ -6,7 +6,6 @@ import graphlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
 
 from assetflow.define.asset import AssetDef
 from assetflow.define.mapping import PartitionMapping, resolve_mapping
@@ -22,19 +21,89 @@ from assetflow.errors import (
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
 
-@cache
-def _reserved_words() -> frozenset[str]:
-    # Asked of DuckDB itself so the list matches the engine users query with; in-memory, no I/O.
-    import duckdb
-
-    con = duckdb.connect()
-    try:
-        rows = con.sql(
-            "select keyword_name from duckdb_keywords() where keyword_category = 'reserved'"
-        ).fetchall()
-    finally:
-        con.close()
-    return frozenset(r[0].lower() for r in rows)
+RESERVED_WORDS = frozenset(
+    (
+        "all",
+        "analyse",
+        "analyze",
+        "and",
+        "any",
+        "array",
+        "as",
+        "asc",
+        "asymmetric",
+        "both",
+        "case",
+        "cast",
+        "check",
+        "collate",
+        "column",
+        "constraint",
+        "create",
+        "default",
+        "deferrable",
+        "desc",
+        "describe",
+        "distinct",
+        "do",
+        "else",
+        "end",
+        "except",
+        "false",
+        "fetch",
+        "for",
+        "foreign",
+        "from",
+        "group",
+        "having",
+        "in",
+        "initially",
+        "intersect",
+        "into",
+        "lambda",
+        "lateral",
+        "leading",
+        "limit",
+        "not",
+        "null",
+        "offset",
+        "on",
+        "only",
+        "or",
+        "order",
+        "pivot",
+        "pivot_longer",
+        "pivot_wider",
+        "placing",
+        "primary",
+        "qualify",
+        "references",
+        "returning",
+        "select",
+        "show",
+        "some",
+        "summarize",
+        "symmetric",
+        "table",
+        "then",
+        "to",
+        "trailing",
+        "true",
+        "union",
+        "unique",
+        "unpivot",
+        "using",
+        "variadic",
+        "when",
+        "where",
+        "window",
+        "with",
+    )
+)
+"""DuckDB's reserved keywords (``duckdb_keywords()``, category ``reserved``), which cannot be
+a bare table name. A constant, not asked of DuckDB: every process that loads a project checks
+its asset names, workers too, and a DuckDB connection costs ~50 ms there (and its import more);
+tests/define/test_graph.py holds it equal to the installed DuckDB's list."""
 
 
 def check_asset_name(name: str) -> None:
@@ -44,7 +113,7 @@ def check_asset_name(name: str) -> None:
             f"asset name {str(name)[:70]!r} is not a safe SQL identifier: use letters, digits and "
             "'_', starting with a letter or '_', at most 63 characters"
         )
-    if name.lower() in _reserved_words() or name.lower() == "assetflow":
+    if name.lower() in RESERVED_WORDS or name.lower() == "assetflow":
         raise InvalidNameError(
             f"asset name {name!r} is a reserved SQL word; rename it (e.g. {name}_table)"
         )

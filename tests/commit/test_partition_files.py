@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import threading
 
 import polars as pl
 import pyarrow as pa
@@ -51,6 +52,24 @@ def test_failed_write_removes_the_temp_file(tmp_path):
     with pytest.raises(Exception):  # noqa: B017 - any failure inside the writer
         stage_table(Boom(), LocalStorage(tmp_path), "thing", "k")  # type: ignore[arg-type]
     assert not list(tmp_path.rglob("*.parquet"))
+
+
+def test_a_large_table_is_versioned_while_it_is_written_to_its_read_back_version(tmp_path):
+    n = 20_000
+    frame = pl.DataFrame({"id": range(n), "s": [None if i % 9 == 0 else f"s{i}" for i in range(n)]})
+    view = frame.to_arrow(compat_level=pl.CompatLevel.newest())
+    staged = stage_table(view, LocalStorage(tmp_path), "thing", "k", frame=frame)
+    assert any(t.name.startswith("assetflow-version") for t in threading.enumerate())
+    assert staged.data_version == data_version(pq.read_table(tmp_path / staged.key))
+
+
+def test_a_large_write_that_fails_leaves_nothing(tmp_path):
+    class Boom:
+        num_rows = 1_000_000
+
+    with pytest.raises(Exception):  # noqa: B017 - any failure inside the writer
+        stage_table(Boom(), LocalStorage(tmp_path), "thing", "k")  # type: ignore[arg-type]
+    assert not list(tmp_path.rglob("*.parquet")) and not list(tmp_path.rglob(".tmp-*"))
 
 
 def test_polars_and_arrow_writers_give_the_same_version(tmp_path):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import duckdb
 import polars as pl
 import pytest
 
 import assetflow as af
+from assetflow.define.graph import RESERVED_WORDS
 from tests.conftest import resource
 
 
@@ -40,6 +42,16 @@ def test_duplicate_names_are_rejected():
 def test_unsafe_names_are_rejected(name):
     with pytest.raises(af.InvalidNameError):
         af.Project([af.asset(name=name)(frame)])
+
+
+def test_reserved_words_are_those_of_the_installed_duckdb():
+    with duckdb.connect() as con:
+        rows = con.sql(
+            "select keyword_name from duckdb_keywords() where keyword_category = 'reserved'"
+        ).fetchall()
+    assert {r[0].lower() for r in rows} == RESERVED_WORDS
+    with pytest.raises(af.InvalidNameError, match="reserved SQL word"):
+        af.Project([af.asset(name="Qualify")(frame)])
 
 
 def test_partitioned_asset_cannot_silently_read_a_different_definition():

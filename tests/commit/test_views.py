@@ -1,0 +1,66 @@
+"""Asset views over their current files: bound from one footer when every file has the same
+columns, unified by name otherwise, and refused (the previous view kept) when a file is gone."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+import assetflow as af
+from assetflow.commit.catalog_paths import PUBLISHED_CATALOG
+
+# The one-asset project of the schema tests; importing its autouse fixture makes it apply here.
+from tests.commit.test_schema_check import OUTPUT, _reset_output, frame, project  # noqa: F401
+
+KEYS = ["2026-04-01", "2026-04-02", "2026-04-03"]
+
+
+def each_day() -> None:
+    for key in KEYS:
+        OUTPUT[key] = frame(day=key, amount=int(key[-2:]))
+
+
+def view_sql(warehouse) -> str:
+    with duckdb.connect(str(warehouse / PUBLISHED_CATALOG), read_only=True) as con:
+        (sql,) = con.execute("select sql from duckdb_views() where view_name = 'orders'").fetchone()
+    return sql
+
+
+def test_files_with_one_schema_bind_the_view_from_one_footer(warehouse):
+    each_day()
+    p = project(warehouse)
+    assert p.materialize(partitions=KEYS).ok
+    assert "union_by_name = false" in view_sql(warehouse)
+    rows = p.query("select day, amount from orders order by day").rows()
+    assert rows == [("2026-04-01", 1), ("2026-04-02", 2), ("2026-04-03", 3)]
+
+
+def test_files_whose_columns_differ_are_unified_by_name(warehouse):
+    each_day()
+    assert project(warehouse).materialize(partitions=KEYS[:2]).ok
+    # The same columns in another order (strict allows it), then an added one (evolve).
+    OUTPUT[KEYS[1]] = frame(amount=20, day=KEYS[1])
+    assert project(warehouse).materialize(partition=KEYS[1], force=True).ok
+    assert "union_by_name = true" in view_sql(warehouse)
+    OUTPUT[KEYS[2]] = frame(day=KEYS[2], amount=30, note="late")
+    evolving = project(warehouse, schema="evolve")
+    assert evolving.materialize(partition=KEYS[2]).ok
+    rows = evolving.query("select day, amount, note from orders order by day").rows()
+    assert rows == [("2026-04-01", 1, None), ("2026-04-02", 20, None), ("2026-04-03", 30, "late")]
+
+
+@pytest.mark.parametrize("damage", ["remove", "truncate"])
+def test_a_missing_or_resized_file_fails_its_view_though_the_schemas_agree(warehouse, damage):
+    each_day()
+    p = project(warehouse)
+    assert p.materialize(partitions=KEYS[:2]).ok
+    (middle,) = (warehouse / "orders" / KEYS[1]).glob("*.parquet")
+    if damage == "remove":
+        middle.unlink()
+    else:
+        middle.write_bytes(middle.read_bytes()[:-9])  # the footer's tail cut off
+    with pytest.raises(af.StorageError, match="view of orders could not be rebuilt"):
+        p.materialize(partition=KEYS[2])
+    # The previous view stays (over the two partitions committed before), and is reported.
+    assert f"/orders/{KEYS[1]}/" in view_sql(warehouse)
+    assert f"/orders/{KEYS[2]}/" not in view_sql(warehouse)
