@@ -201,10 +201,7 @@ def build_plan(
         has_data = pl.col("data_version").is_not_null()
         keep = (has_data & (pl.col("status") != "fresh")) if which == "stale" else ~has_data
         wanted = {name: frame.filter(keep) for name, frame in wanted.items()}
-    run = pl.lit(force) | (pl.col("status") != "fresh")
-    wanted = {
-        name: frame.with_columns(run=run, requested=pl.lit(True)) for name, frame in wanted.items()
-    }
+    wanted = {name: _flagged(frame, force) for name, frame in wanted.items()}
     planned = upstream_closure(graph, by_asset, wanted, only=only, memo=memo)
     planned = _with_downstream(graph, planned, by_asset, only)
     ordered = [planned[n] for n in graph.order if n in planned]
@@ -216,6 +213,20 @@ def build_plan(
         )
     )
     return Plan(steps=StepFrame(frame), as_of=as_of, force=force)
+
+
+def _flagged(frame: pl.DataFrame, force: bool) -> pl.DataFrame:
+    """Requested rows with ``run`` (forced, or not fresh) and ``requested``: Series operations,
+    not a query per asset."""
+    run = frame["status"] != "fresh"
+    if force:
+        run = _TRUE.new_from_index(0, frame.height)
+    return frame.hstack(
+        [run.rename("run"), _TRUE.new_from_index(0, frame.height).rename("requested")]
+    )
+
+
+_TRUE = pl.Series("run", [True], dtype=pl.Boolean)
 
 
 def _numbered(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
