@@ -3,7 +3,7 @@ and collect what it defines: its ``Project``, or its assets, plus its schedules.
 
 ``Project.load`` (the CLI's way in) delegates here; worker processes call :func:`assets_of`,
 which imports no more of assetflow than the project itself does (not the planner, the catalog
-or DuckDB: ~0.3 s of every worker's start-up).
+or DuckDB: ~0.4 s of every worker's start-up).
 """
 
 from __future__ import annotations

@@ -186,6 +186,11 @@ def execute_and_report(
             "run_id": result.run_id,
             "status": result.status,
             "tasks": [_task_json(t) for t in result.tasks],
+            # Where the coordinator's time went (a profile of the engine, not of the tasks).
+            "engine": {
+                "commit_batches": result.commit_batches,
+                "seconds": {k: round(v, 4) for k, v in sorted(result.timings.items())},
+            },
         }
         click.echo(dump_json(doc))
     else:

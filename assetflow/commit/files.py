@@ -108,11 +108,11 @@ def stage_table(
             "check free space and write permission on the warehouse directory"
         ) from exc
     try:
-        data_version_of = alongside.result() if alongside else memory_version(table)
+        version = alongside.result() if alongside else memory_version(table)
     except BaseException:
         storage.delete(key)
         raise
-    if data_version_of is not None:
+    if version is not None:
         schema = table.schema
     else:
         try:
@@ -121,10 +121,10 @@ def stage_table(
         except BaseException:
             storage.delete(key)
             raise
-        data_version_of, schema = data_version(written), written.schema
+        version, schema = data_version(written), written.schema
     return StagedFile(
         key=key,
-        data_version=data_version_of,
+        data_version=version,
         file_checksum=put.checksum,
         row_count=table.num_rows,
         bytes=put.size,

@@ -39,6 +39,9 @@ def test_runs_show_json_uses_one_time_format_for_runs_and_tasks(warehouse):
         "--json",
     )  # fmt: skip
     run_id = json.loads(done.stdout)["run_id"]
+    engine = json.loads(done.stdout)["engine"]
+    assert engine["commit_batches"] >= 1
+    assert engine["seconds"]["total"] >= engine["seconds"]["commit"] > 0
     doc = json.loads(invoke_cli("-p", FLAKY, "-w", str(warehouse), "runs", "show", run_id,
                                 "--json").stdout)  # fmt: skip
     times = [doc["run"]["started_at"], doc["run"]["finished_at"]]
