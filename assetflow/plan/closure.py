@@ -24,7 +24,7 @@ from assetflow.define.mapping import Identity, LazyKeys
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.errors import PlanError
 from assetflow.plan.reasons import EdgeMemo, committed_keys
-from assetflow.plan.staleness import _split
+from assetflow.plan.staleness import split_groups
 
 COLUMNS = ["asset", "partition", "status", "reason", "run", "requested", "_order"]
 
@@ -167,7 +167,7 @@ def _pulled(
     )
     if found["status"].null_count():
         absent = found.filter(pl.col("status").is_null())
-        for (name,), rows in _split(absent, ["asset"]).items():
+        for (name,), rows in split_groups(absent, ["asset"]).items():
             errors.setdefault(name, _not_due(name, rows))
     pulled = found.lazy().filter(pl.col("status") != "fresh")
     steps = [own[n][["asset", "partition", "run"]] for n in asked if n in own]
@@ -175,7 +175,7 @@ def _pulled(
         running = pl.concat(steps, rechunk=False).lazy().filter("run").drop("run")
         pulled = pulled.join(running, on=["asset", "partition"], how="anti", maintain_order="left")
     pulled = pulled.with_columns(run=pl.lit(True), requested=pl.lit(False)).collect()
-    by_name = {name: rows for (name,), rows in _split(pulled, ["asset"]).items()}
+    by_name = {name: rows for (name,), rows in split_groups(pulled, ["asset"]).items()}
     if only:
         for name, rows in by_name.items():
             errors.setdefault(name, _only_error(name, rows))

@@ -28,7 +28,7 @@ from assetflow.plan.closure import upstream_closure
 from assetflow.plan.downstream import must_also_run
 from assetflow.plan.reads import read_closure
 from assetflow.plan.reasons import EdgeMemo, committed_keys
-from assetflow.plan.staleness import _split, status_by_asset
+from assetflow.plan.staleness import split_groups, status_by_asset
 from assetflow.plan.targets import asset_targets, resolve_targets
 
 Which = Literal["stale", "missing"]
@@ -184,7 +184,7 @@ def build_plan(
     # A request of some partitions needs the statuses of what they read, not of every key.
     requested = None
     if targets is not None:
-        split = _split(targets.unique(maintain_order=True), ["asset"])
+        split = split_groups(targets.unique(maintain_order=True), ["asset"])
         requested = {name: rows["partition"] for (name,), rows in split.items()}
     memo = EdgeMemo()  # window edges, built once for what the request reads
     reads = None if requested is None else read_closure(graph, requested, _committed(state), memo)

@@ -109,10 +109,10 @@ def status_by_asset(
         # would be listed, with statuses of a partial computation.
         asked = pl.concat([_tagged(name, keys) for name, keys in only.items()], rechunk=False)
         current, inputs = _among(current, asked), _among(inputs, asked)
-    current = _split(current, ["asset"])
-    inputs = _split(inputs, ["asset", "upstream"])
-    observations = _split(state.observations, ["asset"])
-    failures = _split(state.failures, ["asset"])
+    current = split_groups(current, ["asset"])
+    inputs = split_groups(inputs, ["asset", "upstream"])
+    observations = split_groups(state.observations, ["asset"])
+    failures = split_groups(state.failures, ["asset"])
     per_asset: dict[str, pl.DataFrame] = {}
     memo = memo or EdgeMemo()
     levels = _levels(graph, only)
@@ -226,7 +226,7 @@ def _with_failures(frame: pl.DataFrame, failed: pl.DataFrame) -> pl.DataFrame:
     ).drop("_failure")
 
 
-def _split(frame: pl.DataFrame, by: list[str]) -> dict[tuple[str, ...], pl.DataFrame]:
+def split_groups(frame: pl.DataFrame, by: list[str]) -> dict[tuple[str, ...], pl.DataFrame]:
     """``frame`` per distinct ``by`` values. Zero-copy slices when each group is one run of rows
     (the catalog and most callers list rows grouped): hashing millions of string keys into
     copies (``partition_by``) was a third of the planner's time at 3.65M partitions."""

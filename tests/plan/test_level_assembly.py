@@ -86,8 +86,8 @@ def graphs(draw):
 def test_a_level_assembled_together_equals_each_asset_alone(case):
     graph, state = case
     expected = staleness.status_by_asset(graph, state, AS_OF)
-    current = staleness._split(state.current, ["asset"])
-    inputs = staleness._split(state.inputs, ["asset", "upstream"])
+    current = staleness.split_groups(state.current, ["asset"])
+    inputs = staleness.split_groups(state.inputs, ["asset", "upstream"])
     for level in staleness._levels(graph, None):
         prepared = [
             staleness._prepare(
