@@ -209,7 +209,8 @@ def identity_reasons(checks: Sequence[IdentityCheck]) -> list[pl.DataFrame | Non
     return answers
 
 
-_NULL_STRING = pl.Series("recorded_version", [None], dtype=pl.String)
+NULL_STRING = pl.Series("recorded_version", [None], dtype=pl.String)
+"""One null string: ``.new_from_index(0, n)`` makes a column of n nulls without a query."""
 _UP_NAMES = {"status": "up_status", "data_version": "up_version", "_waiting": "up_waiting"}
 _UP_COLUMNS = [pl.col(column).alias(alias) for column, alias in _UP_NAMES.items()]
 
@@ -272,7 +273,7 @@ def _recorded_in_place(keys: pl.Series, recorded: pl.DataFrame | None) -> pl.Ser
     """The version each key recorded of its own upstream key, aligned with ``keys`` (null where
     none); None if other inputs were recorded too ("was removed" rows: the row path's job)."""
     if recorded is None:
-        return _NULL_STRING.new_from_index(0, len(keys))
+        return NULL_STRING.new_from_index(0, len(keys))
     if recorded["partition"].equals(keys) and recorded["up_partition"].equals(keys):
         return recorded["recorded_version"]  # each key read its own key: compared, no query
     same = recorded.filter(pl.col("partition") == pl.col("up_partition"))
@@ -357,7 +358,7 @@ def _problem_rows(
         at = memo.up_rows(edges, keys)  # lines up by position, before columns are added
     removed = None
     if recorded is None:
-        edges = edges.hstack([_NULL_STRING.new_from_index(0, edges.height)])
+        edges = edges.hstack([NULL_STRING.new_from_index(0, edges.height)])
     else:
         recorded = recorded[["partition", "up_partition", "recorded_version"]]
         in_order = _same_edges(edges, recorded)

@@ -36,7 +36,7 @@ from assetflow.commit.state import CatalogState
 from assetflow.define.graph import AssetGraph
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.plan.assembly import Pending, assemble
-from assetflow.plan.reasons import EdgeMemo, IdentityCheck, align, upstream_check
+from assetflow.plan.reasons import NULL_STRING, EdgeMemo, IdentityCheck, align, upstream_check
 from assetflow.plan.single_key import single_key_status
 from assetflow.plan.source_status import source_reasons
 
@@ -262,8 +262,8 @@ def _prepare(
         n = len(keys)
         base = base.hstack(  # columns, not a query
             [
-                _NULL_STRING.new_from_index(0, n).rename("data_version"),
-                _NULL_STRING.new_from_index(0, n).rename("recorded_code"),
+                NULL_STRING.new_from_index(0, n).rename("data_version"),
+                NULL_STRING.new_from_index(0, n).rename("recorded_code"),
             ]
         )
     else:
@@ -307,9 +307,6 @@ def _other_code(recorded: pl.Series, known: Collection[str]) -> bool:
     if low is None or (low == high and low in known):
         return False
     return not set(recorded.drop_nulls().unique().to_list()) <= set(known)
-
-
-_NULL_STRING = pl.Series("data_version", [None], dtype=pl.String)
 
 
 def _code_reasons(base: pl.DataFrame, known: Collection[str], code_version: str) -> pl.DataFrame:
