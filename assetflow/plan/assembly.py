@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from assetflow.plan.reasons import ALIGNED, IdentityCheck, identity_reasons
+from assetflow.plan.identity import IdentityCheck, identity_reasons
+from assetflow.plan.problems import ALIGNED, NEVER
 
 _ALIGNED_TYPES = dict(
     zip(ALIGNED, (pl.String, pl.UInt32, pl.String, pl.Boolean), strict=True)
@@ -100,12 +101,17 @@ def _status_columns(width: int) -> list[pl.Expr]:
     if not width:  # nothing to explain (the common case in a healthy warehouse)
         return [
             pl.when(never).then(pl.lit("missing")).otherwise(pl.lit("fresh")).alias("status"),
-            pl.when(never).then(pl.lit("never materialized")).otherwise(pl.lit("")).alias("reason"),
+            pl.when(never).then(pl.lit(NEVER)).otherwise(pl.lit("")).alias("reason"),
             pl.lit(False).alias("_waiting"),
         ]
     first = _first([pl.col(f"reason{i}") for i in range(width)])
-    absent = _first([pl.col(f"_absent_reason{i}") for i in range(width)])
+    absent = _first([pl.col(f"_absent_reason{i}") for i in range(width)])  # "never ...; ..."
     count = pl.sum_horizontal(pl.col(f"_n{i}").fill_null(0) for i in range(width))
+    # Spelled only where it is read (a branch of when/then is computed for every row: its
+    # inputs are nulled elsewhere, which concat_str passes through without spelling).
+    several = pl.when(count > 1)
+    others = several.then(count - 1).cast(pl.String)
+    more = pl.concat_str(several.then(first), pl.lit(" (+"), others, pl.lit(" more)"))
     return [
         pl.when(never)
         .then(pl.lit("missing"))
@@ -113,12 +119,10 @@ def _status_columns(width: int) -> list[pl.Expr]:
         .then(pl.lit("stale"))
         .otherwise(pl.lit("fresh"))
         .alias("status"),
-        pl.when(never & absent.is_not_null())
-        .then(pl.format("never materialized; {}", absent))
-        .when(never)
-        .then(pl.lit("never materialized"))
+        pl.when(never)
+        .then(absent.fill_null(pl.lit(NEVER)))
         .when(count > 1)
-        .then(pl.format("{} (+{} more)", first, count - 1))
+        .then(more)
         .otherwise(first.fill_null(""))
         .alias("reason"),
         pl.any_horizontal(pl.col(f"_waiting{i}").fill_null(False) for i in range(width)).alias(

@@ -3,36 +3,58 @@
 Each check answers in *aligned* form: a frame with one row per row of the asset's base frame
 (its keys, in order) and four columns, ``reason`` (the first problem by upstream key, null if
 none), ``_n`` (how many problems), ``_absent_reason`` (the first problem that is a missing or
-not-due upstream partition) and ``_waiting`` (one of them cannot be built yet). The staleness
+not-due upstream partition, as a partition without data shows it: ``never materialized; ...``)
+and ``_waiting`` (one of them cannot be built yet). The staleness
 module coalesces these columns in rank order, which is the first problem by (rank, upstream
 key) over all of them, without sorting or grouping the asset's problems as rows.
 
-An identity upstream with the same keys answers with whole columns, no join; when it is fresh
-and was read at today's versions (a large healthy warehouse) it answers None without building
-anything. Other mappings list their problems as rows (the mapping's edge frame joined with the
-upstream's status and the recorded versions) and group them per partition.
+An identity upstream answers with whole columns (``plan/identity.py``). Other mappings list
+their problems as rows (the mapping's edge frame joined with the upstream's status and the
+recorded versions) and group them per partition; reasons are spelled after grouping, for the
+first problem of each partition only (``plan/problems.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-
-import numpy as np
 import polars as pl
 
 from assetflow.define.graph import AssetGraph
 from assetflow.define.mapping import Identity, LazyKeys, Window
-from assetflow.define.partitions import UNPARTITIONED
+from assetflow.plan.identity import ROW_PATH, IdentityCheck, identity_check, identity_reasons
+from assetflow.plan.problems import (
+    ABSENT,
+    ALIGNED,
+    NEVER_PREFIX,
+    NOT_DUE,
+    NULL_STRING,
+    PROBLEM,
+    UP_NAMES,
+    spelled,
+)
+
+__all__ = [  # the identity check's names are re-exported: callers ask this module for checks
+    "ALIGNED",
+    "PROBLEM_SCHEMA",
+    "EdgeMemo",
+    "IdentityCheck",
+    "align",
+    "committed_keys",
+    "identity_reasons",
+    "upstream_check",
+]
 
 PROBLEM_SCHEMA = {
     "partition": pl.String,
     "_up": pl.String,
-    "reason": pl.String,
+    "_label": pl.String,
+    "_what": pl.String,
     "_absent": pl.Boolean,
     "_waiting": pl.Boolean,
 }
-ALIGNED = ("reason", "_n", "_absent_reason", "_waiting")
+"""Problem rows: the partition, the upstream key (``_up``, the order problems are told in), the
+upstream's label (``upstream u``) and the problem (``is missing``). The reason string is spelled
+by :func:`align` for the first problem of each partition only (a rolling window lists ~7 per
+partition). A source's rows carry a ready ``reason`` instead of ``_label`` and ``_what``."""
 
 
 def committed_keys(status: pl.DataFrame) -> pl.Series:
@@ -49,37 +71,47 @@ def align(problems: pl.DataFrame, keys: pl.Series) -> pl.DataFrame | None:
     """Problem rows (:data:`PROBLEM_SCHEMA`, any number per partition) in aligned form."""
     if not problems.height:
         return None
-    first = (
-        problems.sort("partition", "_up")
-        .group_by("partition", maintain_order=True)
-        .agg(
+    absent = pl.col("_absent")
+    if "reason" in problems.columns:  # spelled already (a source's few rows)
+        firsts = [
             pl.col("reason").first(),
-            pl.len().alias("_n"),
-            pl.col("reason").filter(pl.col("_absent")).first().alias("_absent_reason"),
-            pl.col("_waiting").any(),
+            pl.col("reason").filter(absent).first().alias("_absent_what"),
+        ]
+        reason = pl.col("reason")
+        absent_reason = pl.concat_str(pl.lit(NEVER_PREFIX), "_absent_what")
+    else:
+        firsts = [
+            pl.col("_up", "_label", "_what").first(),
+            pl.col("_up").filter(absent).first().alias("_absent_up"),
+            pl.col("_label").filter(absent).first().alias("_absent_label"),
+            pl.col("_what").filter(absent).first().alias("_absent_what"),
+        ]
+        reason = spelled(pl.col("_label"), pl.col("_up"), pl.col("_what"))
+        absent_reason = spelled(
+            pl.col("_absent_label"), pl.col("_absent_up"), pl.col("_absent_what"), NEVER_PREFIX
+        )
+    first = (
+        problems.lazy()
+        .sort("partition", "_up")
+        .group_by("partition", maintain_order=True)
+        .agg(*firsts, pl.len().alias("_n"), pl.col("_waiting").any())
+        .select(
+            "partition",
+            reason.alias("reason"),
+            "_n",
+            absent_reason.alias("_absent_reason"),
+            "_waiting",
         )
     )
     found = (
         keys.rename("partition")
         .to_frame()
+        .lazy()
         .join(first, on="partition", how="left", maintain_order="left")
+        .select(ALIGNED)
+        .collect()
     )
-    return found.select(ALIGNED)
-
-
-@dataclass(frozen=True)
-class IdentityCheck:
-    """An identity upstream's check, still to be answered: one row per key with what the key
-    recorded and the upstream's state. The staleness module answers the checks of many assets
-    in one query (:func:`identity_reasons`): per asset, it cost ~1 ms of polars overhead."""
-
-    expected: pl.DataFrame
-    """``up_partition``, ``recorded_version``, ``up_status``, ``up_version``, ``up_waiting``."""
-    up: str
-    keep_reason: bool
-    """False when no key has data: the status reads only ``_absent_reason``."""
-    keep_absent: bool
-    """False when every key has data: the status reads only ``reason``."""
+    return found
 
 
 def upstream_check(
@@ -100,26 +132,16 @@ def upstream_check(
     out the column the status will not read (``_absent_reason`` or ``reason``, left null);
     ``memo`` shares window edges between the assets of one status computation."""
     if type(graph.mappings[(name, up)]) is Identity:
-        # Identity between equal definitions: each key reads its own key upstream, lined up
-        # by comparison when both sides list the same keys (by a join when the upstream lists
-        # more: statuses computed for what a request reads, ``plan/reads.py``).
-        same = up_status["partition"].equals(keys)
-        if same and _reads_fresh_as_recorded(keys, up_status, recorded):
-            return None
-        versions = _recorded_in_place(keys, recorded)
-        if versions is not None:
-            up_columns = up_status if same else _lined_up_status(keys, up_status)
-            columns = [
-                keys.rename("up_partition"),
-                versions.rename("recorded_version"),
-                *(up_columns[column].rename(alias) for column, alias in _UP_NAMES.items()),
-            ]
-            expected = pl.DataFrame(columns)
-            return IdentityCheck(expected, up, committed is not False, committed is not True)
+        found = identity_check(keys, up, up_status, recorded, committed)
+        if found is not ROW_PATH:
+            return found  # type: ignore[return-value]
     memo = memo or EdgeMemo()
     if _window_reads_fresh(graph, name, up, keys, up_status, recorded, memo):
         return None
     return align(_problem_rows(graph, name, up, keys, up_status, recorded, memo), keys)
+
+
+_UP_COLUMNS = [pl.col(column).alias(alias) for column, alias in UP_NAMES.items()]
 
 
 class EdgeMemo:
@@ -166,84 +188,6 @@ class EdgeMemo:
         return found[1]
 
 
-def identity_reasons(checks: Sequence[IdentityCheck]) -> list[pl.DataFrame | None]:
-    """The aligned reasons of each check (None where it finds nothing), in one query."""
-    if not checks:
-        return []
-    heights = np.array([c.expected.height for c in checks])
-    # The per-check constants as columns of the stacked frame, spread by numpy (a column per
-    # check built in Python cost ~0.1 ms each).
-    which = np.repeat(np.arange(len(checks)), heights)
-    constants = [
-        pl.Series("_up", [f"upstream {c.up}" for c in checks], dtype=pl.String).gather(which),
-        pl.Series("_keep_reason", np.array([c.keep_reason for c in checks])[which]),
-        pl.Series("_keep_absent", np.array([c.keep_absent for c in checks])[which]),
-    ]
-    stacked = pl.concat([c.expected for c in checks], rechunk=False).hstack(constants)
-    label = (
-        pl.when(pl.col("up_partition") == UNPARTITIONED)
-        .then(pl.col("_up"))
-        .otherwise(pl.format("{} {}", "_up", "up_partition"))
-    )
-    problem = pl.col("_p").is_not_null()
-    found = (
-        stacked.lazy()
-        .with_columns(_p=_PROBLEM)
-        .with_columns(_r=pl.format("{} {}", label, "_p"))  # formatted once, read twice
-        .select(
-            pl.when(pl.col("_keep_reason")).then(pl.col("_r")).alias("reason"),
-            problem.cast(pl.UInt32).alias("_n"),
-            pl.when(pl.col("_keep_absent") & (_NOT_DUE | _ABSENT))
-            .then(pl.col("_r"))
-            .alias("_absent_reason"),
-            (problem & (_NOT_DUE | pl.col("up_waiting").fill_null(False))).alias("_waiting"),
-        )
-        .collect()
-    )
-    ends = np.cumsum(heights)
-    counted = np.concatenate([[0], np.cumsum(found["_n"].to_numpy(), dtype=np.int64)])
-    answers: list[pl.DataFrame | None] = []
-    for start, end in zip(ends - heights, ends, strict=True):
-        has = counted[end] > counted[start]
-        answers.append(found.slice(int(start), int(end - start)) if has else None)
-    return answers
-
-
-NULL_STRING = pl.Series("recorded_version", [None], dtype=pl.String)
-"""One null string: ``.new_from_index(0, n)`` makes a column of n nulls without a query."""
-_UP_NAMES = {"status": "up_status", "data_version": "up_version", "_waiting": "up_waiting"}
-_UP_COLUMNS = [pl.col(column).alias(alias) for column, alias in _UP_NAMES.items()]
-
-
-def _lined_up_status(keys: pl.Series, up_status: pl.DataFrame) -> pl.DataFrame:
-    """The upstream's status columns of each of ``keys`` (nulls where it lists none: not due)."""
-    return (
-        keys.rename("partition")
-        .to_frame()
-        .join(
-            up_status.select("partition", *_UP_NAMES),
-            on="partition",
-            how="left",
-            maintain_order="left",
-        )
-    )
-
-
-def _reads_fresh_as_recorded(
-    keys: pl.Series, up_status: pl.DataFrame, recorded: pl.DataFrame | None
-) -> bool:
-    """True if every partition read its own key of a fresh upstream at today's version, with
-    nothing else recorded: compared column to column, no join."""
-    return (
-        recorded is not None
-        and recorded.height == len(keys)
-        and bool((up_status["status"] == "fresh").all())
-        and recorded["partition"].equals(keys)
-        and recorded["up_partition"].equals(keys)
-        and recorded["recorded_version"].equals(up_status["data_version"], null_equal=False)
-    )
-
-
 def _window_reads_fresh(
     graph: AssetGraph,
     name: str,
@@ -267,56 +211,6 @@ def _window_reads_fresh(
     at = memo.up_rows(edges, keys)
     versions = up_status["data_version"].gather(at)
     return not at.null_count() and in_order.equals(versions, null_equal=False)
-
-
-def _recorded_in_place(keys: pl.Series, recorded: pl.DataFrame | None) -> pl.Series | None:
-    """The version each key recorded of its own upstream key, aligned with ``keys`` (null where
-    none); None if other inputs were recorded too ("was removed" rows: the row path's job)."""
-    if recorded is None:
-        return NULL_STRING.new_from_index(0, len(keys))
-    if recorded["partition"].equals(keys) and recorded["up_partition"].equals(keys):
-        return recorded["recorded_version"]  # each key read its own key: compared, no query
-    same = recorded.filter(pl.col("partition") == pl.col("up_partition"))
-    if same.height < recorded.height:
-        return None
-    if same["partition"].equals(keys):
-        return same["recorded_version"]
-    found = (
-        keys.rename("partition")
-        .to_frame()
-        .join(
-            same.select("partition", "recorded_version"),
-            on="partition",
-            how="left",
-            maintain_order="left",
-        )
-    )
-    return found["recorded_version"] if found.height == len(keys) else None
-
-
-def _label(up: str) -> pl.Expr:
-    label = pl.when(pl.col("up_partition") == UNPARTITIONED).then(pl.lit(f"upstream {up}"))
-    return label.otherwise(pl.format(f"upstream {up} {{}}", "up_partition"))
-
-
-_NOT_DUE = pl.col("up_status").is_null()
-_ABSENT = (pl.col("up_status") == "missing") | (
-    (pl.col("up_status") == "failed") & pl.col("up_version").is_null()
-)
-_PROBLEM = (
-    pl.when(_NOT_DUE)
-    .then(pl.lit("is not due yet"))
-    .when(pl.col("up_status") == "missing")
-    .then(pl.lit("is missing"))
-    .when(pl.col("up_status") == "failed")
-    .then(pl.lit("failed"))
-    .when(pl.col("up_status") == "stale")
-    .then(pl.lit("is stale"))
-    .when(pl.col("recorded_version").is_null())
-    .then(pl.lit("was added"))
-    .when(pl.col("recorded_version") != pl.col("up_version"))
-    .then(pl.lit("changed"))
-)
 
 
 def _same_edges(edges: pl.DataFrame, recorded: pl.DataFrame) -> pl.Series | None:
@@ -370,26 +264,29 @@ def _problem_rows(
                 removed = recorded.join(edges, on=["partition", "up_partition"], how="anti")
             edges, at = matched, None  # rows in the join's order: positions no longer hold
     if at is not None:
-        expected = edges.hstack([up_status[c].gather(at).rename(a) for c, a in _UP_NAMES.items()])
+        expected = edges.hstack([up_status[c].gather(at).rename(a) for c, a in UP_NAMES.items()])
     else:
         expected = edges.join(
             up_status.select(pl.col("partition").alias("up_partition"), *_UP_COLUMNS),
             on="up_partition",
             how="left",
         )
-    found = expected.filter(_PROBLEM.is_not_null()).select(
+    label = pl.lit(f"upstream {up}")
+    found = expected.filter(PROBLEM.is_not_null()).select(
         "partition",
         pl.col("up_partition").alias("_up"),
-        pl.format("{} {}", _label(up), _PROBLEM).alias("reason"),
-        (_NOT_DUE | _ABSENT).alias("_absent"),
-        (_NOT_DUE | pl.col("up_waiting").fill_null(False)).alias("_waiting"),
+        label.alias("_label"),
+        PROBLEM.alias("_what"),
+        (NOT_DUE | ABSENT).alias("_absent"),
+        (NOT_DUE | pl.col("up_waiting").fill_null(False)).alias("_waiting"),
     )
     if removed is None or not removed.height:
         return found
     gone = removed.select(
         "partition",
         pl.col("up_partition").alias("_up"),
-        pl.format("{} was removed", _label(up)).alias("reason"),
+        label.alias("_label"),
+        pl.lit("was removed").alias("_what"),
         pl.lit(False).alias("_absent"),
         pl.lit(False).alias("_waiting"),
     )

@@ -1,0 +1,72 @@
+"""What a check says about one upstream partition, and how its reason string is spelled.
+
+Shared by the identity checks (``plan/identity.py``) and the row checks (``plan/reasons.py``):
+the problem of a (partition, upstream partition) pair as a short text (``is missing``,
+``changed``, ...), and the rule that spells a reason from it, ``upstream <name> <key> <problem>``
+(no key for an unpartitioned upstream). A missing partition's reason is the first absent
+upstream partition's, prefixed ``never materialized; `` once, by the check that finds it.
+
+Strings are spelled with ``concat_str`` over columns that already hold the pieces, once per
+row that is shown: at 3.65M partitions each pass over every row costs ~0.3 s, and ``pl.format``
+twice that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import polars as pl
+
+from assetflow.define.partitions import UNPARTITIONED
+
+ALIGNED = ("reason", "_n", "_absent_reason", "_waiting")
+"""A check's answer, one row per key: the first problem's reason (null if none), how many
+problems, the first absent or not-due problem's reason prefixed :data:`NEVER` (what a partition
+without data shows), and whether one of them cannot be built yet."""
+NEVER = "never materialized"
+NEVER_PREFIX = f"{NEVER}; "
+
+NULL_STRING = pl.Series("recorded_version", [None], dtype=pl.String)
+"""One null string: ``.new_from_index(0, n)`` makes a column of n nulls without a query."""
+UP_NAMES = {"status": "up_status", "data_version": "up_version", "_waiting": "up_waiting"}
+"""An upstream status frame's columns, as a check names them."""
+
+NOT_DUE = pl.col("up_status").is_null()
+ABSENT = (pl.col("up_status") == "missing") | (
+    (pl.col("up_status") == "failed") & pl.col("up_version").is_null()
+)
+PROBLEM = (
+    pl.when(NOT_DUE)
+    .then(pl.lit("is not due yet"))
+    .when(pl.col("up_status") == "missing")
+    .then(pl.lit("is missing"))
+    .when(pl.col("up_status") == "failed")
+    .then(pl.lit("failed"))
+    .when(pl.col("up_status") == "stale")
+    .then(pl.lit("is stale"))
+    .when(pl.col("recorded_version").is_null())
+    .then(pl.lit("was added"))
+    .when(pl.col("recorded_version") != pl.col("up_version"))
+    .then(pl.lit("changed"))
+)
+"""The problem with one (partition, upstream partition) pair, null if none; reads
+``up_status``, ``up_version``, ``recorded_version``."""
+
+
+def spelled(label: pl.Expr, key: pl.Expr, what: pl.Expr, prefix: str = "") -> pl.Expr:
+    """``<prefix><label> <key> <what>``, without the key where it is :data:`UNPARTITIONED`;
+    null where ``what`` is null. One ``concat_str`` pass when no key is unpartitioned."""
+    keyed = pl.concat_str(pl.lit(prefix), label, pl.lit(" "), key, pl.lit(" "), what)
+    bare = pl.concat_str(pl.lit(prefix), label, pl.lit(" "), what)
+    return pl.when(key == UNPARTITIONED).then(bare).otherwise(keyed)
+
+
+def spelled_keyed(label: pl.Expr, key: pl.Expr, what: pl.Expr, prefix: str = "") -> pl.Expr:
+    """:func:`spelled` for keys known not to be :data:`UNPARTITIONED` (one pass, not two)."""
+    return pl.concat_str(pl.lit(prefix), label, pl.lit(" "), key, pl.lit(" "), what)
+
+
+def spelling(keys: pl.Series) -> Callable[..., pl.Expr]:
+    """The spelling for problems of ``keys``: :func:`spelled_keyed` unless one of them is
+    :data:`UNPARTITIONED`."""
+    return spelled if (keys == UNPARTITIONED).any() else spelled_keyed
