@@ -23,7 +23,8 @@ from assetflow.define.graph import AssetGraph
 from assetflow.define.mapping import Identity, LazyKeys
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.errors import PlanError
-from assetflow.plan.reasons import EdgeMemo, committed_keys
+from assetflow.plan.edges import EdgeMemo
+from assetflow.plan.reasons import committed_keys
 from assetflow.plan.staleness import split_groups
 
 COLUMNS = ["asset", "partition", "status", "reason", "run", "requested", "_order"]

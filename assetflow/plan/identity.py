@@ -23,8 +23,9 @@ from assetflow.plan.problems import (
     NOT_DUE,
     NULL_STRING,
     PROBLEM,
+    ROW_PATH,
     UP_NAMES,
-    spelling,
+    placed,
 )
 
 
@@ -40,11 +41,6 @@ class IdentityCheck:
     """False when no key has data: the status reads only ``_absent_reason``."""
     keep_absent: bool
     """False when every key has data: the status reads only ``reason``."""
-
-
-ROW_PATH = object()
-"""What :func:`identity_check` answers when the keys recorded other inputs too ("was removed"
-rows): the row path's job."""
 
 
 def identity_check(
@@ -72,58 +68,61 @@ def identity_check(
 
 
 def identity_reasons(checks: Sequence[IdentityCheck]) -> list[pl.DataFrame | None]:
-    """The aligned reasons of each check (None where it finds nothing), in one query. Each
-    reason is spelled only if a check reads it (``keep_reason``, ``keep_absent``): a level of
-    assets with no data spells only the "never materialized; ..." ones, a level with data only
-    the others."""
+    """The aligned reasons of each check (None where it finds nothing), in one query. Reasons
+    are spelled for the rows with a problem only, and only where a check reads them
+    (``keep_reason``, ``keep_absent``): a level of assets with no data spells only the "never
+    materialized; ..." ones, a level with data only the others."""
     if not checks:
         return []
     heights = np.array([c.expected.height for c in checks])
-    # The per-check constants as columns of the stacked frame, spread by numpy (a column per
-    # check built in Python cost ~0.1 ms each).
-    which = np.repeat(np.arange(len(checks)), heights)
-    keep_reason = np.array([c.keep_reason for c in checks])
-    keep_absent = np.array([c.keep_absent for c in checks])
-    constants = [
-        pl.Series("_up", [f"upstream {c.up}" for c in checks], dtype=pl.String).gather(which),
-        pl.Series("_keep_reason", keep_reason[which]),
-        pl.Series("_keep_absent", keep_absent[which]),
-    ]
-    stacked = pl.concat([c.expected for c in checks], rechunk=False).hstack(constants)
-    spell = spelling(stacked["up_partition"])
-    label, key, what = pl.col("_up"), pl.col("up_partition"), pl.col("_p")
-    reason = _kept(spell(label, key, what), keep_reason, "_keep_reason")
-    absent_what = pl.when(NOT_DUE | ABSENT).then(what)
-    absent = _kept(spell(label, key, absent_what, NEVER_PREFIX), keep_absent, "_keep_absent")
-    problem = what.is_not_null()
+    stacked = pl.concat([c.expected for c in checks], rechunk=False)
     found = (
         stacked.lazy()
         .with_columns(_p=PROBLEM)
         .select(
-            reason.alias("reason"),
-            problem.cast(pl.UInt32).alias("_n"),
-            absent.alias("_absent_reason"),
-            (problem & (NOT_DUE | pl.col("up_waiting").fill_null(False))).alias("_waiting"),
+            "up_partition",
+            "_p",
+            pl.col("_p").is_not_null().alias("_problem"),
+            (NOT_DUE | ABSENT).alias("_absent"),
+            (NOT_DUE | pl.col("up_waiting").fill_null(False)).alias("_blocked"),
         )
-        .collect()
+    )
+    found = found.collect()
+    problem = found["_problem"].to_numpy()
+    # The per-check constants spread over the rows by numpy (a column per check built in
+    # Python cost ~0.1 ms each).
+    which = np.repeat(np.arange(len(checks)), heights)
+    labels = pl.Series("_label", [f"upstream {c.up}" for c in checks], dtype=pl.String)
+    n = stacked.height
+
+    def spelled(name: str, shown: np.ndarray, prefix: str = "") -> pl.Series:
+        if not shown.any():
+            return NULL_STRING.new_from_index(0, n).rename(name)
+        rows = np.flatnonzero(shown)
+        parts = found.select(pl.col("up_partition").alias("_key"), pl.col("_p").alias("_what"))
+        if rows.size < n:
+            parts = parts.filter(pl.Series(shown))  # a filter costs a fraction of a gather
+        parts.insert_column(0, labels.gather(which[rows]))
+        return placed(name, parts, rows, n, prefix)
+
+    keep_reason = np.array([c.keep_reason for c in checks])[which]
+    keep_absent = np.array([c.keep_absent for c in checks])[which]
+    absent = found["_absent"].to_numpy()
+    answered = pl.DataFrame(
+        [
+            spelled("reason", keep_reason & problem),
+            found["_problem"].cast(pl.UInt32).alias("_n"),
+            spelled("_absent_reason", keep_absent & absent & problem, NEVER_PREFIX),
+            (found["_problem"] & found["_blocked"]).alias("_waiting"),
+        ]
     )
     ends = np.cumsum(heights)
-    counted = np.concatenate([[0], np.cumsum(found["_n"].to_numpy(), dtype=np.int64)])
+    counted = np.concatenate([[0], np.cumsum(problem, dtype=np.int64)])
     answers: list[pl.DataFrame | None] = []
     for start, end in zip(ends - heights, ends, strict=True):
         has = counted[end] > counted[start]
-        answers.append(found.slice(int(start), int(end - start)) if has else None)
+        answers.append(answered.slice(int(start), int(end - start)) if has else None)
     return answers
-
-
-def _kept(spelled: pl.Expr, keep: np.ndarray, column: str) -> pl.Expr:
-    """``spelled`` where the check keeps it, null elsewhere; not spelled at all if no check
-    of the level keeps it."""
-    if keep.all():
-        return spelled
-    if not keep.any():
-        return pl.lit(None, pl.String)
-    return pl.when(pl.col(column)).then(spelled)
 
 
 def _lined_up_status(keys: pl.Series, up_status: pl.DataFrame) -> pl.DataFrame:

@@ -26,8 +26,9 @@ from assetflow.define.graph import AssetGraph
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.plan.closure import upstream_closure
 from assetflow.plan.downstream import must_also_run
+from assetflow.plan.edges import EdgeMemo
 from assetflow.plan.reads import read_closure
-from assetflow.plan.reasons import EdgeMemo, committed_keys
+from assetflow.plan.reasons import committed_keys
 from assetflow.plan.staleness import split_groups, status_by_asset
 from assetflow.plan.targets import asset_targets, resolve_targets
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import polars as pl
 
 from assetflow.define.partitions import UNPARTITIONED
@@ -26,6 +27,9 @@ without data shows), and whether one of them cannot be built yet."""
 NEVER = "never materialized"
 NEVER_PREFIX = f"{NEVER}; "
 
+ROW_PATH = object()
+"""What a check that answers by columns says when it cannot (other inputs were recorded, the
+keys are not lined up): the row path's job (``plan/reasons.py``)."""
 NULL_STRING = pl.Series("recorded_version", [None], dtype=pl.String)
 """One null string: ``.new_from_index(0, n)`` makes a column of n nulls without a query."""
 UP_NAMES = {"status": "up_status", "data_version": "up_version", "_waiting": "up_waiting"}
@@ -64,6 +68,25 @@ def spelled(label: pl.Expr, key: pl.Expr, what: pl.Expr, prefix: str = "") -> pl
 def spelled_keyed(label: pl.Expr, key: pl.Expr, what: pl.Expr, prefix: str = "") -> pl.Expr:
     """:func:`spelled` for keys known not to be :data:`UNPARTITIONED` (one pass, not two)."""
     return pl.concat_str(pl.lit(prefix), label, pl.lit(" "), key, pl.lit(" "), what)
+
+
+def placed(
+    name: str,
+    parts: pl.DataFrame,
+    rows: np.ndarray,
+    n: int,
+    prefix: str = "",
+) -> pl.Series:
+    """Reasons spelled from ``parts`` (``_label``, ``_key``, ``_what``: one row per shown
+    problem) placed at ``rows`` (ascending) of an n-row column, null elsewhere: spelling every
+    row of a column and nulling most of them cost as much as spelling all (concat_str spells
+    null rows too), and a scatter costs a fraction of a gather of strings."""
+    spell = spelling(parts["_key"])
+    found = parts.select(spell(pl.col("_label"), pl.col("_key"), pl.col("_what"), prefix))
+    column = found.to_series().rename(name)
+    if rows.size == n:  # every row
+        return column
+    return NULL_STRING.new_from_index(0, n).rename(name).scatter(rows, column)
 
 
 def spelling(keys: pl.Series) -> Callable[..., pl.Expr]:

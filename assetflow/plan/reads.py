@@ -15,7 +15,7 @@ import polars as pl
 
 from assetflow.define.graph import AssetGraph
 from assetflow.define.mapping import Identity, LazyKeys, Window
-from assetflow.plan.reasons import EdgeMemo
+from assetflow.plan.edges import EdgeMemo
 
 _KEYS = pl.Series("partition", [], dtype=pl.String)
 

@@ -20,7 +20,8 @@ import polars as pl
 
 from assetflow.define.graph import AssetGraph
 from assetflow.define.mapping import Identity, LazyKeys, Window
-from assetflow.plan.identity import ROW_PATH, IdentityCheck, identity_check, identity_reasons
+from assetflow.plan.edges import EdgeMemo, same_edges
+from assetflow.plan.identity import IdentityCheck, identity_check, identity_reasons
 from assetflow.plan.problems import (
     ABSENT,
     ALIGNED,
@@ -28,9 +29,11 @@ from assetflow.plan.problems import (
     NOT_DUE,
     NULL_STRING,
     PROBLEM,
+    ROW_PATH,
     UP_NAMES,
     spelled,
 )
+from assetflow.plan.window_reasons import window_by_position
 
 __all__ = [  # the identity check's names are re-exported: callers ask this module for checks
     "ALIGNED",
@@ -138,54 +141,15 @@ def upstream_check(
     memo = memo or EdgeMemo()
     if _window_reads_fresh(graph, name, up, keys, up_status, recorded, memo):
         return None
+    if type(graph.mappings[(name, up)]) is Window:
+        edges = memo.edges(graph, name, up, keys, LazyKeys(lambda: []))
+        found = window_by_position(edges, up, keys, up_status, recorded, memo, committed)
+        if found is not ROW_PATH:
+            return found  # type: ignore[return-value]
     return align(_problem_rows(graph, name, up, keys, up_status, recorded, memo), keys)
 
 
 _UP_COLUMNS = [pl.col(column).alias(alias) for column, alias in UP_NAMES.items()]
-
-
-class EdgeMemo:
-    """Edge frames of window mappings within one status computation or plan. Assets that read
-    one upstream grid through the same window over the same keys (rolling metrics of one daily
-    table) share one frame (~3 ms each at 3,650 keys); within a plan, an edge's frame for the
-    same keys is built once for what a request reads (``plan/reads.py``), its statuses and its
-    closure. Other mappings may read the upstream's committed keys, which differ per upstream,
-    so their frames are not kept."""
-
-    def __init__(self) -> None:
-        self._found: dict[tuple, tuple[pl.Series, pl.DataFrame]] = {}
-        self._rows: dict[int, tuple[pl.Series, pl.Series, pl.DataFrame]] = {}
-
-    def edges(
-        self, graph: AssetGraph, name: str, up: str, keys: pl.Series, committed: LazyKeys
-    ) -> pl.DataFrame:
-        mapping = graph.mappings[(name, up)]
-        upstream = graph[up].partitions
-        if type(mapping) is not Window:
-            return mapping.edges(keys.to_list(), upstream, committed)
-        memo_keys = ((name, up), (mapping, graph[name].partitions, upstream))
-        for memo_key in memo_keys:
-            found = self._found.get(memo_key)
-            if found is not None and (found[0] is keys or found[0].equals(keys)):
-                return found[1]
-        edges = mapping.edges(keys.to_list(), upstream, committed)
-        for memo_key in memo_keys:
-            self._found[memo_key] = (keys, edges)
-        return edges
-
-    def up_rows(self, edges: pl.DataFrame, keys: pl.Series) -> pl.Series:
-        """The row of each edge's upstream key among ``keys`` (null if not there): for an
-        upstream whose status lists ``keys``, a gather instead of a join on strings; once per
-        edge frame, not once per asset that reads through it."""
-        found = self._rows.get(id(edges))
-        if found is None or not (found[0] is keys or found[0].equals(keys)):
-            rows = keys.rename("up_partition").to_frame().with_row_index("_at")
-            at = edges.select("up_partition").join(
-                rows, on="up_partition", how="left", maintain_order="left"
-            )["_at"]
-            found = (keys, at, edges)  # the frame kept alive: its id stays its own
-            self._rows[id(edges)] = found
-        return found[1]
 
 
 def _window_reads_fresh(
@@ -205,32 +169,12 @@ def _window_reads_fresh(
     if not up_status["partition"].equals(keys) or not (up_status["status"] == "fresh").all():
         return False
     edges = memo.edges(graph, name, up, keys, LazyKeys(lambda: []))
-    in_order = _same_edges(edges, recorded)
+    in_order = same_edges(edges, recorded)
     if in_order is None:
         return False
     at = memo.up_rows(edges, keys)
     versions = up_status["data_version"].gather(at)
     return not at.null_count() and in_order.equals(versions, null_equal=False)
-
-
-def _same_edges(edges: pl.DataFrame, recorded: pl.DataFrame) -> pl.Series | None:
-    """The recorded versions in ``edges``' row order if the recorded inputs are exactly those
-    edges, else None. Time mappings list edges in key order, as the catalog lists recorded
-    inputs (``read_state``); otherwise sorting the recorded rows (~1 ms for 25,000) usually
-    lines them up, where joining on two string keys costs ~5 ms."""
-    if recorded.height != edges.height:
-        return None
-    if not _lined_up(recorded, edges):
-        recorded = recorded.sort("partition", "up_partition")
-        if not _lined_up(recorded, edges):
-            return None
-    return recorded["recorded_version"]
-
-
-def _lined_up(recorded: pl.DataFrame, edges: pl.DataFrame) -> bool:
-    return recorded["partition"].equals(edges["partition"]) and recorded["up_partition"].equals(
-        edges["up_partition"]
-    )
 
 
 def _problem_rows(
@@ -255,7 +199,7 @@ def _problem_rows(
         edges = edges.hstack([NULL_STRING.new_from_index(0, edges.height)])
     else:
         recorded = recorded[["partition", "up_partition", "recorded_version"]]
-        in_order = _same_edges(edges, recorded)
+        in_order = same_edges(edges, recorded)
         if in_order is not None:
             edges = edges.hstack([in_order])
         else:

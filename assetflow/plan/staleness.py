@@ -36,9 +36,10 @@ from assetflow.commit.state import CatalogState
 from assetflow.define.graph import AssetGraph
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.plan.assembly import Pending, assemble
+from assetflow.plan.edges import EdgeMemo
 from assetflow.plan.identity import IdentityCheck
 from assetflow.plan.problems import NULL_STRING
-from assetflow.plan.reasons import EdgeMemo, align, upstream_check
+from assetflow.plan.reasons import align, upstream_check
 from assetflow.plan.single_key import single_key_status
 from assetflow.plan.source_status import source_reasons
 

@@ -1,0 +1,149 @@
+"""A window upstream that lists the reader's keys, checked by position instead of by rows.
+
+A rolling window lists ~7 edges per partition (25,000 at 3,650 days); the row path
+(``plan/reasons.py``) joins them with the upstream's status, spells a reason for every problem
+edge, sorts and groups them, and joins the groups back to the keys: ~10 ms per asset, most of a
+status over an empty catalog. Here the edges' positions among the keys (``plan/edges.py``) line
+the upstream's status up with a gather; the problem of each edge is a small integer, the first
+one per partition falls out of the edges' order (by reader key, then upstream key, which is the
+order the row path sorts them in), and a reason is spelled for that edge only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from assetflow.plan.edges import EdgeMemo, same_edges
+from assetflow.plan.problems import NEVER_PREFIX, NULL_STRING, ROW_PATH, placed
+
+_WHAT = pl.Series(
+    "_what", ["is not due yet", "is missing", "failed", "is stale", "was added", "changed"]
+)
+"""The problems by code (the order of ``problems.PROBLEM``'s branches); -1 is none."""
+_NOT_DUE, _MISSING, _FAILED, _STALE, _ADDED, _CHANGED = range(6)
+_UP_CODE = (
+    pl.when(pl.col("status") == "missing")
+    .then(pl.lit(_MISSING))
+    .when(pl.col("status") == "failed")
+    .then(pl.lit(_FAILED))
+    .when(pl.col("status") == "stale")
+    .then(pl.lit(_STALE))
+    .otherwise(pl.lit(-1))
+    .cast(pl.Int8)
+)
+
+
+def window_by_position(
+    edges: pl.DataFrame,
+    up: str,
+    keys: pl.Series,
+    up_status: pl.DataFrame,
+    recorded: pl.DataFrame | None,
+    memo: EdgeMemo,
+    committed: bool | None = None,
+) -> pl.DataFrame | object | None:
+    """The aligned reasons of upstream ``up`` read through ``edges`` (None if no problem), or
+    :data:`ROW_PATH` when positions do not apply: the upstream lists other keys, the edges are
+    not in reader then upstream key order, or other inputs were recorded. ``committed`` as
+    for :func:`~assetflow.plan.reasons.upstream_check`: True or False leaves the column the
+    status will not read null."""
+    if not up_status["partition"].equals(keys):
+        return ROW_PATH
+    layout = memo.layout(edges, keys)
+    if layout is None:
+        return ROW_PATH
+    versions = None
+    if recorded is not None:
+        versions = same_edges(edges, recorded)
+        if versions is None:
+            return ROW_PATH
+    not_due, rows = layout.unlisted, layout.up
+    states = up_status.select(
+        _UP_CODE.alias("code"),
+        pl.col("data_version").is_null().alias("no_data"),
+        pl.col("_waiting").fill_null(False).alias("waiting"),
+    )
+    code = np.where(not_due, _NOT_DUE, states["code"].to_numpy()[rows]).astype(np.int8)
+    fresh = code < 0
+    if fresh.any():
+        code[fresh] = _fresh_codes(versions, up_status["data_version"], rows, fresh)
+    problem = np.flatnonzero(code >= 0)
+    if not problem.size:
+        return None
+    absent = not_due | (code == _MISSING) | ((code == _FAILED) & states["no_data"].to_numpy()[rows])
+    waiting = not_due | states["waiting"].to_numpy()[rows]
+    down = layout.down
+    n = len(keys)
+    counts = np.bincount(down[problem], minlength=n)
+    blocked = np.bincount(down[problem[waiting[problem]]], minlength=n) > 0
+    # Spelled only for the first problem of each key, and only what the status reads:
+    # ``committed`` False (no key has data) reads the absent reasons, True the others.
+    first = _firsts(problem, down) if committed is not False else None
+    first_absent = _firsts(problem[absent[problem]], down) if committed is not True else None
+    label = f"upstream {up}"
+    return pl.DataFrame(
+        [
+            _spelled("reason", label, edges, code, first, down, n),
+            pl.Series("_n", counts.astype(np.uint32)),
+            _spelled("_absent_reason", label, edges, code, first_absent, down, n, NEVER_PREFIX),
+            pl.Series("_waiting", blocked),
+        ]
+    ).select(
+        pl.col("reason"),
+        pl.when(pl.col("_n") > 0).then("_n").alias("_n"),
+        pl.col("_absent_reason"),
+        pl.when(pl.col("_n") > 0).then("_waiting").alias("_waiting"),
+    )
+
+
+def _spelled(
+    name: str,
+    label: str,
+    edges: pl.DataFrame,
+    code: np.ndarray,
+    shown: np.ndarray | None,
+    down: np.ndarray,
+    n: int,
+    prefix: str = "",
+) -> pl.Series:
+    """The reason of each of ``shown`` edges at its reader key's row (null elsewhere, and
+    everywhere if None)."""
+    if shown is None or not shown.size:
+        return NULL_STRING.new_from_index(0, n).rename(name)
+    parts = pl.DataFrame(
+        [
+            pl.Series("_label", [label], dtype=pl.String).new_from_index(0, shown.size),
+            edges["up_partition"].gather(shown).alias("_key"),
+            _WHAT.gather(code[shown]).alias("_what"),
+        ]
+    )
+    return placed(name, parts, down[shown], n, prefix)
+
+
+def _fresh_codes(
+    versions: pl.Series | None, up_versions: pl.Series, rows: np.ndarray, fresh: np.ndarray
+) -> np.ndarray:
+    """Codes of edges to a fresh upstream partition: added (nothing recorded), changed
+    (another version recorded), or none."""
+    if versions is None:
+        return np.full(int(fresh.sum()), _ADDED, np.int8)
+    now = up_versions.gather(rows)  # where the upstream lists no key, the code is not due
+    found = pl.DataFrame([versions.rename("r"), now.rename("u")]).select(
+        pl.when(pl.col("r").is_null())
+        .then(pl.lit(_ADDED))
+        .when(pl.col("r") != pl.col("u"))
+        .then(pl.lit(_CHANGED))
+        .otherwise(pl.lit(-1))
+        .cast(pl.Int8)
+    )
+    return found.to_series().to_numpy()[fresh]
+
+
+def _firsts(edges: np.ndarray, down: np.ndarray) -> np.ndarray:
+    """The first of ``edges`` (ascending edge rows) of each reader key: edges are listed by
+    reader key, so the first of a run of equal ``down`` rows."""
+    if not edges.size:
+        return edges
+    owner = down[edges]
+    return edges[np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])]
