@@ -137,18 +137,24 @@ def _changed(
         return own  # nothing committed that could read a changed partition
     # The committed partitions that do not run: Series filters, not a join (~0.3 ms an asset),
     # listed only if a mapping other than identity asks.
-    running = own["partition"].implode()
+    running = set(own["partition"].to_list())
     stays: list[str] | None = None
     hits = []
     for rank, up in ups:
         up_keys = changed[up]["partition"]
         mapping = graph.mappings[(name, up)]
         if type(mapping) is Identity:  # reads its own keys: no need to list them
-            read = up_keys.filter(up_keys.is_in(kept.implode()) & ~up_keys.is_in(running))
+            # Usually every changed key runs here too (it is stale along the identity): a set
+            # difference answers that without a polars query (~0.25 ms each, 1,000s of times).
+            others = [key for key in up_keys.to_list() if key not in running]
+            if not others:
+                continue
+            read = pl.Series("partition", others, dtype=pl.String)
+            read = read.filter(read.is_in(kept.implode()))
             edges = pl.DataFrame({"partition": read, "up_partition": read})
         else:
             if stays is None:
-                stays = kept.filter(~kept.is_in(running)).to_list()
+                stays = [key for key in kept.to_list() if key not in running]
             edges = mapping.inverse_edges(
                 up_keys.to_list(),
                 stays,
