@@ -28,7 +28,7 @@ class EdgeMemo:
     def __init__(self) -> None:
         self._found: dict[tuple, tuple[pl.Series, pl.DataFrame]] = {}
         self._rows: dict[int, tuple[pl.Series, pl.Series, pl.DataFrame]] = {}
-        self._layouts: dict[int, tuple[pl.Series, Layout | None, pl.DataFrame]] = {}
+        self._layouts: dict[int, tuple[pl.Series, pl.Series, Layout | None, pl.DataFrame]] = {}
 
     def edges(
         self, graph: AssetGraph, name: str, up: str, keys: pl.Series, committed: LazyKeys
@@ -52,7 +52,7 @@ class EdgeMemo:
         upstream whose status lists ``keys``, a gather instead of a join on strings; once per
         edge frame, not once per asset that reads through it."""
         found = self._rows.get(id(edges))
-        if found is None or not (found[0] is keys or found[0].equals(keys)):
+        if found is None or not _same(found[0], keys):
             rows = keys.rename("up_partition").to_frame().with_row_index("_at")
             at = edges.select("up_partition").join(
                 rows, on="up_partition", how="left", maintain_order="left"
@@ -61,21 +61,26 @@ class EdgeMemo:
             self._rows[id(edges)] = found
         return found[1]
 
-    def layout(self, edges: pl.DataFrame, keys: pl.Series) -> Layout | None:
-        """Where each edge sits among ``keys`` on both sides, or None if the edges are not
-        listed by reader key and, within it, by upstream key (time windows are: the order
-        their problems are told in), so positions cannot stand in for a sort."""
+    def layout(self, edges: pl.DataFrame, keys: pl.Series, up_keys: pl.Series) -> Layout | None:
+        """Where each edge sits: its reader key among ``keys``, its upstream key among
+        ``up_keys`` (what the upstream's status lists); None if the edges are not listed by
+        reader key and, within it, by upstream key (time windows are: the order their problems
+        are told in), so positions cannot stand in for a sort."""
         found = self._layouts.get(id(edges))
-        if found is None or not (found[0] is keys or found[0].equals(keys)):
-            found = (keys, _layout(edges, keys, self.up_rows(edges, keys)), edges)
+        if found is None or not (_same(found[0], keys) and _same(found[1], up_keys)):
+            up = self.up_rows(edges, up_keys)
+            found = (keys, up_keys, _layout(edges, keys, up), edges)
             self._layouts[id(edges)] = found
-        return found[1]
+        return found[2]
+
+
+def _same(a: pl.Series, b: pl.Series) -> bool:
+    return a is b or a.equals(b)
 
 
 @dataclass(frozen=True)
 class Layout:
-    """An edge frame's rows as positions among the reader's keys (which its upstream's status
-    lists too)."""
+    """An edge frame's rows as positions among the reader's keys and the upstream's."""
 
     down: np.ndarray
     """The row of each edge's reader key (non-decreasing)."""

@@ -1,10 +1,11 @@
-"""A window upstream that lists the reader's keys, checked by position instead of by rows.
+"""A window upstream checked by position instead of by rows.
 
 A rolling window lists ~7 edges per partition (25,000 at 3,650 days); the row path
 (``plan/reasons.py``) joins them with the upstream's status, spells a reason for every problem
 edge, sorts and groups them, and joins the groups back to the keys: ~10 ms per asset, most of a
-status over an empty catalog. Here the edges' positions among the keys (``plan/edges.py``) line
-the upstream's status up with a gather; the problem of each edge is a small integer, the first
+status over an empty catalog. Here the edges' positions among the reader's keys and among the
+keys the upstream's status lists (``plan/edges.py``, once per edge frame) line the upstream's
+status up with a gather; the problem of each edge is a small integer, the first
 one per partition falls out of the edges' order (by reader key, then upstream key, which is the
 order the row path sorts them in), and a reason is spelled for that edge only.
 """
@@ -44,13 +45,11 @@ def window_by_position(
     committed: bool | None = None,
 ) -> pl.DataFrame | object | None:
     """The aligned reasons of upstream ``up`` read through ``edges`` (None if no problem), or
-    :data:`ROW_PATH` when positions do not apply: the upstream lists other keys, the edges are
-    not in reader then upstream key order, or other inputs were recorded. ``committed`` as
+    :data:`ROW_PATH` when positions do not apply: the edges are not in reader then upstream key
+    order, or other inputs were recorded. ``committed`` as
     for :func:`~assetflow.plan.reasons.upstream_check`: True or False leaves the column the
     status will not read null."""
-    if not up_status["partition"].equals(keys):
-        return ROW_PATH
-    layout = memo.layout(edges, keys)
+    layout = memo.layout(edges, keys, up_status["partition"])
     if layout is None:
         return ROW_PATH
     versions = None
@@ -64,6 +63,8 @@ def window_by_position(
         pl.col("data_version").is_null().alias("no_data"),
         pl.col("_waiting").fill_null(False).alias("waiting"),
     )
+    if not states.height:  # nothing listed: every edge's key is not due (rows must index)
+        states = states.extend(states.clear(1).fill_null(False))
     code = np.where(not_due, _NOT_DUE, states["code"].to_numpy()[rows]).astype(np.int8)
     fresh = code < 0
     if fresh.any():

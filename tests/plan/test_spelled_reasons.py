@@ -1,6 +1,7 @@
-"""Reasons are spelled only where the status reads them (``plan/problems.py``): a window upstream
-checked by position may leave out the column a status will not read when every key has data (or
-none has), and says in the other what the row path says."""
+"""A window upstream checked by position (``plan/window_reasons.py``) says what the row path
+says (its edges joined with the upstream's status, grouped per key), whether the upstream lists
+the reader's keys or others; reasons are spelled only where the status reads them, so when every
+key has data (or none has) the column it will not read may be left null."""
 
 from __future__ import annotations
 
@@ -8,21 +9,30 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assetflow.plan.reasons import EdgeMemo, upstream_check
+from assetflow.plan.reasons import EdgeMemo, _problem_rows, align, upstream_check
 from tests.plan.test_window_positions import KEYS, cases, graph
 
+LISTED = ["same", "reversed", "fewer", "none"]
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(cases(), st.sampled_from([True, False]))
-def test_a_window_by_position_spells_what_is_read_as_the_rows_do(case, committed):
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    cases(), st.sampled_from([None, True, False]), st.sampled_from(["same", "reversed", "fewer"])
+)
+def test_a_window_by_position_says_what_the_rows_say(case, committed, listed):
     g, keys, up_status, recorded = case
+    if listed == "reversed":
+        up_status = up_status.reverse()
+    elif listed == "fewer":  # a request's statuses: the upstream lists other keys
+        up_status = up_status.head(max(len(keys) - 2, 1))
+    elif listed == "none":
+        up_status = up_status.clear()
     by_position = upstream_check(g, "d", "u", keys, up_status, recorded, committed, EdgeMemo())
-    # Listed in another order, the upstream is lined up by a join: the row path, both columns.
-    by_rows = upstream_check(g, "d", "u", keys, up_status.reverse(), recorded, None, EdgeMemo())
+    by_rows = align(_problem_rows(g, "d", "u", keys, up_status, recorded), keys)
     if by_position is None or by_rows is None:
         assert by_position is None and by_rows is None
         return
-    unread = "_absent_reason" if committed else "reason"  # may be left null
+    unread = {True: "_absent_reason", False: "reason", None: None}[committed]
     read = [c for c in by_position.columns if c != unread]
     assert by_position.select(read).equals(by_rows.select(read))
 
