@@ -99,10 +99,11 @@ def identity_reasons(checks: Sequence[IdentityCheck]) -> list[pl.DataFrame | Non
         if not shown.any():
             return NULL_STRING.new_from_index(0, n).rename(name)
         rows = np.flatnonzero(shown)
-        parts = found.select(pl.col("up_partition").alias("_key"), pl.col("_p").alias("_what"))
-        if rows.size < n:
-            parts = parts.filter(pl.Series(shown))  # a filter costs a fraction of a gather
-        parts.insert_column(0, labels.gather(which[rows]))
+        key, what = found["up_partition"].alias("_key"), found["_p"].alias("_what")
+        if rows.size < n:  # Series filters: a fraction of a gather, or of a frame's query
+            mask = pl.Series(shown)
+            key, what = key.filter(mask), what.filter(mask)
+        parts = pl.DataFrame([labels.gather(which[rows]), key, what])
         return placed(name, parts, rows, n, prefix)
 
     keep_reason = np.array([c.keep_reason for c in checks])[which]
