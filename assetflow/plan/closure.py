@@ -68,7 +68,9 @@ def upstream_closure(
             planned[name] = steps
             if len(frames) > 1:
                 merged.append(steps)
-            running = steps["partition"].filter(steps["run"])
+            run, keys = steps["run"], steps["partition"]
+            # Often every step runs: a sum answers that without a filter (~0.2 ms an asset).
+            running = keys if run.sum() == len(run) else keys.filter(run)
             if len(running):
                 _demand(graph, name, running, by_asset, needed, memo)
         if merged:  # one sort for the group, not one per asset (~0.3 ms each)
