@@ -56,7 +56,6 @@ def upstream_closure(
     for group in _heights(graph, by_asset):
         own = {n: wanted[n][COLUMNS] for n in group if n in wanted}
         pulled = _pulled(group, needed, by_asset, own, only, errors)
-        merged: list[pl.DataFrame] = []  # requested and pulled in: put in key order below
         for name in group:
             frames = [own[name]] if name in own else []
             found = pulled.get(name)
@@ -65,18 +64,12 @@ def upstream_closure(
             if not frames:
                 continue
             steps = pl.concat(frames) if len(frames) > 1 else frames[0]
-            planned[name] = steps
-            if len(frames) > 1:
-                merged.append(steps)
+            planned[name] = steps.sort("_order") if len(frames) > 1 else steps
             run, keys = steps["run"], steps["partition"]
             # Often every step runs: a sum answers that without a filter (~0.2 ms an asset).
             running = keys if run.sum() == len(run) else keys.filter(run)
             if len(running):
                 _demand(graph, name, running, by_asset, needed, memo)
-        if merged:  # one sort for the group, not one per asset (~0.3 ms each)
-            ordered = pl.concat(merged, rechunk=False).sort("asset", "_order")
-            for (name,), rows in split_groups(ordered, ["asset"]).items():
-                planned[name] = rows
     if errors:  # the one a walk in reverse topological order meets first
         first = next(n for n in reversed(graph.order) if n in errors)
         raise errors[first]
