@@ -1,6 +1,6 @@
 """``python -m assetflow`` is the ``asset`` command."""
 
-from assetflow.cli import main
+from assetflow.cli import script
 
 if __name__ == "__main__":
-    main()
+    script()

@@ -14,6 +14,6 @@ from assetflow.cli import (  # noqa: F401  (each module registers its commands)
     schedule,
     ui,
 )
-from assetflow.cli.app import cli, main
+from assetflow.cli.app import cli, main, script
 
-__all__ = ["cli", "main"]
+__all__ = ["cli", "main", "script"]

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from assetflow import __version__, _startup
+from assetflow.cli.quick_exit import exit_now
 from assetflow.errors import AssetflowError, ConfigError
 
 if TYPE_CHECKING:
@@ -258,10 +259,20 @@ def cli(ctx: click.Context, project, warehouse, lock_timeout, debug) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``asset`` console script."""
+    """Run the ``asset`` command line ``argv`` (default: ``sys.argv[1:]``) in this process."""
     args = sys.argv[1:] if argv is None else argv
     with _terminate_as_interrupt():
         _run(args)
+
+
+def script() -> NoReturn:
+    """The ``asset`` console script: :func:`main`, then exit without the interpreter's teardown
+    (``quick_exit.py``)."""
+    try:
+        main()
+    except SystemExit as exc:
+        exit_now(exc.code)
+    exit_now(0)
 
 
 def _likely_worker_run(args: Sequence[str]) -> bool:

@@ -86,8 +86,13 @@ def build_tasks(
 ) -> dict[Key, TaskState]:
     """A TaskState per step, in plan order, with its effective policy."""
     tasks = {}
+    policies: dict[str, TaskPolicy] = {}  # one per asset, not per partition
     for index, step in enumerate(steps):
-        policy = graph[step.asset].policy.over(defaults).over(BUILTIN_POLICY)
+        policy = policies.get(step.asset)
+        if policy is None:
+            policy = policies[step.asset] = (
+                graph[step.asset].policy.over(defaults).over(BUILTIN_POLICY)
+            )
         tasks[(step.asset, step.partition)] = TaskState(
             (step.asset, step.partition), step, index, policy
         )

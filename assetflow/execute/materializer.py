@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from assetflow.commit.files import StagedFile, stage_table
 from assetflow.commit.storage import Storage
@@ -65,6 +64,8 @@ def load_input(storage: Storage, keys: Sequence[str], kind: InputKind) -> Any:
             else con.sql("select 1 where false")
         )
     if kind == "arrow":
+        import pyarrow.parquet as pq  # ~40 ms to import: only for Arrow inputs
+
         tables = [pq.read_table(p) for p in paths]
         return pa.concat_tables(tables, promote_options="default") if tables else pa.table({})
     frames = [_frame(p) for p in paths]

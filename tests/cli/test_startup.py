@@ -56,3 +56,20 @@ def test_version_is_the_installed_package_version():
 
     assert version("assetflow") == assetflow.__version__
     assert invoke_cli("--version").stdout.strip().endswith(f"version {assetflow.__version__}")
+
+
+def test_a_run_with_nothing_to_version_imports_neither_arrow_compute_nor_parquet(tmp_path):
+    """``pyarrow.compute`` (~0.1 s) is for data versions and ``pyarrow.parquet`` (~40 ms) for
+    non-polars outputs: a no-op rerun, whose coordinator stages nothing, imports neither."""
+    from tests.conftest import RESOURCES
+
+    args = ["-p", str(RESOURCES / "linear.py"), "-w", str(tmp_path / "wh"), "materialize"]
+    span = ["--from", "2026-04-01", "--to", "2026-04-03", "--plain"]
+    assert invoke_cli(*args, *span).returncode == 0
+    code = PROBE.format(
+        args=[*args, *span], heavy=("pyarrow", "pyarrow.compute", "pyarrow.parquet")
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["loaded"] == ["pyarrow"]  # Arrow itself, for the catalog's inserts and reads
+    assert "plan: 0 to run, 9 fresh" in result["out"]
