@@ -30,7 +30,7 @@ import numpy as np
 import polars as pl
 
 import assetflow as af
-from benchmarks.seed_bench import ENV, with_source
+from benchmarks.seed_bench import ASSET, ENV, with_source
 
 ROWS = int(os.environ.get("LARGE_PARTITION_ROWS", "20000000"))
 
@@ -92,7 +92,6 @@ def main() -> None:
     if args.baseline:
         sides = {"before": with_source(args.baseline), **sides}
     here = str(Path(__file__).resolve())
-    asset = str(Path(sys.executable).parent / "asset")
     results: dict[str, list[tuple[float, float, float]]] = {"polars": []}
     frame_mb = 0.0
     load = os.getloadavg()[0]
@@ -106,7 +105,7 @@ def main() -> None:
             results["polars"].append((wall, cpu, rss))
             shutil.rmtree(f"{tmp}/p")
             for side, env in sides.items():
-                cmd = [asset, "-p", here, "-w", f"{tmp}/w", "materialize", "--plain"]
+                cmd = [*ASSET, "-p", here, "-w", f"{tmp}/w", "materialize", "--plain"]
                 wall, cpu, rss, _ = timed([*cmd, "--executor", "threads"], env)
                 results.setdefault(side, []).append((wall, cpu, rss))
                 shutil.rmtree(f"{tmp}/w")

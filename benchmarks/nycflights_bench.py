@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks import seed_bench
-from benchmarks.seed_bench import ENV, timed, with_source
+from benchmarks.seed_bench import ASSET, ENV, timed, with_source
 
 PIPELINE = seed_bench.ROOT / "benchmarks" / "nycflights_pipeline.py"
 
@@ -37,10 +37,9 @@ def loop(scratch: Path, data: Path) -> tuple[float, float]:
 
 def one_round(scratch: Path, env: dict[str, str]) -> dict[str, tuple[float, float]]:
     out = {}
-    asset = str(Path(sys.executable).parent / "asset")
     for workers in (1, 2):
         warehouse = str(scratch / f"w{workers}")
-        cmd = [asset, "-p", str(PIPELINE), "-w", warehouse, "materialize", "--plain"]
+        cmd = [*ASSET, "-p", str(PIPELINE), "-w", warehouse, "materialize", "--plain"]
         out[f"w{workers}"] = timed([*cmd, "--workers", str(workers)], env)
     for path in scratch.iterdir():
         shutil.rmtree(path)

@@ -75,9 +75,13 @@ def last_day(days: int) -> str:
     return (date.fromisoformat(FIRST) + timedelta(days=days - 1)).isoformat()
 
 
+ASSET = [sys.executable, "-m", "assetflow"]
+"""The ``asset`` command as ``python -m assetflow``: the same program as the console script,
+and it also runs a ``--baseline`` tree older than the script's current entry point."""
+
+
 def asset_cmd(warehouse: Path, *args: str) -> list[str]:
-    asset = str(Path(sys.executable).parent / "asset")
-    return [asset, "-p", str(PIPELINE), "-w", str(warehouse), *args]
+    return [*ASSET, "-p", str(PIPELINE), "-w", str(warehouse), *args]
 
 
 def materialize(warehouse: Path, days: int, workers: int) -> list[str]:

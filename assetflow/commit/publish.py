@@ -130,6 +130,32 @@ def refresh_views(
     return failed
 
 
+VIEWS_THROUGH = "views_through"
+"""``assetflow.meta`` key: every asset's view is built over its current files as of this
+materialization id (-1 or absent: no view may be trusted). A writer session rebuilds only the
+views of assets committed after it, instead of every view of the warehouse (~50 us a file)."""
+
+
+def stale_views(con: duckdb.DuckDBPyConnection, *, everything: bool = False) -> list[str]:
+    """Assets whose views may not match the catalog: committed after the last complete
+    rebuild (a crash between a commit and its publication), or all of them (``everything``:
+    the warehouse moved, the catalog was rewritten, or the mark is missing)."""
+    rows = con.execute(
+        f"""select distinct asset from assetflow.materializations
+            where ? or id > coalesce((select try_cast(value as bigint) from assetflow.meta
+                                      where key = '{VIEWS_THROUGH}'), -1)""",
+        [everything],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def mark_views(con: duckdb.DuckDBPyConnection, through: int) -> None:
+    """Record that every view is built as of materialization ``through`` (-1: none is)."""
+    con.execute(
+        f"insert or replace into assetflow.meta values ('{VIEWS_THROUGH}', ?)", [str(through)]
+    )
+
+
 def _sizes_match(storage: Storage, rows: list[tuple]) -> bool:
     """True if every file exists with its recorded size (False sends the view down the path
     that reads every footer, which fails on the damaged file and names it)."""

@@ -62,6 +62,7 @@ def repair_warehouse(
             )
         actions.append(_restore_live(live, published))
     with warehouse.writer(on_wait) as catalog:  # publishes when it closes
+        catalog.rebuild_all_views()  # a published view may disagree with the catalog
         files = catalog.files()
         empty = {key for _, _, key in catalog.without_columns()}
         for asset, partition, path, checksum in (

@@ -75,7 +75,10 @@ def vacuum(
     """
     root = catalog.root
     if not dry_run:
-        catalog.publish()  # the published views must not name a file removed below
+        # The published views must not name a file removed below; rebuilding every view
+        # also refuses a warehouse with a missing or damaged current file.
+        catalog.rebuild_all_views()
+        catalog.publish()
         if catalog.view_failures:
             asset = min(catalog.view_failures)
             raise StorageError(

@@ -36,7 +36,12 @@ from assetflow.commit.connect import connect
 from assetflow.commit.db_errors import LIVE_DAMAGED_HINT, open_failure
 from assetflow.commit.faults import fault_config, fault_point
 from assetflow.commit.files import StagedFile, discard_staged
-from assetflow.commit.publish import publish_snapshot, refresh_views
+from assetflow.commit.publish import (
+    mark_views,
+    publish_snapshot,
+    refresh_views,
+    stale_views,
+)
 from assetflow.commit.reader import CatalogReader
 from assetflow.commit.records import InputRead, PendingCommit
 from assetflow.commit.runstate import RunStateWriter, insert_rows
@@ -73,18 +78,20 @@ def open_writer(
     try:
         con.execute(ALL_DDL)
         check_schema_version(con, live)
-        if needs_rewrite(con):  # written by an older assetflow: old clients cannot read it
+        rewritten = needs_rewrite(con)
+        if rewritten:  # written by an older assetflow: old clients cannot read it
             rewrite_in_compatible_format(con, live, ALL_DDL)
             con.close()
             con = connect(live, read_only=False, **options)
-        con.execute(
-            "insert or replace into assetflow.meta values ('root', ?)", [str(root.resolve())]
-        )
+        here = str(root.resolve())
+        was = con.sql("select value from assetflow.meta where key = 'root'").fetchall()
+        con.execute("insert or replace into assetflow.meta values ('root', ?)", [here])
         writer = CatalogWriter(con, root, storage)
-        # Views are derived from assetflow.current; rebuilding them all on open repairs a
-        # snapshot left behind by a crash between a commit and its publication.
-        committed = con.sql("select distinct asset from assetflow.current").fetchall()
-        writer.changed(*(r[0] for r in committed))
+        # Views are derived from assetflow.current and name files by absolute path: rebuild
+        # those a crash between a commit and its publication left behind, or all of them when
+        # the warehouse moved (or its catalog was rewritten).
+        moved = not was or was[0][0] != here
+        writer.changed(*stale_views(con, everything=moved or rewritten))
     except BaseException as exc:
         if writer is not None:
             writer.abandon()
@@ -122,6 +129,11 @@ class CatalogWriter(CatalogReader):
     def changed(self, *assets: str) -> None:
         """These assets' views (and so the snapshot) must be republished."""
         self._dirty.update(assets)
+
+    def rebuild_all_views(self) -> None:
+        """Rebuild every asset's view at the next publish (which then also finds any current
+        file that is missing or damaged; see ``refresh_views``)."""
+        self.changed(*stale_views(self._session.live, everything=True))
 
     # -- partitions -----------------------------------------------------------------------
 
@@ -256,6 +268,7 @@ class CatalogWriter(CatalogReader):
                 "delete from assetflow.current where asset = ? and partition = ?",
                 [asset, partition],
             )
+            mark_views(con, -1)  # no new id says which view changed: if we crash, rebuild all
         self._schemas.forget(asset, partition)
         self.changed(asset)
 
@@ -297,8 +310,11 @@ class CatalogWriter(CatalogReader):
         if self.is_damaged:
             return
         if self._dirty:
+            through = self._next_id - 1  # every asset committed so far is in _dirty
             try:
                 self.view_failures = refresh_views(self._session, self.storage, sorted(self._dirty))
+                if not self.view_failures:
+                    mark_views(con, through)
             except duckdb.Error as exc:  # reading assetflow.current failed: the catalog itself
                 raise self._session.damaged(exc) from None
             self._dirty = set(self.view_failures)
