@@ -27,7 +27,6 @@ import hashlib
 import struct
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import BinaryIO
 
 import pyarrow as pa
@@ -37,15 +36,6 @@ _PIECE = 1 << 20
 """Rows converted at a time (views to large strings, dictionaries decoded): bounds the memory a
 version needs beside the table to a few MB per column, whatever the table's size."""
 _FORMAT = b"assetflow data version 2\n"
-
-
-@functools.cache
-def _compute() -> ModuleType:
-    """``pyarrow.compute``, imported on first use: ~0.1 s of CPU that a process which never
-    versions a table (a coordinator whose workers do, a no-op run) does not pay."""
-    import pyarrow.compute
-
-    return pyarrow.compute
 
 
 def data_version(table: pa.Table) -> str:
@@ -157,7 +147,8 @@ def _column_digest(kind: pa.DataType, column: pa.ChunkedArray) -> bytes:
     head = _head(kind)
     if pa.types.is_null(kind):
         return head
-    pc = _compute()
+    import pyarrow.compute as pc  # ~0.1 s to import: only processes that version pay it
+
     validity, values, lengths = hashlib.sha256(), hashlib.sha256(), hashlib.sha256()
     nulls = column.null_count > 0
     for piece in _pieces(column):
@@ -178,13 +169,16 @@ def _pieces(column: pa.ChunkedArray) -> Iterator[pa.Array]:
 
 
 def _as_stored(array: pa.Array) -> pa.Array:
+    import pyarrow.compute as pc
+
     kind = _stored(array.type)
-    return array if kind == array.type else _compute().cast(array, kind, safe=False)
+    return array if kind == array.type else pc.cast(array, kind, safe=False)
 
 
 def _hash_values(piece: pa.Array, values: hashlib._Hash, lengths: hashlib._Hash) -> None:
     """Feed one piece's values, null slots neutralised, into ``values`` (and ``lengths``)."""
-    pc = _compute()
+    import pyarrow.compute as pc  # ~0.1 s to import: only processes that version pay it
+
     kind = piece.type
     if kind == pa.bool_():
         values.update(_data(pc.fill_null(piece, False).cast(pa.uint8()), 1))
