@@ -15,12 +15,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from assetflow.commit.records import BackfillRecord, TickRecord
 from assetflow.commit.session import CatalogSession
+
+if TYPE_CHECKING:
+    from assetflow.commit.row_models import BackfillRecord, TickRecord
 
 OBSERVATION_SCHEMA = {
     "asset": pl.String,
@@ -58,6 +60,8 @@ class AutomationReads:
 
     def last_ticks(self) -> dict[str, TickRecord]:
         """Schedule name -> its latest tick (by cron time)."""
+        from assetflow.commit.row_models import TickRecord  # pydantic: only where rows are read
+
         frame = self._session.frame(
             """select * from assetflow.ticks
                qualify row_number() over (partition by schedule order by tick_time desc,
@@ -73,6 +77,8 @@ class AutomationReads:
 
     def backfills(self, backfill_id: int | None = None) -> list[BackfillRecord]:
         """Backfills, newest first (or the one with ``backfill_id``)."""
+        from assetflow.commit.row_models import BackfillRecord
+
         where = "" if backfill_id is None else f"where id = {int(backfill_id)}"
         frame = self._session.frame(
             f"select * from assetflow.backfills {where} order by id desc", missing_ok=True
