@@ -18,7 +18,7 @@ import polars as pl
 from assetflow.automation.lock import tick_lock
 from assetflow.automation.sources import ObserveReport, observe_sources
 from assetflow.callbacks import RunCallbacks
-from assetflow.commit.row_models import TickRecord
+from assetflow.commit.records import TickRecord
 from assetflow.commit.state import CatalogState
 from assetflow.execute.resume import RunRequest, plan_request
 from assetflow.execute.runner import RunResult

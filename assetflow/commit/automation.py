@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from assetflow.commit.records import TickRecord
 from assetflow.commit.session import CatalogSession
 
 if TYPE_CHECKING:
-    from assetflow.commit.row_models import BackfillRecord, TickRecord
+    from assetflow.commit.row_models import BackfillRecord
 
 OBSERVATION_SCHEMA = {
     "asset": pl.String,
@@ -60,8 +61,6 @@ class AutomationReads:
 
     def last_ticks(self) -> dict[str, TickRecord]:
         """Schedule name -> its latest tick (by cron time)."""
-        from assetflow.commit.row_models import TickRecord  # pydantic: only where rows are read
-
         frame = self._session.frame(
             """select * from assetflow.ticks
                qualify row_number() over (partition by schedule order by tick_time desc,
@@ -77,7 +76,7 @@ class AutomationReads:
 
     def backfills(self, backfill_id: int | None = None) -> list[BackfillRecord]:
         """Backfills, newest first (or the one with ``backfill_id``)."""
-        from assetflow.commit.row_models import BackfillRecord
+        from assetflow.commit.row_models import BackfillRecord  # pydantic: only where read
 
         where = "" if backfill_id is None else f"where id = {int(backfill_id)}"
         frame = self._session.frame(

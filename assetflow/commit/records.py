@@ -1,7 +1,8 @@
-"""Typed rows the engine hands the writer on its hot path (frozen dataclasses).
+"""Typed rows of the engine's hot paths (frozen dataclasses): what a run hands the writer, and
+the last tick of each schedule that ``asset tick`` (a cron job) reads back.
 
-The bookkeeping rows readers get back are pydantic models in ``row_models.py``, which a run
-does not import (pydantic costs ~0.1 s of a cron-style call).
+The bookkeeping rows readers get back and serialize are pydantic models in ``row_models.py``,
+which neither a run nor a tick imports (pydantic costs ~0.1 s of a cron-style call).
 """
 
 from __future__ import annotations
@@ -33,3 +34,18 @@ class PendingCommit:
     run_id: str
     started_at: datetime
     finished_at: datetime
+
+
+@dataclass(frozen=True)
+class TickRecord:
+    """The latest tick of one schedule (``assetflow.ticks``)."""
+
+    schedule: str
+    tick_time: datetime
+    """The cron time handled."""
+    ticked_at: datetime
+    partitions: dict[str, list[str]]
+    """What the schedule asked for, per asset."""
+    run_ids: list[str]
+    status: str
+    pid: int | None

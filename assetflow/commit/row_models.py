@@ -1,5 +1,6 @@
-"""Bookkeeping rows that readers (CLI, UI, observability) get back: pydantic models, decoded
-(JSON columns parsed). Imported where rows are read, not by a run (see ``records.py``)."""
+"""Bookkeeping rows that readers (CLI, UI, observability) get back and serialize: pydantic
+models, decoded (JSON columns parsed). Imported where rows are read, not by a run or a tick
+(see ``records.py``)."""
 
 from __future__ import annotations
 
@@ -17,21 +18,6 @@ class RunRecord(BaseModel):
     command: str | None
     started_at: datetime
     finished_at: datetime | None
-    pid: int | None
-
-
-class TickRecord(BaseModel):
-    """The latest tick of one schedule (``assetflow.ticks``)."""
-
-    model_config = ConfigDict(frozen=True)
-    schedule: str
-    tick_time: datetime
-    """The cron time handled."""
-    ticked_at: datetime
-    partitions: dict[str, list[str]]
-    """What the schedule asked for, per asset."""
-    run_ids: list[str]
-    status: str
     pid: int | None
 
 

@@ -97,3 +97,19 @@ def test_a_cron_call_and_a_no_op_rerun_import_neither_pydantic_nor_the_read_side
         result = json.loads(done.stdout.splitlines()[-1])
         assert f"plan: {expected}" in result["out"]
         assert result["loaded"] == []
+
+
+def test_a_cron_tick_imports_no_pydantic_either(tmp_path):
+    """``asset tick`` is what a cron job runs: it reads the last ticks back (a frozen record,
+    ``commit/records.py``) and runs what is due, without pydantic."""
+    from tests.conftest import RESOURCES
+
+    args = ["-p", str(RESOURCES / "scheduled.py"), "-w", str(tmp_path / "wh"), "tick"]
+    for now in ("2026-04-02T01:00", "2026-04-03T01:00"):
+        code = PROBE.format(args=[*args, "--now", now], heavy=RUN_SIDE_ONLY)
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        result = json.loads(done.stdout.splitlines()[-1])
+        assert result["loaded"] == [], now
+        day = now[:10]
+        assert f"nightly: tick {day}T00:00:00+00:00, 2 partition(s) to run" in result["out"]
