@@ -49,16 +49,24 @@ def identity_check(
     up_status: pl.DataFrame,
     recorded: pl.DataFrame | None,
     committed: bool | None,
+    rows: np.ndarray | None = None,
 ) -> IdentityCheck | object | None:
     """The check of identity upstream ``up`` for ``keys``: None if every key read its own
-    fresh upstream key at today's version, :data:`ROW_PATH` if other inputs were recorded."""
+    fresh upstream key at today's version, :data:`ROW_PATH` if other inputs were recorded.
+    ``rows``, the row of each key among ``up_status``'s if known, lines the upstream's status
+    up by a gather instead of a join on strings."""
     same = up_status["partition"].equals(keys)
     if same and _reads_fresh_as_recorded(keys, up_status, recorded):
         return None
     versions = _recorded_in_place(keys, recorded)
     if versions is None:
         return ROW_PATH
-    up_columns = up_status if same else _lined_up_status(keys, up_status)
+    if same:
+        up_columns = up_status
+    elif rows is not None:
+        up_columns = up_status.select(list(UP_NAMES)).gather(rows)
+    else:
+        up_columns = _lined_up_status(keys, up_status)
     columns = [
         keys.rename("up_partition"),
         versions.rename("recorded_version"),

@@ -16,6 +16,7 @@ first problem of each partition only (``plan/problems.py``).
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from assetflow.define.graph import AssetGraph
@@ -126,6 +127,7 @@ def upstream_check(
     recorded: pl.DataFrame | None,
     committed: bool | None = None,
     memo: EdgeMemo | None = None,
+    rows: np.ndarray | None = None,
 ) -> pl.DataFrame | IdentityCheck | None:
     """Why partitions of ``name`` (``keys``) are not fresh because of upstream ``up``, aligned
     with ``keys``; None if no partition has a problem there. An identity upstream's answer is
@@ -133,9 +135,10 @@ def upstream_check(
 
     ``committed`` True (every key has data) or False (none has) lets the identity path leave
     out the column the status will not read (``_absent_reason`` or ``reason``, left null);
-    ``memo`` shares window edges between the assets of one status computation."""
+    ``memo`` shares window edges between the assets of one status computation; ``rows``
+    (if known) is the row of each key among ``up_status``'s, for an identity upstream."""
     if type(graph.mappings[(name, up)]) is Identity:
-        found = identity_check(keys, up, up_status, recorded, committed)
+        found = identity_check(keys, up, up_status, recorded, committed, rows)
         if found is not ROW_PATH:
             return found  # type: ignore[return-value]
     memo = memo or EdgeMemo()
