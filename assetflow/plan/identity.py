@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from assetflow.define.mapping.rows import take
 from assetflow.plan.problems import (
     ABSENT,
     NEVER_PREFIX,
@@ -65,7 +66,8 @@ def identity_check(
     if same:
         up_columns = up_status
     elif rows is not None:
-        up_columns = up_status.select(list(UP_NAMES)).gather(rows)
+        at = pl.Series(rows.astype(np.uint32))
+        up_columns = {column: take(up_status[column], at) for column in UP_NAMES}
     else:
         up_columns = _lined_up_status(keys, up_status)
     columns = [
@@ -105,7 +107,7 @@ def identity_reasons(checks: Sequence[IdentityCheck]) -> list[pl.DataFrame | Non
         key = stacked["up_partition"].alias("_key")
         if rows.size < n:  # a Series filter: a fraction of a gather, or of a frame's query
             key = key.filter(pl.Series(shown))
-        parts = pl.DataFrame([labels.gather(which[rows]), key, WHAT.gather(code[rows])])
+        parts = pl.DataFrame([take(labels, which[rows]), key, take(WHAT, code[rows])])
         return placed(name, parts, rows, n, prefix)
 
     keep_reason = np.array([c.keep_reason for c in checks])[which]

@@ -21,6 +21,7 @@ import polars as pl
 
 from assetflow.define.graph import AssetGraph
 from assetflow.define.mapping import Identity, LazyKeys, Window
+from assetflow.define.mapping.rows import take
 from assetflow.plan.edges import EdgeMemo, same_edges
 from assetflow.plan.identity import IdentityCheck, identity_check, identity_reasons
 from assetflow.plan.problems import (
@@ -176,8 +177,9 @@ def _window_reads_fresh(
     if in_order is None:
         return False
     at = memo.up_rows(edges, keys)
-    versions = up_status["data_version"].gather(at)
-    return not at.null_count() and in_order.equals(versions, null_equal=False)
+    if at.null_count():
+        return False
+    return in_order.equals(take(up_status["data_version"], at), null_equal=False)
 
 
 def _problem_rows(
@@ -211,7 +213,7 @@ def _problem_rows(
                 removed = recorded.join(edges, on=["partition", "up_partition"], how="anti")
             edges, at = matched, None  # rows in the join's order: positions no longer hold
     if at is not None:
-        expected = edges.hstack([up_status[c].gather(at).rename(a) for c, a in UP_NAMES.items()])
+        expected = edges.hstack([take(up_status[c], at).rename(a) for c, a in UP_NAMES.items()])
     else:
         expected = edges.join(
             up_status.select(pl.col("partition").alias("up_partition"), *_UP_COLUMNS),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from assetflow.define.mapping.rows import take
 from assetflow.plan.edges import EdgeMemo, same_edges
 from assetflow.plan.problems import (
     ADDED_CODE,
@@ -123,8 +124,8 @@ def _spelled(
     parts = pl.DataFrame(
         [
             pl.Series("_label", [label], dtype=pl.String).new_from_index(0, shown.size),
-            edges["up_partition"].gather(shown).alias("_key"),
-            WHAT.gather(code[shown]).alias("_what"),
+            take(edges["up_partition"], shown).alias("_key"),
+            take(WHAT, code[shown]).alias("_what"),
         ]
     )
     return placed(name, parts, down[shown], n, prefix)
@@ -137,7 +138,7 @@ def _fresh_codes(
     (another version recorded), or none."""
     if versions is None:
         return np.full(int(fresh.sum()), ADDED_CODE, np.int8)
-    now = up_versions.gather(rows)  # where the upstream lists no key, the code is not due
+    now = take(up_versions, rows)  # where the upstream lists no key, the code is not due
     found = pl.DataFrame([versions.rename("r"), now.rename("u")]).select(
         pl.when(pl.col("r").is_null())
         .then(pl.lit(ADDED_CODE))
