@@ -107,6 +107,9 @@ def make_state(graph: af.AssetGraph, as_of: datetime) -> CatalogState:
     )
     cur = cur.select(list(CURRENT_SCHEMA)).cast(CURRENT_SCHEMA)  # type: ignore[arg-type]
     inp = pl.concat(inputs).select(list(INPUTS_SCHEMA)).cast(INPUTS_SCHEMA)  # type: ignore[arg-type]
+    # Rows in the order ``read_state`` lists them (its ORDER BY), which the planner relies on.
+    cur = cur.sort("asset", "partition")
+    inp = inp.sort("asset", "upstream", "partition", "up_partition")
     return CatalogState(current=cur, inputs=inp)
 
 

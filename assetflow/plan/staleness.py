@@ -111,7 +111,8 @@ def status_by_asset(
         # Only the committed rows and recorded inputs of the keys asked: other committed keys
         # would be listed, with statuses of a partial computation.
         asked = pl.concat([_tagged(name, keys) for name, keys in only.items()], rechunk=False)
-        current, inputs = _among(current, asked), _among(inputs, asked)
+        names = pl.Series("asset", sorted(only), dtype=pl.String)
+        current, inputs = _among(current, asked, names), _among(inputs, asked, names)
     current = split_groups(current, ["asset"])
     inputs = split_groups(inputs, ["asset", "upstream"])
     observations = split_groups(state.observations, ["asset"])
@@ -215,9 +216,18 @@ def _tagged(name: str, keys: pl.Series) -> pl.DataFrame:
     return pl.DataFrame([tag, keys.rename("partition")])
 
 
-def _among(rows: pl.DataFrame, asked: pl.DataFrame) -> pl.DataFrame:
-    """The rows whose (asset, partition) is asked; rows of no asked key are dropped first by
-    one string column, which is cheaper than joining millions of rows on two."""
+def _among(rows: pl.DataFrame, asked: pl.DataFrame, names: pl.Series) -> pl.DataFrame:
+    """The rows whose (asset, partition) is asked. The catalog lists rows by asset
+    (``read_state``): then the asked assets' rows are slices found by binary search, so a
+    request of a few assets does not scan a large catalog (~0.2 s at 11M rows; the check
+    that the column is sorted costs a tenth of that). Rows of no asked key are then dropped
+    by one string column, which is cheaper than joining millions of rows on two."""
+    column = rows["asset"]
+    if rows.height and column.is_sorted():
+        lo = column.search_sorted(names, side="left").to_list()
+        hi = column.search_sorted(names, side="right").to_list()
+        cut = [rows.slice(a, b - a) for a, b in zip(lo, hi, strict=True) if b > a]
+        rows = pl.concat(cut) if cut else rows.clear()
     wanted = asked["partition"].unique().implode()
     on = ["asset", "partition"]
     return (
