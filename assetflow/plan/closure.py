@@ -28,7 +28,7 @@ from assetflow.define.mapping import Identity, LazyKeys
 from assetflow.define.mapping.rows import take
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.errors import PlanError
-from assetflow.plan.edges import EdgeMemo
+from assetflow.plan.edges import EdgeMemo, rows_among
 from assetflow.plan.reasons import committed_keys
 
 COLUMNS = ["asset", "partition", "status", "reason", "run", "requested", "_order"]
@@ -158,8 +158,7 @@ def _pulled(
             listed = pl.concat([d.keys for d in unsure]).is_in(keys.implode()).to_numpy()
             _first_unlisted(name, unsure, _split(listed, unsure), errors)
         return None
-    ordered = keys.is_sorted()
-    found = [d.rows if d.rows is not None else _rows_of(keys, d.keys, ordered) for d in demands]
+    found = [d.rows if d.rows is not None else rows_among(keys, d.keys) for d in demands]
     _first_unlisted(name, demands, [rows >= 0 for rows in found], errors)
     rows = np.concatenate(found)
     _, first = np.unique(rows, return_index=True)  # the first read of each row, in read order
@@ -214,25 +213,6 @@ def _with_pulled(
     columns = [take(status[c], rows) for c in ("asset", "partition", "status", "reason")]
     flags = [pl.Series("run", run), pl.Series("requested", requested)]
     return pl.DataFrame([*columns, *flags, take(status["_order"], rows)])
-
-
-def _rows_of(keys: pl.Series, wanted: pl.Series, ordered: bool) -> np.ndarray:
-    """The row of each of ``wanted`` among ``keys`` (-1 where not listed): a binary search
-    when ``keys`` are ``ordered`` (statuses list time keys so), else a join."""
-    if not len(keys):
-        return np.full(len(wanted), -1, np.int64)
-    if ordered:
-        at = keys.search_sorted(wanted, side="left").to_numpy().astype(np.int64)
-        at = np.minimum(at, len(keys) - 1)
-        hit = (take(keys, at) == wanted).to_numpy()
-        return np.where(hit, at, -1)
-    numbered = keys.rename("_key").to_frame().with_row_index("_at")
-    found = (
-        wanted.rename("_key")
-        .to_frame()
-        .join(numbered, on="_key", how="left", maintain_order="left")["_at"]
-    )
-    return found.fill_null(-1).to_numpy().astype(np.int64)
 
 
 def _only_error(down: str, key: str, status: pl.DataFrame, row: int) -> PlanError:
