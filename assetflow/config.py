@@ -5,37 +5,54 @@ from __future__ import annotations
 import math
 import os
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
-
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from typing import Any
 
 from assetflow.errors import ConfigError
 
 PROJECT_ENV = "ASSETFLOW_PROJECT"
 WAREHOUSE_ENV = "ASSETFLOW_WAREHOUSE"
+LOCK_TIMEOUT = 60.0
+"""Seconds a writer waits for another one by default."""
 
 
-class ToolConfig(BaseModel):
-    """The ``[tool.assetflow]`` table of a pyproject.toml."""
-
-    model_config = ConfigDict(extra="forbid")
-    project: str | None = None
-    warehouse: str | None = None
-    lock_timeout: float = 60.0
-
-    @field_validator("lock_timeout")
-    @classmethod
-    def _positive(cls, value: float) -> float:
-        if not math.isfinite(value) or value <= 0:
-            raise ValueError("must be a positive number of seconds, e.g. 60")
-        return value
-
-
-class Settings(BaseModel):
+@dataclass(frozen=True)
+class Settings:
     project: str
     warehouse: Path | None
     """None: the project's own warehouse (relative to the project file's folder)."""
-    lock_timeout: float = 60.0
+    lock_timeout: float = LOCK_TIMEOUT
+
+
+@dataclass(frozen=True)
+class ToolConfig:
+    """The ``[tool.assetflow]`` table of a pyproject.toml."""
+
+    project: str | None = None
+    warehouse: str | None = None
+    lock_timeout: float = LOCK_TIMEOUT
+
+    @classmethod
+    def from_table(cls, table: Any) -> ToolConfig:
+        """The table checked key by key; ValueError ``key: what is wrong`` otherwise.
+
+        Checked by hand, not with pydantic like other boundaries: every ``asset`` call reads
+        this table, three keys, and importing pydantic costs ~0.1 s of such a call.
+        """
+        if not isinstance(table, dict):
+            raise ValueError("assetflow: must be a table of project, warehouse, lock_timeout")
+        for key, value in table.items():
+            if key in ("project", "warehouse"):
+                if not isinstance(value, str):
+                    raise ValueError(f"{key}: must be a path (a string)")
+            elif key == "lock_timeout":
+                number = isinstance(value, int | float) and not isinstance(value, bool)
+                if not number or not math.isfinite(value) or value <= 0:
+                    raise ValueError(f"{key}: must be a positive number of seconds, e.g. 60")
+            else:
+                raise ValueError(f"{key}: unknown key; known: project, warehouse, lock_timeout")
+        return cls(**table)
 
 
 def find_tool_config(start: Path) -> tuple[Path, ToolConfig] | None:
@@ -52,11 +69,9 @@ def find_tool_config(start: Path) -> tuple[Path, ToolConfig] | None:
         if table is None:
             continue
         try:
-            return folder, ToolConfig.model_validate(table)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise ConfigError(f"{candidate} [tool.assetflow] {where}: {first['msg']}") from None
+            return folder, ToolConfig.from_table(table)
+        except ValueError as exc:
+            raise ConfigError(f"{candidate} [tool.assetflow] {exc}") from None
     return None
 
 
@@ -70,11 +85,11 @@ def resolve_settings(
     """
     cwd = cwd or Path.cwd()
     found = find_tool_config(cwd)
-    base, tool = found if found else (cwd, ToolConfig())
+    base, tool = found if found else (cwd, None)
     project = (
         project
         or os.environ.get(PROJECT_ENV)
-        or (str(base / tool.project) if tool.project else None)
+        or (str(base / tool.project) if tool and tool.project else None)
     )
     if not project:
         raise ConfigError(
@@ -82,5 +97,8 @@ def resolve_settings(
             '[tool.assetflow] project = "path/to/pipeline.py" to pyproject.toml'
         )
     chosen = warehouse or os.environ.get(WAREHOUSE_ENV)
-    location = Path(chosen) if chosen else (base / tool.warehouse if tool.warehouse else None)
-    return Settings(project=project, warehouse=location, lock_timeout=tool.lock_timeout)
+    if not chosen and tool and tool.warehouse:
+        chosen = str(base / tool.warehouse)
+    timeout = tool.lock_timeout if tool else LOCK_TIMEOUT
+    location = Path(chosen) if chosen else None
+    return Settings(project=project, warehouse=location, lock_timeout=timeout)

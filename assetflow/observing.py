@@ -10,22 +10,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assetflow.callbacks import RunCallbacks
-from assetflow.commit.warehouse import Warehouse
-from assetflow.define.graph import AssetGraph
-from assetflow.define.schedule import Schedule
-from assetflow.execute.materializer import load_input
-from assetflow.observe import html
-from assetflow.observe.history_report import AssetHistory, PartitionHistory
-from assetflow.observe.lineage import Direction
-from assetflow.observe.lineage_report import Lineage
-from assetflow.observe.model import ReadModel
 from assetflow.observe.notebook import NotebookProgress, default_progress
-from assetflow.observe.run_report import RunList, RunReport
-from assetflow.observe.timeline_report import Timeline
-from assetflow.observe.why_report import WhyChain
+
+if TYPE_CHECKING:
+    from assetflow.commit.warehouse import Warehouse
+    from assetflow.define.graph import AssetGraph
+    from assetflow.define.schedule import Schedule
+    from assetflow.observe.history_report import AssetHistory, PartitionHistory
+    from assetflow.observe.lineage import Direction
+    from assetflow.observe.lineage_report import Lineage
+    from assetflow.observe.model import ReadModel
+    from assetflow.observe.run_report import RunList, RunReport
+    from assetflow.observe.timeline_report import Timeline
+    from assetflow.observe.why_report import WhyChain
 
 
 class ObserveMixin:
@@ -39,6 +39,9 @@ class ObserveMixin:
     @property
     def read_model(self) -> ReadModel:
         """The read model over this project's warehouse (what the CLI and the web UI use)."""
+        # Imported here: a run never reads it, and it pulls in every report (and pydantic).
+        from assetflow.observe.model import ReadModel
+
         return ReadModel(self.graph, self.warehouse, schedules=self.schedules)
 
     def runs(self, limit: int = 20) -> RunList:
@@ -82,6 +85,8 @@ class ObserveMixin:
         Raises:
             PartitionKeyError: an upstream partition it reads is not committed yet.
         """
+        from assetflow.execute.materializer import load_input
+
         definition = self.graph[asset]
         files = self.read_model.input_files(asset, partition)
         return {
@@ -95,6 +100,8 @@ class ObserveMixin:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
+        from assetflow.observe import html
+
         lineage = self.lineage()
         head = f"Project: {len(self.graph)} assets, warehouse {self.warehouse.root}"
         described = html.table(

@@ -9,17 +9,16 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from assetflow.callbacks import RunCallbacks
-from assetflow.commit.rollback import RollbackResult
 from assetflow.commit.state import CatalogState
-from assetflow.commit.vacuum import VacuumReport
-from assetflow.commit.verify import VerifyReport
 from assetflow.commit.warehouse import Warehouse
 from assetflow.commit.writer import CatalogWriter
 from assetflow.define.asset import AssetDef
@@ -39,11 +38,16 @@ from assetflow.execute.hooks import Hook
 from assetflow.execute.resume import RunRequest, find_run, load_request, plan_request, resume_plan
 from assetflow.execute.runner import Runner, RunOptions, RunResult
 from assetflow.loader import assets_of, calling_folder, load_project, resolve, with_schedules
-from assetflow.observe.status_report import StatusReport
 from assetflow.observing import ObserveMixin, with_notebook_progress
 from assetflow.plan.planner import Plan, Step, Which
 from assetflow.plan.targets import resolve_targets
 from assetflow.selection import as_list, build_request, partition_keys, partition_of
+
+if TYPE_CHECKING:
+    from assetflow.commit.rollback import RollbackResult
+    from assetflow.commit.vacuum import VacuumReport
+    from assetflow.commit.verify import VerifyReport
+    from assetflow.observe.status_report import StatusReport
 
 _Planned = tuple[Plan, RunRequest, str | None, str]
 """What a run executes: its plan, the request stored with it, the run it resumes, its command."""
@@ -216,7 +220,7 @@ class Project(ObserveMixin):
             request = load_request(catalog, found)
             root = request.resume_of or found
             plan = resume_plan(self.graph, catalog, state, request, root)
-            resumed = request.model_copy(update={"resume_of": root})
+            resumed = replace(request, resume_of=root)
             return plan, resumed, found, command or f"runs resume {found}"
 
         return self._run(planned, callbacks, workers, executor, grace_period, cancel)
@@ -247,7 +251,7 @@ class Project(ObserveMixin):
             )  # fmt: skip
             result = runner.run(
                 plan, self._new_run_id(), command, os.getpid(),
-                request=request.model_dump_json(), resume_of=resume_of,
+                request=request.to_json(), resume_of=resume_of,
             )  # fmt: skip
         if progress is not None:
             progress.close(result)
@@ -316,6 +320,8 @@ class Project(ObserveMixin):
         if targets is not None:
             frame = frame.join(targets, on=["asset", "partition"], how="semi")
             chosen = [n for n in chosen if n in set(targets["asset"])]
+        from assetflow.observe.status_report import StatusReport  # not needed by a run
+
         return StatusReport(frame, self.graph, as_of, shown=chosen)
 
     def read(self, asset: str, partition: str | None = None) -> pl.DataFrame:

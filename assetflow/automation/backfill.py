@@ -21,7 +21,7 @@ from datetime import datetime
 
 from assetflow.automation.sources import observe_sources
 from assetflow.callbacks import RunCallbacks
-from assetflow.commit.records import BackfillRecord
+from assetflow.commit.row_models import BackfillRecord
 from assetflow.errors import BackfillError, PartitionKeyError, SelectionError
 from assetflow.execute.runner import RunResult
 from assetflow.plan.planner import build_plan

@@ -124,6 +124,7 @@ def logs(state: CliState, run_id: str, target: str | None, attempt: int | None, 
     project = state.project
     last = 0
     header: tuple | None = None
+    gone = False
     while True:
         with project.read_model.snapshot() as snap:
             run_id = snap.find_run(run_id)
@@ -146,7 +147,11 @@ def logs(state: CliState, run_id: str, target: str | None, attempt: int | None, 
             if not lines.height:
                 click.echo("no log lines" + (f" for {target}" if target else ""), err=True)
             return
-        if info is None or info.status != "running" or not _alive(info.pid):
+        if info is not None and info.status == "running" and not _alive(info.pid) and not gone:
+            # Its last publish (its last lines, its end) may be newer than this snapshot.
+            gone = True
+            continue
+        if info is None or info.status != "running" or gone:
             status = info.status if info else "unknown"
             click.echo(f"run {run_id} {status}", err=True)
             return

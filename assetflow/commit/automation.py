@@ -15,12 +15,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from assetflow.commit.records import BackfillRecord, TickRecord
+from assetflow.commit.records import TickRecord
 from assetflow.commit.session import CatalogSession
+
+if TYPE_CHECKING:
+    from assetflow.commit.row_models import BackfillRecord
 
 OBSERVATION_SCHEMA = {
     "asset": pl.String,
@@ -73,6 +76,8 @@ class AutomationReads:
 
     def backfills(self, backfill_id: int | None = None) -> list[BackfillRecord]:
         """Backfills, newest first (or the one with ``backfill_id``)."""
+        from assetflow.commit.row_models import BackfillRecord  # pydantic: only where read
+
         where = "" if backfill_id is None else f"where id = {int(backfill_id)}"
         frame = self._session.frame(
             f"select * from assetflow.backfills {where} order by id desc", missing_ok=True

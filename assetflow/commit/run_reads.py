@@ -9,11 +9,14 @@ from an older assetflow) reads as having no runs.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import polars as pl
 
-from assetflow.commit.records import RunRecord
 from assetflow.commit.session import CatalogSession
+
+if TYPE_CHECKING:
+    from assetflow.commit.row_models import RunRecord
 
 _RUN_COLUMNS = "run_id, status, command, started_at, finished_at, pid"
 _TS = pl.Datetime("us", "UTC")
@@ -39,6 +42,8 @@ class RunReads:
         return self._session.frame(sql, params, schema, missing_ok=True, cast=False)
 
     def _records(self, sql: str, params: Sequence) -> list[RunRecord]:
+        from assetflow.commit.row_models import RunRecord  # pydantic: only where rows are read
+
         frame = self._frame(f"select {_RUN_COLUMNS} from assetflow.runs {sql}", params)
         return [RunRecord(**r) for r in frame.iter_rows(named=True)] if frame.height else []
 

@@ -147,13 +147,11 @@ def _column_digest(kind: pa.DataType, column: pa.ChunkedArray) -> bytes:
     head = _head(kind)
     if pa.types.is_null(kind):
         return head
-    import pyarrow.compute as pc  # ~0.1 s to import: only processes that version pay it
-
     validity, values, lengths = hashlib.sha256(), hashlib.sha256(), hashlib.sha256()
     nulls = column.null_count > 0
     for piece in _pieces(column):
         if nulls:
-            validity.update(_data(pc.is_valid(piece).cast(pa.uint8()), 1))
+            validity.update(_data(_cast(_kernel("is_valid", piece), pa.uint8()), 1))
         _hash_values(piece, values, lengths)
     return head + (validity.digest() if nulls else b"-") + values.digest() + lengths.digest()
 
@@ -164,39 +162,57 @@ def _pieces(column: pa.ChunkedArray) -> Iterator[pa.Array]:
         for start in range(0, len(chunk), _PIECE):
             piece = chunk.slice(start, _PIECE) if len(chunk) > _PIECE else chunk
             if pa.types.is_dictionary(piece.type):
-                piece = _as_stored(piece.dictionary).take(piece.indices)  # type: ignore[attr-defined]
+                piece = _kernel("take", _as_stored(piece.dictionary), piece.indices)  # type: ignore[attr-defined]
             yield _as_stored(piece)
 
 
 def _as_stored(array: pa.Array) -> pa.Array:
-    import pyarrow.compute as pc
-
     kind = _stored(array.type)
-    return array if kind == array.type else pc.cast(array, kind, safe=False)
+    return array if kind == array.type else _cast(array, kind)
 
 
 def _hash_values(piece: pa.Array, values: hashlib._Hash, lengths: hashlib._Hash) -> None:
     """Feed one piece's values, null slots neutralised, into ``values`` (and ``lengths``)."""
-    import pyarrow.compute as pc  # ~0.1 s to import: only processes that version pay it
-
     kind = piece.type
     if kind == pa.bool_():
-        values.update(_data(pc.fill_null(piece, False).cast(pa.uint8()), 1))
+        values.update(_data(_cast(_fill_null(piece, False), pa.uint8()), 1))
         return
     if kind == pa.large_string() or kind == pa.large_binary():  # all of them (see _pieces)
         if piece.null_count:
-            piece = pc.fill_null(piece, pa.scalar("" if kind == pa.large_string() else b"", kind))
+            piece = _fill_null(piece, "" if kind == pa.large_string() else b"")
         if len(piece):
-            lengths.update(_data(pc.binary_length(piece), 8))
+            lengths.update(_data(_kernel("binary_length", piece), 8))
             offsets = memoryview(piece.buffers()[1]).cast("q")  # type: ignore[arg-type]
             start, end = offsets[piece.offset], offsets[piece.offset + len(piece)]
             values.update(piece.buffers()[2].slice(start, end - start))  # type: ignore[union-attr]
         return
     width = kind.bit_width // 8
     if piece.null_count:
-        raw = piece.view(pa.binary(width))
-        piece = pc.fill_null(raw, pa.scalar(bytes(width), pa.binary(width)))
+        piece = _fill_null(piece.view(pa.binary(width)), bytes(width))
     values.update(_data(piece, width))
+
+
+def _kernel(name: str, *args: object, options: object = None) -> pa.Array:
+    """Arrow's compute kernel ``name``, called by name. ``pyarrow.compute`` builds a Python
+    wrapper for each of its ~300 kernels when imported (~0.1 s of CPU, about as much as a
+    cron-style call spends versioning its outputs); the kernels are the same ones, and so are
+    the arrays, whichever way they are called (the methods ``Array.cast``, ``take`` and
+    ``fill_null`` import it too)."""
+    from pyarrow._compute import call_function
+
+    return call_function(name, list(args), options)
+
+
+def _cast(array: pa.Array, kind: pa.DataType) -> pa.Array:
+    """``pyarrow.compute.cast(array, kind, safe=False)``."""
+    from pyarrow._compute import CastOptions
+
+    return _kernel("cast", array, options=CastOptions.unsafe(kind))
+
+
+def _fill_null(array: pa.Array, value: object) -> pa.Array:
+    """``pyarrow.compute.fill_null(array, value)``: nulls replaced by ``value``."""
+    return _kernel("coalesce", array, pa.scalar(value, array.type))
 
 
 def _data(array: pa.Array, width: int) -> pa.Buffer:

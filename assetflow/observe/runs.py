@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from assetflow.commit.records import RunRecord
+from assetflow.commit.row_models import RunRecord
 from assetflow.observe.snapshot import Snapshot
 
 STATES = (

@@ -83,6 +83,38 @@ def test_live_progress_on_a_terminal(warehouse):
     assert "tasks" in screen and "elapsed" in screen  # the live display was drawn
 
 
+@pytest.mark.slow  # the run is a process that ends between two of the follower's reads
+def test_logs_follow_reads_once_more_when_the_run_process_is_gone(warehouse, monkeypatch):
+    """The run publishes its last lines and its end, then exits, between the follower's read
+    of a snapshot (still running) and its check that the process lives: the follower reads
+    once more instead of stopping at the stale snapshot."""
+    from assetflow.cli import runs as runs_cli
+
+    args = ("-p", str(resource("chatty")), "-w", str(warehouse))
+    run = start_cli(
+        *args, "materialize", "--executor", "threads",
+        env={"CHATTY_LINES": "3", "CHATTY_PAUSE": "0.3"},
+    )  # fmt: skip
+    run_id, deadline = None, time.monotonic() + 30
+    while run_id is None and time.monotonic() < deadline:
+        found = json.loads(invoke_cli(*args, "runs", "--json").stdout or "[]")
+        run_id = found[0]["run_id"] if found and found[0]["status"] == "running" else None
+        time.sleep(0.05)
+    assert run_id, "the running run never showed up in the published snapshot"
+
+    def ends_unseen(pid: int | None) -> bool:
+        run.wait(timeout=60)  # it publishes its end and exits right after the snapshot read
+        return False
+
+    monkeypatch.setattr(runs_cli, "_alive", ends_unseen)
+    follow = invoke_cli(*args, "logs", run_id, "--follow")
+    assert run.returncode == 0
+    assert follow.returncode == 0, follow.stderr
+    progress = [line.split()[-1] for line in follow.stdout.splitlines() if "progress" in line]
+    assert progress == ["0", "1", "2", "0", "1", "2"]  # both attempts, every line
+    assert f"run {run_id} succeeded" in follow.stderr
+
+
 @pytest.mark.slow  # a follower process tails the run's process
 def test_logs_follow_tails_a_running_task_until_the_run_ends(warehouse):
     chatty = str(resource("chatty"))

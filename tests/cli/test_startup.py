@@ -73,3 +73,49 @@ def test_a_run_with_nothing_to_version_imports_neither_arrow_compute_nor_parquet
     result = json.loads(done.stdout.splitlines()[-1])
     assert result["loaded"] == ["pyarrow"]  # Arrow itself, for the catalog's inserts and reads
     assert "plan: 0 to run, 9 fresh" in result["out"]
+
+
+RUN_SIDE_ONLY = (
+    "pydantic",
+    "pyarrow.compute",  # ~0.1 s of wrappers; versions call Arrow's kernels by name
+    "assetflow.observe.model",
+    "assetflow.commit.verify",
+)
+
+
+def test_a_cron_call_and_a_no_op_rerun_import_neither_pydantic_nor_the_read_side(tmp_path):
+    """Every run stores its request and settles its settings, but pydantic (~0.1 s to import)
+    validates only what is read back (a stored request, reader rows); a run loads none of the
+    read model's reports either, and versions its outputs without ``pyarrow.compute``. The
+    project folder has a ``[tool.assetflow]`` table."""
+    from tests.conftest import RESOURCES
+
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.assetflow]\nproject = "{(RESOURCES / "linear.py").as_posix()}"\n'
+        'warehouse = "wh"\nlock_timeout = 30\n'
+    )
+    cron = ["materialize", "--partition", "2026-04-02", "--plain"]
+    for expected in ("3 to run", "0 to run, 3 fresh"):  # computes, then finds all fresh
+        code = PROBE.format(args=cron, heavy=RUN_SIDE_ONLY)
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+        )
+        result = json.loads(done.stdout.splitlines()[-1])
+        assert f"plan: {expected}" in result["out"]
+        assert result["loaded"] == []
+
+
+def test_a_cron_tick_imports_no_pydantic_either(tmp_path):
+    """``asset tick`` is what a cron job runs: it reads the last ticks back (a frozen record,
+    ``commit/records.py``) and runs what is due, without pydantic."""
+    from tests.conftest import RESOURCES
+
+    args = ["-p", str(RESOURCES / "scheduled.py"), "-w", str(tmp_path / "wh"), "tick"]
+    for now in ("2026-04-02T01:00", "2026-04-03T01:00"):
+        code = PROBE.format(args=[*args, "--now", now], heavy=RUN_SIDE_ONLY)
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        result = json.loads(done.stdout.splitlines()[-1])
+        assert result["loaded"] == [], now
+        day = now[:10]
+        assert f"nightly: tick {day}T00:00:00+00:00, 2 partition(s) to run" in result["out"]

@@ -104,4 +104,4 @@ def test_lock_timeout_of_a_project_and_in_pyproject_is_checked_too(tmp_path):
     write(tmp_path, PIPELINE)
     out = invoke_cli("-p", "pipeline.py", "status", cwd=tmp_path)
     assert out.returncode == 2
-    assert "lock_timeout: Value error, must be a positive number of seconds" in out.stderr
+    assert "[tool.assetflow] lock_timeout: must be a positive number of seconds" in out.stderr

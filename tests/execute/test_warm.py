@@ -51,16 +51,21 @@ def test_discard_kills_the_worker_nobody_took():
     ("args", "env", "expected"),
     [
         (["-p", "x.py", "materialize", "--from", "2026-01-01", "--to", "2026-02-01"], {}, True),
-        (["materialize"], {}, True),
+        (["materialize", "--to=2026-02-01"], {}, True),
+        (["materialize"], {}, False),  # everything due: a cron job's steady state, often nothing
         (["backfill", "--from", "2026-01-01", "--to", "2026-02-01"], {}, True),
         (["materialize", "--partition", "2026-04-08"], {}, False),  # cron-style: threads
         (["materialize", "--dry-run"], {}, False),
         (["materialize", "--help"], {}, False),
         (["status"], {}, False),
-        (["materialize", "--executor", "threads"], {}, False),
-        (["materialize", "--executor=dask"], {}, False),
-        (["materialize"], {"ASSETFLOW_EXECUTOR": "threads"}, False),
-        (["materialize", "--executor", "processes"], {"ASSETFLOW_EXECUTOR": "threads"}, True),
+        (["materialize", "--from", "2026-01-01", "--executor", "threads"], {}, False),
+        (["materialize", "--from", "2026-01-01", "--executor=dask"], {}, False),
+        (["materialize", "--from", "2026-01-01"], {"ASSETFLOW_EXECUTOR": "threads"}, False),
+        (
+            ["materialize", "--from", "2026-01-01", "--executor", "processes"],
+            {"ASSETFLOW_EXECUTOR": "threads"},
+            True,
+        ),
     ],
 )
 def test_the_cli_prestarts_a_worker_only_for_runs_that_will_likely_use_one(
