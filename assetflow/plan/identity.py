@@ -17,14 +17,16 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from assetflow.define.mapping.rows import take
 from assetflow.plan.problems import (
     ABSENT,
     NEVER_PREFIX,
     NOT_DUE,
     NULL_STRING,
-    PROBLEM,
+    PROBLEM_CODE,
     ROW_PATH,
     UP_NAMES,
+    WHAT,
     placed,
 )
 
@@ -49,16 +51,25 @@ def identity_check(
     up_status: pl.DataFrame,
     recorded: pl.DataFrame | None,
     committed: bool | None,
+    rows: np.ndarray | None = None,
 ) -> IdentityCheck | object | None:
     """The check of identity upstream ``up`` for ``keys``: None if every key read its own
-    fresh upstream key at today's version, :data:`ROW_PATH` if other inputs were recorded."""
+    fresh upstream key at today's version, :data:`ROW_PATH` if other inputs were recorded.
+    ``rows``, the row of each key among ``up_status``'s if known, lines the upstream's status
+    up by a gather instead of a join on strings."""
     same = up_status["partition"].equals(keys)
     if same and _reads_fresh_as_recorded(keys, up_status, recorded):
         return None
     versions = _recorded_in_place(keys, recorded)
     if versions is None:
         return ROW_PATH
-    up_columns = up_status if same else _lined_up_status(keys, up_status)
+    if same:
+        up_columns = up_status
+    elif rows is not None:
+        at = pl.Series(rows.astype(np.uint32))
+        up_columns = {column: take(up_status[column], at) for column in UP_NAMES}
+    else:
+        up_columns = _lined_up_status(keys, up_status)
     columns = [
         keys.rename("up_partition"),
         versions.rename("recorded_version"),
@@ -76,19 +87,13 @@ def identity_reasons(checks: Sequence[IdentityCheck]) -> list[pl.DataFrame | Non
         return []
     heights = np.array([c.expected.height for c in checks])
     stacked = pl.concat([c.expected for c in checks], rechunk=False)
-    found = (
-        stacked.lazy()
-        .with_columns(_p=PROBLEM)
-        .select(
-            "up_partition",
-            "_p",
-            pl.col("_p").is_not_null().alias("_problem"),
-            (NOT_DUE | ABSENT).alias("_absent"),
-            (NOT_DUE | pl.col("up_waiting").fill_null(False)).alias("_blocked"),
-        )
+    found = stacked.select(
+        PROBLEM_CODE.alias("_code"),
+        (NOT_DUE | ABSENT).alias("_absent"),
+        (NOT_DUE | pl.col("up_waiting").fill_null(False)).alias("_blocked"),
     )
-    found = found.collect()
-    problem = found["_problem"].to_numpy()
+    code = found["_code"].to_numpy()
+    problem = code >= 0
     # The per-check constants spread over the rows by numpy (a column per check built in
     # Python cost ~0.1 ms each).
     which = np.repeat(np.arange(len(checks)), heights)
@@ -99,11 +104,10 @@ def identity_reasons(checks: Sequence[IdentityCheck]) -> list[pl.DataFrame | Non
         if not shown.any():
             return NULL_STRING.new_from_index(0, n).rename(name)
         rows = np.flatnonzero(shown)
-        key, what = found["up_partition"].alias("_key"), found["_p"].alias("_what")
-        if rows.size < n:  # Series filters: a fraction of a gather, or of a frame's query
-            mask = pl.Series(shown)
-            key, what = key.filter(mask), what.filter(mask)
-        parts = pl.DataFrame([labels.gather(which[rows]), key, what])
+        key = stacked["up_partition"].alias("_key")
+        if rows.size < n:  # a Series filter: a fraction of a gather, or of a frame's query
+            key = key.filter(pl.Series(shown))
+        parts = pl.DataFrame([take(labels, which[rows]), key, take(WHAT, code[rows])])
         return placed(name, parts, rows, n, prefix)
 
     keep_reason = np.array([c.keep_reason for c in checks])[which]
@@ -112,9 +116,9 @@ def identity_reasons(checks: Sequence[IdentityCheck]) -> list[pl.DataFrame | Non
     answered = pl.DataFrame(
         [
             spelled("reason", keep_reason & problem),
-            found["_problem"].cast(pl.UInt32).alias("_n"),
+            pl.Series("_n", problem.astype(np.uint32)),
             spelled("_absent_reason", keep_absent & absent & problem, NEVER_PREFIX),
-            (found["_problem"] & found["_blocked"]).alias("_waiting"),
+            pl.Series("_waiting", problem & found["_blocked"].to_numpy()),
         ]
     )
     ends = np.cumsum(heights)

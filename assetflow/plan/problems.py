@@ -56,6 +56,30 @@ PROBLEM = (
 """The problem with one (partition, upstream partition) pair, null if none; reads
 ``up_status``, ``up_version``, ``recorded_version``."""
 
+WHAT = pl.Series(
+    "_what", ["is not due yet", "is missing", "failed", "is stale", "was added", "changed"]
+)
+"""The problems by code: :data:`PROBLEM`'s branches in order; -1 is none."""
+NOT_DUE_CODE, MISSING_CODE, FAILED_CODE, STALE_CODE, ADDED_CODE, CHANGED_CODE = range(6)
+PROBLEM_CODE = (
+    pl.when(NOT_DUE)
+    .then(pl.lit(NOT_DUE_CODE))
+    .when(pl.col("up_status") == "missing")
+    .then(pl.lit(MISSING_CODE))
+    .when(pl.col("up_status") == "failed")
+    .then(pl.lit(FAILED_CODE))
+    .when(pl.col("up_status") == "stale")
+    .then(pl.lit(STALE_CODE))
+    .when(pl.col("recorded_version").is_null())
+    .then(pl.lit(ADDED_CODE))
+    .when(pl.col("recorded_version") != pl.col("up_version"))
+    .then(pl.lit(CHANGED_CODE))
+    .otherwise(pl.lit(-1))
+    .cast(pl.Int8)
+)
+""":data:`PROBLEM` as a code into :data:`WHAT` (-1: none): a small integer per row is a
+fraction of the cost of a string per row; the text is gathered for the rows shown."""
+
 
 def spelled(label: pl.Expr, key: pl.Expr, what: pl.Expr, prefix: str = "") -> pl.Expr:
     """``<prefix><label> <key> <what>``, without the key where it is :data:`UNPARTITIONED`;

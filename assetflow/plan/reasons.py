@@ -16,10 +16,12 @@ first problem of each partition only (``plan/problems.py``).
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from assetflow.define.graph import AssetGraph
 from assetflow.define.mapping import Identity, LazyKeys, Window
+from assetflow.define.mapping.rows import take
 from assetflow.plan.edges import EdgeMemo, same_edges
 from assetflow.plan.identity import IdentityCheck, identity_check, identity_reasons
 from assetflow.plan.problems import (
@@ -126,6 +128,7 @@ def upstream_check(
     recorded: pl.DataFrame | None,
     committed: bool | None = None,
     memo: EdgeMemo | None = None,
+    rows: np.ndarray | None = None,
 ) -> pl.DataFrame | IdentityCheck | None:
     """Why partitions of ``name`` (``keys``) are not fresh because of upstream ``up``, aligned
     with ``keys``; None if no partition has a problem there. An identity upstream's answer is
@@ -133,9 +136,10 @@ def upstream_check(
 
     ``committed`` True (every key has data) or False (none has) lets the identity path leave
     out the column the status will not read (``_absent_reason`` or ``reason``, left null);
-    ``memo`` shares window edges between the assets of one status computation."""
+    ``memo`` shares window edges between the assets of one status computation; ``rows``
+    (if known) is the row of each key among ``up_status``'s, for an identity upstream."""
     if type(graph.mappings[(name, up)]) is Identity:
-        found = identity_check(keys, up, up_status, recorded, committed)
+        found = identity_check(keys, up, up_status, recorded, committed, rows)
         if found is not ROW_PATH:
             return found  # type: ignore[return-value]
     memo = memo or EdgeMemo()
@@ -173,8 +177,9 @@ def _window_reads_fresh(
     if in_order is None:
         return False
     at = memo.up_rows(edges, keys)
-    versions = up_status["data_version"].gather(at)
-    return not at.null_count() and in_order.equals(versions, null_equal=False)
+    if at.null_count():
+        return False
+    return in_order.equals(take(up_status["data_version"], at), null_equal=False)
 
 
 def _problem_rows(
@@ -208,7 +213,7 @@ def _problem_rows(
                 removed = recorded.join(edges, on=["partition", "up_partition"], how="anti")
             edges, at = matched, None  # rows in the join's order: positions no longer hold
     if at is not None:
-        expected = edges.hstack([up_status[c].gather(at).rename(a) for c, a in UP_NAMES.items()])
+        expected = edges.hstack([take(up_status[c], at).rename(a) for c, a in UP_NAMES.items()])
     else:
         expected = edges.join(
             up_status.select(pl.col("partition").alias("up_partition"), *_UP_COLUMNS),

@@ -8,9 +8,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+import numpy as np
 import polars as pl
 
 from assetflow.define.graph import AssetGraph
+from assetflow.define.mapping.rows import take
 from assetflow.define.partitions import UNPARTITIONED, PartitionsDefinition
 from assetflow.errors import PartitionKeyError
 
@@ -39,7 +41,8 @@ def resolve_targets(
         return None
     if key_range is not None and len(key_range) != 2:
         raise PartitionKeyError("partition_range must be a pair (first, last)")
-    rows: list[pl.DataFrame] = []
+    names: list[str] = []
+    parts: list[pl.Series] = []
     rejected: PartitionKeyError | None = None
     # By definition (id): assets often share one definition object.
     selections: dict[int, pl.Series] = {}
@@ -47,7 +50,8 @@ def resolve_targets(
     for name in chosen:
         definition = graph[name].partitions
         if definition is None:
-            rows.append(pl.DataFrame({"asset": [name], "partition": [UNPARTITIONED]}))
+            names.append(name)
+            parts.append(pl.Series("partition", [UNPARTITIONED], dtype=pl.String))
             continue
         if not explicit:
             if id(definition) not in grains:
@@ -67,12 +71,17 @@ def resolve_targets(
                 f"{first} .. {last}; a range selects the partitions whose whole window is "
                 "inside it: widen --from/--to"
             )
-        tag = pl.Series("asset", [name], dtype=pl.String).new_from_index(0, len(selected))
-        rows.append(pl.DataFrame([tag, selected]))  # columns: a scalar broadcast cost ~1 ms
-    partitioned = [r for r in rows if r.height and r["partition"][0] != UNPARTITIONED]
+        names.append(name)
+        parts.append(selected)
+    partitioned = [p for p in parts if len(p) and p[0] != UNPARTITIONED]
     if rejected is not None and not partitioned:
         raise rejected  # the key fits no partitioned asset: a typo, not "just the rest"
-    return pl.concat(rows) if rows else pl.DataFrame(schema=TARGET_SCHEMA)
+    if not names:
+        return pl.DataFrame(schema=TARGET_SCHEMA)
+    # Columns, not a frame per asset (~0.1 ms each, 1,000 times): the names spread by rows.
+    owner = np.repeat(np.arange(len(names)), [len(p) for p in parts])
+    tag = take(pl.Series("asset", names, dtype=pl.String), owner)
+    return pl.DataFrame([tag, pl.concat(parts).rename("partition")])
 
 
 def _other_grain(

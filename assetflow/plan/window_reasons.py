@@ -15,21 +15,29 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from assetflow.define.mapping.rows import take
 from assetflow.plan.edges import EdgeMemo, same_edges
-from assetflow.plan.problems import NEVER_PREFIX, NULL_STRING, ROW_PATH, placed
-
-_WHAT = pl.Series(
-    "_what", ["is not due yet", "is missing", "failed", "is stale", "was added", "changed"]
+from assetflow.plan.problems import (
+    ADDED_CODE,
+    CHANGED_CODE,
+    FAILED_CODE,
+    MISSING_CODE,
+    NEVER_PREFIX,
+    NOT_DUE_CODE,
+    NULL_STRING,
+    ROW_PATH,
+    STALE_CODE,
+    WHAT,
+    placed,
 )
-"""The problems by code (the order of ``problems.PROBLEM``'s branches); -1 is none."""
-_NOT_DUE, _MISSING, _FAILED, _STALE, _ADDED, _CHANGED = range(6)
+
 _UP_CODE = (
     pl.when(pl.col("status") == "missing")
-    .then(pl.lit(_MISSING))
+    .then(pl.lit(MISSING_CODE))
     .when(pl.col("status") == "failed")
-    .then(pl.lit(_FAILED))
+    .then(pl.lit(FAILED_CODE))
     .when(pl.col("status") == "stale")
-    .then(pl.lit(_STALE))
+    .then(pl.lit(STALE_CODE))
     .otherwise(pl.lit(-1))
     .cast(pl.Int8)
 )
@@ -65,14 +73,15 @@ def window_by_position(
     )
     if not states.height:  # nothing listed: every edge's key is not due (rows must index)
         states = states.extend(states.clear(1).fill_null(False))
-    code = np.where(not_due, _NOT_DUE, states["code"].to_numpy()[rows]).astype(np.int8)
+    code = np.where(not_due, NOT_DUE_CODE, states["code"].to_numpy()[rows]).astype(np.int8)
     fresh = code < 0
     if fresh.any():
         code[fresh] = _fresh_codes(versions, up_status["data_version"], rows, fresh)
     problem = np.flatnonzero(code >= 0)
     if not problem.size:
         return None
-    absent = not_due | (code == _MISSING) | ((code == _FAILED) & states["no_data"].to_numpy()[rows])
+    no_data = states["no_data"].to_numpy()[rows]
+    absent = not_due | (code == MISSING_CODE) | ((code == FAILED_CODE) & no_data)
     waiting = not_due | states["waiting"].to_numpy()[rows]
     down = layout.down
     n = len(keys)
@@ -115,8 +124,8 @@ def _spelled(
     parts = pl.DataFrame(
         [
             pl.Series("_label", [label], dtype=pl.String).new_from_index(0, shown.size),
-            edges["up_partition"].gather(shown).alias("_key"),
-            _WHAT.gather(code[shown]).alias("_what"),
+            take(edges["up_partition"], shown).alias("_key"),
+            take(WHAT, code[shown]).alias("_what"),
         ]
     )
     return placed(name, parts, down[shown], n, prefix)
@@ -128,13 +137,13 @@ def _fresh_codes(
     """Codes of edges to a fresh upstream partition: added (nothing recorded), changed
     (another version recorded), or none."""
     if versions is None:
-        return np.full(int(fresh.sum()), _ADDED, np.int8)
-    now = up_versions.gather(rows)  # where the upstream lists no key, the code is not due
+        return np.full(int(fresh.sum()), ADDED_CODE, np.int8)
+    now = take(up_versions, rows)  # where the upstream lists no key, the code is not due
     found = pl.DataFrame([versions.rename("r"), now.rename("u")]).select(
         pl.when(pl.col("r").is_null())
-        .then(pl.lit(_ADDED))
+        .then(pl.lit(ADDED_CODE))
         .when(pl.col("r") != pl.col("u"))
-        .then(pl.lit(_CHANGED))
+        .then(pl.lit(CHANGED_CODE))
         .otherwise(pl.lit(-1))
         .cast(pl.Int8)
     )

@@ -20,6 +20,7 @@ import numpy as np
 import polars as pl
 
 from assetflow.define.mapping.base import Definition, PartitionMapping, empty_edges
+from assetflow.define.mapping.rows import take
 from assetflow.define.partitions import (
     MultiPartitions,
     TimeWindowPartitions,
@@ -165,8 +166,8 @@ class Window(PartitionMapping):
         keep = up.in_range(utable.starts[rows])
         return pl.DataFrame(
             {
-                "partition": keys.gather(owner[keep]),
-                "up_partition": utable.keys.gather(rows[keep]),
+                "partition": take(keys, owner[keep]),
+                "up_partition": take(utable.keys, rows[keep]),
             }
         )
 
@@ -194,8 +195,8 @@ class Window(PartitionMapping):
         keep = down.in_range(dtable.starts[rows])
         frame = pl.DataFrame(
             {
-                "partition": dtable.keys.gather(rows[keep]),
-                "up_partition": keys.gather(owner[keep]),
+                "partition": take(dtable.keys, rows[keep]),
+                "up_partition": take(keys, owner[keep]),
             }
         )
         wanted = pl.Series(list(downstream_keys), dtype=pl.String).implode()
