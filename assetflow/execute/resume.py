@@ -42,6 +42,7 @@ class RunRequest:
     """The original run when this run is a resume (the root of the chain)."""
 
     def to_json(self) -> str:
+        """The request as the JSON a run stores (read back by :meth:`from_json`)."""
         return json.dumps({**asdict(self), "as_of": self.as_of.isoformat()})
 
     @classmethod
