@@ -1,9 +1,10 @@
 """What a check says about one upstream partition, and how its reason string is spelled.
 
 Shared by the identity checks (``plan/identity.py``) and the row checks (``plan/reasons.py``):
-the problem of a (partition, upstream partition) pair as a short text (``is missing``,
-``changed``, ...), and the rule that spells a reason from it, ``upstream <name> <key> <problem>``
-(no key for an unpartitioned upstream). A missing partition's reason is the first absent
+the problem of a (partition, upstream partition) pair as a code and its short text (``is
+missing``, ``changed``, ...; one set of rules, :data:`PROBLEM_CODE`), and the rule that
+spells a reason from it, ``upstream <name> <key> <problem>`` (no key for an unpartitioned
+upstream). A missing partition's reason is the first absent
 upstream partition's, prefixed ``never materialized; `` once, by the check that finds it.
 
 Strings are spelled with ``concat_str`` over columns that already hold the pieces, once per
@@ -39,46 +40,58 @@ NOT_DUE = pl.col("up_status").is_null()
 ABSENT = (pl.col("up_status") == "missing") | (
     (pl.col("up_status") == "failed") & pl.col("up_version").is_null()
 )
-PROBLEM = (
-    pl.when(NOT_DUE)
-    .then(pl.lit("is not due yet"))
-    .when(pl.col("up_status") == "missing")
-    .then(pl.lit("is missing"))
-    .when(pl.col("up_status") == "failed")
-    .then(pl.lit("failed"))
-    .when(pl.col("up_status") == "stale")
-    .then(pl.lit("is stale"))
-    .when(pl.col("recorded_version").is_null())
-    .then(pl.lit("was added"))
-    .when(pl.col("recorded_version") != pl.col("up_version"))
-    .then(pl.lit("changed"))
-)
-"""The problem with one (partition, upstream partition) pair, null if none; reads
-``up_status``, ``up_version``, ``recorded_version``."""
 
 WHAT = pl.Series(
     "_what", ["is not due yet", "is missing", "failed", "is stale", "was added", "changed"]
 )
-"""The problems by code: :data:`PROBLEM`'s branches in order; -1 is none."""
+"""The problems by code, in the order they are looked for (the first that holds is the pair's
+problem); -1 is none. A small integer per row is a fraction of the cost of a string per row:
+the text is gathered for the rows shown."""
 NOT_DUE_CODE, MISSING_CODE, FAILED_CODE, STALE_CODE, ADDED_CODE, CHANGED_CODE = range(6)
-PROBLEM_CODE = (
-    pl.when(NOT_DUE)
-    .then(pl.lit(NOT_DUE_CODE))
-    .when(pl.col("up_status") == "missing")
-    .then(pl.lit(MISSING_CODE))
-    .when(pl.col("up_status") == "failed")
-    .then(pl.lit(FAILED_CODE))
-    .when(pl.col("up_status") == "stale")
-    .then(pl.lit(STALE_CODE))
-    .when(pl.col("recorded_version").is_null())
-    .then(pl.lit(ADDED_CODE))
-    .when(pl.col("recorded_version") != pl.col("up_version"))
-    .then(pl.lit(CHANGED_CODE))
-    .otherwise(pl.lit(-1))
-    .cast(pl.Int8)
+
+
+def _by_state(status: pl.Expr) -> list[tuple[pl.Expr, int]]:
+    return [
+        (status == "missing", MISSING_CODE),
+        (status == "failed", FAILED_CODE),
+        (status == "stale", STALE_CODE),
+    ]
+
+
+def _by_version(recorded: pl.Expr, now: pl.Expr) -> list[tuple[pl.Expr, int]]:
+    return [(recorded.is_null(), ADDED_CODE), (recorded != now, CHANGED_CODE)]
+
+
+def _first(rules: list[tuple[pl.Expr, int]]) -> pl.Expr:
+    (condition, code), *rest = rules
+    chain = pl.when(condition).then(pl.lit(code))
+    for condition, code in rest:
+        chain = chain.when(condition).then(pl.lit(code))
+    return chain.otherwise(pl.lit(-1)).cast(pl.Int8)
+
+
+def state_code(status: pl.Expr) -> pl.Expr:
+    """The problem an upstream partition's status is (missing, failed, stale), -1 if none."""
+    return _first(_by_state(status))
+
+
+def version_code(recorded: pl.Expr, now: pl.Expr) -> pl.Expr:
+    """The problem of a fresh upstream partition: added (nothing recorded), changed (another
+    version recorded than ``now``), -1 if none."""
+    return _first(_by_version(recorded, now))
+
+
+PROBLEM_CODE = _first(
+    [
+        (NOT_DUE, NOT_DUE_CODE),
+        *_by_state(pl.col("up_status")),
+        *_by_version(pl.col("recorded_version"), pl.col("up_version")),
+    ]
 )
-""":data:`PROBLEM` as a code into :data:`WHAT` (-1: none): a small integer per row is a
-fraction of the cost of a string per row; the text is gathered for the rows shown."""
+"""The problem of one (partition, upstream partition) pair as a code into :data:`WHAT`; reads
+``up_status``, ``up_version``, ``recorded_version``. The positional window check
+(``plan/window_reasons.py``) applies the same rules in two steps, :func:`state_code` per
+upstream row and :func:`version_code` per edge."""
 
 
 def spelled(label: pl.Expr, key: pl.Expr, what: pl.Expr, prefix: str = "") -> pl.Expr:

@@ -30,9 +30,10 @@ from assetflow.plan.problems import (
     NEVER_PREFIX,
     NOT_DUE,
     NULL_STRING,
-    PROBLEM,
+    PROBLEM_CODE,
     ROW_PATH,
     UP_NAMES,
+    WHAT,
     spelled,
 )
 from assetflow.plan.window_reasons import window_by_position
@@ -221,11 +222,12 @@ def _problem_rows(
             how="left",
         )
     label = pl.lit(f"upstream {up}")
-    found = expected.filter(PROBLEM.is_not_null()).select(
+    coded = expected.with_columns(PROBLEM_CODE.alias("_code")).filter(pl.col("_code") >= 0)
+    found = coded.select(
         "partition",
         pl.col("up_partition").alias("_up"),
         label.alias("_label"),
-        PROBLEM.alias("_what"),
+        take(WHAT, coded["_code"]).alias("_what"),
         (NOT_DUE | ABSENT).alias("_absent"),
         (NOT_DUE | pl.col("up_waiting").fill_null(False)).alias("_waiting"),
     )

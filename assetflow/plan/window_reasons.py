@@ -19,27 +19,16 @@ from assetflow.define.mapping.rows import take
 from assetflow.plan.edges import EdgeMemo, same_edges
 from assetflow.plan.problems import (
     ADDED_CODE,
-    CHANGED_CODE,
     FAILED_CODE,
     MISSING_CODE,
     NEVER_PREFIX,
     NOT_DUE_CODE,
     NULL_STRING,
     ROW_PATH,
-    STALE_CODE,
     WHAT,
     placed,
-)
-
-_UP_CODE = (
-    pl.when(pl.col("status") == "missing")
-    .then(pl.lit(MISSING_CODE))
-    .when(pl.col("status") == "failed")
-    .then(pl.lit(FAILED_CODE))
-    .when(pl.col("status") == "stale")
-    .then(pl.lit(STALE_CODE))
-    .otherwise(pl.lit(-1))
-    .cast(pl.Int8)
+    state_code,
+    version_code,
 )
 
 
@@ -67,7 +56,7 @@ def window_by_position(
             return ROW_PATH
     not_due, rows = layout.unlisted, layout.up
     states = up_status.select(
-        _UP_CODE.alias("code"),
+        state_code(pl.col("status")).alias("code"),
         pl.col("data_version").is_null().alias("no_data"),
         pl.col("_waiting").fill_null(False).alias("waiting"),
     )
@@ -140,12 +129,7 @@ def _fresh_codes(
         return np.full(int(fresh.sum()), ADDED_CODE, np.int8)
     now = take(up_versions, rows)  # where the upstream lists no key, the code is not due
     found = pl.DataFrame([versions.rename("r"), now.rename("u")]).select(
-        pl.when(pl.col("r").is_null())
-        .then(pl.lit(ADDED_CODE))
-        .when(pl.col("r") != pl.col("u"))
-        .then(pl.lit(CHANGED_CODE))
-        .otherwise(pl.lit(-1))
-        .cast(pl.Int8)
+        version_code(pl.col("r"), pl.col("u"))
     )
     return found.to_series().to_numpy()[fresh]
 
