@@ -53,11 +53,6 @@ STATUS_SCHEMA = {
 }
 
 
-def asset_keys(graph: AssetGraph, name: str, as_of: datetime) -> list[str]:
-    """The due keys of an asset (the single implicit key when unpartitioned)."""
-    return asset_key_series(graph, name, as_of).to_list()
-
-
 def asset_key_series(graph: AssetGraph, name: str, as_of: datetime) -> pl.Series:
     """The due keys of an asset as a String series."""
     definition = graph[name].partitions
