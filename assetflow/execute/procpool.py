@@ -46,7 +46,8 @@ from assetflow.execute.worker import Recall, Recalled, WorkerBootFailed, WorkerR
 AHEAD = 1
 """Tasks queued on a busy worker beyond the one it runs."""
 MAX_BOOT_DEATHS = 3
-"""Workers that may die in a row before loading the project until the run fails (exit 1)."""
+"""Workers that may die in a row before they begin a task (while loading the project, or right
+after) until the run fails (exit 1)."""
 GROW_AFTER_SECONDS = 0.2
 """How long ready tasks wait for a busy pool before it starts more workers."""
 
@@ -61,6 +62,8 @@ class _Worker:
     """Sent and not finished, in the order the worker takes them: the first runs once
     ``started``, the others are queued behind it."""
     started: bool = False
+    ran: bool = False
+    """It started a task once: until then a death counts against :data:`MAX_BOOT_DEATHS`."""
     recalling: set[int] = field(default_factory=set)
 
 
@@ -184,9 +187,10 @@ class ProcessPool(Executor):
         """``worker``'s socket closed: it died, or was killed. Report what it was running."""
         code = worker.process.wait(timeout=5)
         self._bury(worker)
-        if not worker.ready:
-            # Killed (the OOM killer, a signal) or crashed before loading the project: no
-            # task was lost, so start another; ``capacity`` does when tasks wait for one.
+        if not worker.ran:
+            # Killed (the OOM killer, a signal) or crashed before it began a task, while
+            # loading the project or right after: no task was lost, so start another
+            # (``capacity`` does when tasks wait for one), but not forever.
             self._boot_deaths += 1
             if self._boot_deaths > MAX_BOOT_DEATHS:
                 raise WorkerStartError(
@@ -207,7 +211,8 @@ class ProcessPool(Executor):
             case LogRecord():
                 out.append(message)
             case AttemptStarted(task_id):
-                worker.started = True
+                worker.started = worker.ran = True
+                self._boot_deaths = 0
                 if task_id in self._dropped:  # cancelled while queued, but it started first
                     self._dropped.discard(task_id)
                     self._kill(worker)
@@ -227,7 +232,6 @@ class ProcessPool(Executor):
                     self._backlog.appendleft(spec)
             case WorkerReady():
                 worker.ready = True
-                self._boot_deaths = 0
             case WorkerBootFailed(detail):
                 raise ConfigError(f"a worker process could not load the project: {detail}")
 

@@ -4,6 +4,7 @@ survives its worker's death without costing an attempt, and times out from its r
 
 from __future__ import annotations
 
+import functools
 import itertools
 import socket
 import time
@@ -14,8 +15,13 @@ import pytest
 
 import assetflow as af
 from assetflow.commit.storage import StorageSpec
+from assetflow.errors import WorkerStartError
+from assetflow.execute.executor import ExecutorSetup, WorkerSetup
 from assetflow.execute.messages import AttemptFinished, AttemptOutcome, AttemptStarted, TaskSpec
+from assetflow.execute.procpool import MAX_BOOT_DEATHS, ProcessPool
 from assetflow.execute.worker import Recall, Recalled, _Inbox
+from assetflow.loader import assets_of
+from tests.conftest import resource
 from tests.execute.conftest import load, rows, statuses
 
 DAYS = ["2026-04-02", "2026-04-03", "2026-04-04"]
@@ -139,3 +145,21 @@ def test_cancelling_drops_a_queued_task_before_it_begins(warehouse, tmp_path, mo
     assert statuses(result) == {("naps", DAYS[0]): "succeeded", ("naps", DAYS[1]): "cancelled"}
     assert not (tmp_path / f"naps-{DAYS[1]}").exists()
     assert rows(warehouse, "select partition from assetflow.attempts") == [(DAYS[0],)]
+
+
+@pytest.mark.slow  # worker processes, killed once ready
+def test_workers_killed_after_loading_and_before_any_task_do_not_restart_forever():
+    source = str(resource("linear"))
+    setup = WorkerSetup(f"source:{source}", functools.partial(assets_of, source))
+    pool = ProcessPool()
+    pool.start(ExecutorSetup({}, 1, setup))
+    try:
+        with pytest.raises(WorkerStartError, match="died while starting, 4 times in a row"):
+            for _ in range(MAX_BOOT_DEATHS + 1):
+                pool.capacity(1)  # a task waits: start a worker
+                (worker,) = pool._workers.values()
+                _until(lambda w=worker: pool.poll() == [] and w.ready, 30)
+                worker.process.kill()  # ready, given no task yet: the OOM killer, say
+                _until(lambda w=worker: pool.poll() == [] and w.wid not in pool._workers, 30)
+    finally:
+        pool.shutdown()
