@@ -9,6 +9,8 @@ then per round, interleaved: the plain loop (each input loaded once, frames in m
 ``asset materialize`` of all ten assets over 2013 with ``--workers 1`` and ``--workers 2``, each
 on a fresh warehouse. Wall and CPU (user + sys, children included) of each whole command.
 ``--baseline DIR`` also runs assetflow imported from DIR (an older commit's tree) in each round.
+``--ledger`` adds, per round, the loop and ``--workers 1`` sampled by process and thread
+(``benchmarks/cpu_ledger.py``): which of the command's and the worker's threads spend the CPU.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks import seed_bench
+from benchmarks.cpu_ledger import ROLES, sampled
 from benchmarks.seed_bench import ASSET, ENV, timed, with_source
 
 PIPELINE = seed_bench.ROOT / "benchmarks" / "nycflights_pipeline.py"
@@ -46,11 +49,26 @@ def one_round(scratch: Path, env: dict[str, str]) -> dict[str, tuple[float, floa
     return out
 
 
+def ledger(scratch: Path, data: Path) -> dict[str, dict[str, float]]:
+    """CPU seconds by role of the loop and of ``--workers 1`` (one run each)."""
+    loop_cmd = [sys.executable, "-m", "benchmarks.nycflights_pipeline", "loop", str(data)]
+    warehouse = str(scratch / "ledger")
+    run = [*ASSET, "-p", str(PIPELINE), "-w", warehouse, "materialize", "--plain"]
+    out = {
+        "loop": sampled([*loop_cmd, str(scratch / "loop")]),
+        "w1": sampled([*run, "--workers", "1"]),
+    }
+    for path in scratch.iterdir():
+        shutil.rmtree(path)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--baseline", type=Path, help="also run assetflow from this source tree")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--ledger", action="store_true", help="also split CPU by thread")
     args = parser.parse_args()
     load_before = os.getloadavg()
     rounds = []
@@ -66,6 +84,8 @@ def main() -> None:
         for _ in range(args.rounds):
             got = {"loop": loop(scratch, data)}
             got.update({side: one_round(scratch, env) for side, env in sides.items()})
+            if args.ledger:
+                got["ledger"] = ledger(scratch, data)
             rounds.append(got)
     load_after = os.getloadavg()
     loop_wall = statistics.median(r["loop"][0] for r in rounds)
@@ -79,6 +99,15 @@ def main() -> None:
             cpu = statistics.median(r[side][fig][1] for r in rounds)
             ratio = statistics.median(r[side][fig][0] / r["loop"][0] for r in rounds)
             print(f"| {side} | {fig[1]} | {wall:.2f} | {cpu:.2f} | {ratio:.2f}x |")
+    if args.ledger:
+        print("| CPU s (median of rounds) | loop | --workers 1 |")
+        print("|---|---|---|")
+        for role in (*ROLES, "total"):
+            loop_s, w1_s = (
+                statistics.median(r["ledger"][side].get(role, 0.0) for r in rounds)
+                for side in ("loop", "w1")
+            )
+            print(f"| {role} | {loop_s:.2f} | {w1_s:.2f} |")
     if args.json:
         args.json.write_text(json.dumps({"rounds": rounds}, indent=2))
 
