@@ -58,9 +58,9 @@ def identity_check(
     ``rows``, the row of each key among ``up_status``'s if known, lines the upstream's status
     up by a gather instead of a join on strings."""
     same = up_status["partition"].equals(keys)
-    if same and _reads_fresh_as_recorded(keys, up_status, recorded):
+    versions, each_own = _recorded_in_place(keys, recorded)
+    if same and each_own and _fresh_as_recorded(versions, up_status):  # type: ignore[arg-type]
         return None
-    versions = _recorded_in_place(keys, recorded)
     if versions is None:
         return ROW_PATH
     if same:
@@ -144,33 +144,29 @@ def _lined_up_status(keys: pl.Series, up_status: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _reads_fresh_as_recorded(
-    keys: pl.Series, up_status: pl.DataFrame, recorded: pl.DataFrame | None
-) -> bool:
-    """True if every partition read its own key of a fresh upstream at today's version, with
-    nothing else recorded: compared column to column, no join."""
-    return (
-        recorded is not None
-        and recorded.height == len(keys)
-        and bool((up_status["status"] == "fresh").all())
-        and recorded["partition"].equals(keys)
-        and recorded["up_partition"].equals(keys)
-        and recorded["recorded_version"].equals(up_status["data_version"], null_equal=False)
+def _fresh_as_recorded(versions: pl.Series, up_status: pl.DataFrame) -> bool:
+    """True if the upstream (listing the same keys) is fresh and was read at today's
+    versions: compared column to column, no join."""
+    return versions.equals(up_status["data_version"], null_equal=False) and bool(
+        (up_status["status"] == "fresh").all()
     )
 
 
-def _recorded_in_place(keys: pl.Series, recorded: pl.DataFrame | None) -> pl.Series | None:
+def _recorded_in_place(
+    keys: pl.Series, recorded: pl.DataFrame | None
+) -> tuple[pl.Series | None, bool]:
     """The version each key recorded of its own upstream key, aligned with ``keys`` (null where
-    none); None if other inputs were recorded too ("was removed" rows: the row path's job)."""
+    none), None if other inputs were recorded too ("was removed" rows: the row path's job);
+    and whether every key recorded exactly its own key, nothing else."""
     if recorded is None:
-        return NULL_STRING.new_from_index(0, len(keys))
+        return NULL_STRING.new_from_index(0, len(keys)), False
     if recorded["partition"].equals(keys) and recorded["up_partition"].equals(keys):
-        return recorded["recorded_version"]  # each key read its own key: compared, no query
+        return recorded["recorded_version"], True  # each key read its own key: no query
     same = recorded.filter(pl.col("partition") == pl.col("up_partition"))
     if same.height < recorded.height:
-        return None
+        return None, False
     if same["partition"].equals(keys):
-        return same["recorded_version"]
+        return same["recorded_version"], False
     found = (
         keys.rename("partition")
         .to_frame()
@@ -181,4 +177,4 @@ def _recorded_in_place(keys: pl.Series, recorded: pl.DataFrame | None) -> pl.Ser
             maintain_order="left",
         )
     )
-    return found["recorded_version"] if found.height == len(keys) else None
+    return (found["recorded_version"] if found.height == len(keys) else None), False
