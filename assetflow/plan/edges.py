@@ -54,6 +54,10 @@ class EdgeMemo:
         edge frame, not once per asset that reads through it."""
         return self._up(edges, keys)[1]
 
+    def up_positions(self, edges: pl.DataFrame, keys: pl.Series) -> np.ndarray:
+        """:meth:`up_rows` as positions, -1 where ``keys`` do not list the edge's key."""
+        return self._up(edges, keys)[0]
+
     def _up(self, edges: pl.DataFrame, keys: pl.Series) -> tuple[np.ndarray, pl.Series]:
         found = self._rows.get(id(edges))
         if found is None or not _same(found[0], keys):
