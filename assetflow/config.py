@@ -96,9 +96,22 @@ def resolve_settings(
             "no project given: pass -p/--project PATH, set ASSETFLOW_PROJECT, or add "
             '[tool.assetflow] project = "path/to/pipeline.py" to pyproject.toml'
         )
+    timeout = tool.lock_timeout if tool else LOCK_TIMEOUT
+    location = _named_warehouse(warehouse, base, tool)
+    return Settings(project=project, warehouse=location, lock_timeout=timeout)
+
+
+def named_warehouse(warehouse: str | None, *, cwd: Path | None = None) -> Path | None:
+    """The warehouse the flag, the environment or ``[tool.assetflow]`` names, if any (else it
+    is the project's own: loading the project says which)."""
+    cwd = cwd or Path.cwd()
+    found = find_tool_config(cwd)
+    base, tool = found if found else (cwd, None)
+    return _named_warehouse(warehouse, base, tool)
+
+
+def _named_warehouse(warehouse: str | None, base: Path, tool: ToolConfig | None) -> Path | None:
     chosen = warehouse or os.environ.get(WAREHOUSE_ENV)
     if not chosen and tool and tool.warehouse:
         chosen = str(base / tool.warehouse)
-    timeout = tool.lock_timeout if tool else LOCK_TIMEOUT
-    location = Path(chosen) if chosen else None
-    return Settings(project=project, warehouse=location, lock_timeout=timeout)
+    return Path(chosen) if chosen else None

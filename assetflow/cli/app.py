@@ -277,15 +277,17 @@ def script() -> NoReturn:
 
 def _likely_worker_run(args: Sequence[str]) -> bool:
     """A command that will probably run many tasks in worker processes: ``materialize`` over
-    a range (``--from``/``--to``) or ``backfill``. Not one partition (a cron-style call runs
-    on threads), nor everything due: a cron job's steady state, usually nothing or a partition
-    per asset, where the early worker cost ~0.5 s of CPU, and 0.1-0.5 s of wall on a busy
-    machine, for nothing. Nor a dry run, help, or another executor."""
+    a range (``--from``/``--to``), ``backfill``, or everything due in a warehouse that does
+    not exist yet (a first backfill). Not one partition (a cron-style call runs on threads),
+    nor everything due in an existing warehouse: a cron job's steady state, usually nothing or
+    a partition per asset, where the early worker cost ~0.5 s of CPU, and 0.1-0.5 s of wall on
+    a busy machine, for nothing. Nor a dry run, help, or another executor."""
     given = {arg.partition("=")[0] for arg in args}
-    ranged = "materialize" in given and bool({"--from", "--to"} & given)
-    if not (ranged or "backfill" in given):
-        return False
     if {"--partition", "--dry-run", "--help", "-h"} & given:
+        return False
+    ranged = "materialize" in given and bool({"--from", "--to"} & given)
+    first = "materialize" in given and not ranged and _new_warehouse(args)
+    if not (ranged or first or "backfill" in given):
         return False
     executor = os.environ.get(EXECUTOR_ENV, "processes")
     for i, arg in enumerate(args):
@@ -294,6 +296,28 @@ def _likely_worker_run(args: Sequence[str]) -> bool:
         elif arg.startswith("--executor="):
             executor = arg.partition("=")[2]
     return executor == "processes"
+
+
+def _new_warehouse(args: Sequence[str]) -> bool:
+    """Whether the warehouse the global options, the environment or ``[tool.assetflow]`` name
+    has no catalog yet. False when none names one (the project file may; loading it is what
+    the early worker overlaps)."""
+    from assetflow.commit.catalog_paths import LIVE_CATALOG  # pathlib only
+    from assetflow.config import named_warehouse
+
+    options: dict[str, str] = {}
+    rest = list(args)
+    while rest and rest[0].startswith("-"):  # the global options, up to the command
+        name, eq, value = rest.pop(0).partition("=")
+        name = "--warehouse" if name == "-w" else name
+        if not eq and name != "--debug" and rest:
+            value = rest.pop(0)
+        options[name] = value
+    try:
+        warehouse = named_warehouse(options.get("--warehouse"))
+    except AssetflowError:  # a broken [tool.assetflow]: the command itself will say so
+        return False
+    return warehouse is not None and not (warehouse / LIVE_CATALOG).exists()
 
 
 @contextmanager

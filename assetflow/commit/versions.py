@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
 import pyarrow as pa
 
 _CHUNK = 1 << 20
@@ -147,23 +148,50 @@ def _column_digest(kind: pa.DataType, column: pa.ChunkedArray) -> bytes:
     head = _head(kind)
     if pa.types.is_null(kind):
         return head
-    validity, values, lengths = hashlib.sha256(), hashlib.sha256(), hashlib.sha256()
     nulls = column.null_count > 0
+    width = _own_width(kind)
+    if width and not nulls:
+        # Fixed-width values stored as they are, no nulls: the buffers are the canonical
+        # form (most columns; the general path below gives the same digest, slower).
+        values = hashlib.sha256()
+        for chunk in column.chunks:
+            values.update(_data(chunk, width))
+        return head + b"-" + values.digest() + _NO_LENGTHS
+    validity, values, lengths = hashlib.sha256(), hashlib.sha256(), hashlib.sha256()
     for piece in _pieces(column):
-        if nulls:
-            validity.update(_data(_cast(_kernel("is_valid", piece), pa.uint8()), 1))
-        _hash_values(piece, values, lengths)
+        valid = _valid_bytes(piece) if nulls else None
+        if valid is not None:
+            validity.update(valid)
+        _hash_values(_as_stored(piece), valid, values, lengths)
     return head + (validity.digest() if nulls else b"-") + values.digest() + lengths.digest()
 
 
+_NO_LENGTHS = hashlib.sha256().digest()
+"""The lengths stream of a column without strings or binaries: empty."""
+
+
+@functools.lru_cache(maxsize=512)
+def _own_width(kind: pa.DataType) -> int:
+    """Bytes per value of a fixed-width type whose values are hashed as they are stored (not
+    booleans, which are bit-packed, nor types hashed as another); else 0."""
+    if _is_text(kind) or _is_bytes(kind) or kind == pa.bool_() or pa.types.is_dictionary(kind):
+        return 0
+    return kind.bit_width // 8 if _stored(kind) == kind else 0
+
+
 def _pieces(column: pa.ChunkedArray) -> Iterator[pa.Array]:
-    """The column's chunks, cut to at most ``_PIECE`` rows, dictionaries decoded."""
-    for chunk in column.chunks:
+    """The column's chunks, cut to at most ``_PIECE`` rows, dictionaries decoded (not yet
+    :func:`_as_stored`). A small column in several chunks is combined first: one conversion
+    instead of one per chunk."""
+    chunks = column.chunks
+    if len(chunks) > 1 and len(column) <= _PIECE:
+        chunks = [column.combine_chunks()]
+    for chunk in chunks:
         for start in range(0, len(chunk), _PIECE):
             piece = chunk.slice(start, _PIECE) if len(chunk) > _PIECE else chunk
             if pa.types.is_dictionary(piece.type):
                 piece = _kernel("take", _as_stored(piece.dictionary), piece.indices)  # type: ignore[attr-defined]
-            yield _as_stored(piece)
+            yield piece
 
 
 def _as_stored(array: pa.Array) -> pa.Array:
@@ -171,13 +199,25 @@ def _as_stored(array: pa.Array) -> pa.Array:
     return array if kind == array.type else _cast(array, kind)
 
 
-def _hash_values(piece: pa.Array, values: hashlib._Hash, lengths: hashlib._Hash) -> None:
-    """Feed one piece's values, null slots neutralised, into ``values`` (and ``lengths``)."""
+def _valid_bytes(piece: pa.Array) -> np.ndarray:
+    """One byte per row: 1 where the value is valid, 0 where it is null."""
+    bitmap = piece.buffers()[0]
+    if bitmap is None:  # no nulls in this piece (others of the column have some)
+        return np.ones(len(piece), np.uint8)
+    bits = np.frombuffer(bitmap, np.uint8)
+    return np.unpackbits(bits, bitorder="little")[piece.offset : piece.offset + len(piece)]
+
+
+def _hash_values(
+    piece: pa.Array, valid: np.ndarray | None, values: hashlib._Hash, lengths: hashlib._Hash
+) -> None:
+    """Feed one piece's values, null slots neutralised, into ``values`` (and ``lengths``);
+    ``valid``: its :func:`_valid_bytes` when the column has nulls."""
     kind = piece.type
     if kind == pa.bool_():
         values.update(_data(_cast(_fill_null(piece, False), pa.uint8()), 1))
         return
-    if kind == pa.large_string() or kind == pa.large_binary():  # all of them (see _pieces)
+    if kind == pa.large_string() or kind == pa.large_binary():  # all of them (see _stored)
         if piece.null_count:
             piece = _fill_null(piece, "" if kind == pa.large_string() else b"")
         if len(piece):
@@ -187,9 +227,13 @@ def _hash_values(piece: pa.Array, values: hashlib._Hash, lengths: hashlib._Hash)
             values.update(piece.buffers()[2].slice(start, end - start))  # type: ignore[union-attr]
         return
     width = kind.bit_width // 8
-    if piece.null_count:
-        piece = _fill_null(piece.view(pa.binary(width)), bytes(width))
-    values.update(_data(piece, width))
+    data = _data(piece, width)
+    if valid is not None and piece.null_count:
+        rows = np.frombuffer(data, np.uint8).reshape(len(piece), width).copy()
+        rows[valid == 0] = 0
+        values.update(rows)
+        return
+    values.update(data)
 
 
 def _kernel(name: str, *args: object, options: object = None) -> pa.Array:

@@ -201,6 +201,9 @@ class ProcessPool(Executor):
 
     def _receive(self, worker: _Worker, message: object, out: list[Message]) -> None:
         match message:
+            case tuple():  # an attempt's end and the next one's start (worker._Inbox.next)
+                for part in message:
+                    self._receive(worker, part, out)
             case LogRecord():
                 out.append(message)
             case AttemptStarted(task_id):

@@ -202,14 +202,15 @@ def process_main(conn: Connection, setup: WorkerSetup) -> None:
     pump = LogPump()
     inbox = _Inbox(conn, send)
     send(WorkerReady())
-    while (spec := inbox.next()) is not None:
+    finished = None
+    while (spec := inbox.next(finished)) is not None:
         outcome = run_attempt(
             spec,
             assets[spec.asset],
             pump,
             lambda e, s=spec: send(LogRecord(s.task_id, s.attempt, tuple(e))),
         )
-        send(AttemptFinished(outcome))
+        finished = AttemptFinished(outcome)
 
 
 class _Inbox:
@@ -255,9 +256,20 @@ class _Inbox:
                 self._send(Recalled(task_id))
                 return  # not queued: it started (its AttemptStarted says so) or never came
 
-    def next(self) -> TaskSpec | None:
-        """The next spec, announced as started; None once the pool closed the connection."""
+    def next(self, finished: AttemptFinished | None = None) -> TaskSpec | None:
+        """The next spec, announced as started; None once the pool closed the connection.
+
+        ``finished``: the previous attempt's outcome, sent first. When the next spec is queued
+        already, both go in one message (a tuple): one write and one wake-up of the pool per
+        task instead of two.
+        """
         with self._cond:
+            if finished is not None:
+                if self._queue and not self._closed:
+                    spec = self._queue.popleft()
+                    self._send((finished, AttemptStarted(spec.task_id, spec.attempt)))
+                    return spec
+                self._send(finished)
             while not self._queue and not self._closed:
                 self._cond.wait()
             if self._closed:

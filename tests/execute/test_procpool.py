@@ -14,7 +14,7 @@ import pytest
 
 import assetflow as af
 from assetflow.commit.storage import StorageSpec
-from assetflow.execute.messages import AttemptStarted, TaskSpec
+from assetflow.execute.messages import AttemptFinished, AttemptOutcome, AttemptStarted, TaskSpec
 from assetflow.execute.worker import Recall, Recalled, _Inbox
 from tests.execute.conftest import load, rows, statuses
 
@@ -53,6 +53,23 @@ def test_a_queued_spec_either_starts_or_is_recalled_never_both():
         AttemptStarted(3, 1),
     ]
     assert Recalled(3) not in said and Recalled(9) not in said
+
+
+def test_an_attempt_s_end_and_the_queued_next_one_s_start_go_in_one_message():
+    ours, theirs = socket.socketpair()
+    pool, worker = Connection(ours.detach()), Connection(theirs.detach())
+    said: list[object] = []
+    inbox = _Inbox(worker, said.append)
+    pool.send(_spec(1))
+    pool.send(_spec(2))
+    assert inbox.next().task_id == 1
+    _until(lambda: len(inbox._queue) == 1)
+    one = AttemptFinished(AttemptOutcome(1, 1, None, None, (), 0.1))
+    assert inbox.next(one).task_id == 2  # queued: one message for both
+    two = AttemptFinished(AttemptOutcome(2, 1, None, None, (), 0.1))
+    pool.close()
+    assert inbox.next(two) is None  # nothing queued: the end goes alone
+    assert said == [AttemptStarted(1, 1), (one, AttemptStarted(2, 1)), two]
 
 
 @pytest.mark.slow  # worker processes

@@ -53,6 +53,12 @@ def test_discard_kills_the_worker_nobody_took():
         (["-p", "x.py", "materialize", "--from", "2026-01-01", "--to", "2026-02-01"], {}, True),
         (["materialize", "--to=2026-02-01"], {}, True),
         (["materialize"], {}, False),  # everything due: a cron job's steady state, often nothing
+        (["-w", "new", "materialize"], {}, True),  # ... unless the warehouse is new: a backfill
+        (["--warehouse=new", "--debug", "materialize", "--plain"], {}, True),
+        (["-p", "x.py", "--lock-timeout", "5", "-w", "new", "materialize"], {}, True),
+        (["-w", "old", "materialize"], {}, False),
+        (["materialize"], {"ASSETFLOW_WAREHOUSE": "new"}, True),
+        (["-w", "new", "materialize", "--partition", "2026-04-08"], {}, False),
         (["backfill", "--from", "2026-01-01", "--to", "2026-02-01"], {}, True),
         (["materialize", "--partition", "2026-04-08"], {}, False),  # cron-style: threads
         (["materialize", "--dry-run"], {}, False),
@@ -69,9 +75,13 @@ def test_discard_kills_the_worker_nobody_took():
     ],
 )
 def test_the_cli_prestarts_a_worker_only_for_runs_that_will_likely_use_one(
-    monkeypatch, args, env, expected
+    monkeypatch, tmp_path, args, env, expected
 ):
-    monkeypatch.delenv("ASSETFLOW_EXECUTOR", raising=False)
+    monkeypatch.chdir(tmp_path)  # no [tool.assetflow] here: only the options name a warehouse
+    (tmp_path / "old" / ".assetflow").mkdir(parents=True)
+    (tmp_path / "old" / ".assetflow" / "catalog.duckdb").touch()
+    for name in ("ASSETFLOW_EXECUTOR", "ASSETFLOW_WAREHOUSE", "ASSETFLOW_PROJECT"):
+        monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert _likely_worker_run(args) is expected
