@@ -78,11 +78,28 @@ def identity_check(
     return IdentityCheck(pl.DataFrame(columns), up, committed is not False, committed is not True)
 
 
-def identity_reasons(checks: Sequence[IdentityCheck]) -> list[pl.DataFrame | None]:
+@dataclass(frozen=True)
+class Before:
+    """What the checks of the same asset ranked before an identity check say: a status shows
+    the first reason by rank, so where one of them has a reason this check's is not spelled."""
+
+    previous: int | None
+    """The index of the asset's previous identity check among those answered together."""
+    reason: np.ndarray | None
+    """Rows where a check between the two (not an identity one) has a reason."""
+    absent: np.ndarray | None
+    """Rows where such a check has an absent reason."""
+
+
+def identity_reasons(
+    checks: Sequence[IdentityCheck], before: Sequence[Before] | None = None
+) -> list[pl.DataFrame | None]:
     """The aligned reasons of each check (None where it finds nothing), in one query. Reasons
     are spelled for the rows with a problem only, and only where a check reads them
     (``keep_reason``, ``keep_absent``): a level of assets with no data spells only the "never
-    materialized; ..." ones, a level with data only the others."""
+    materialized; ..." ones, a level with data only the others. With ``before`` (per check),
+    not where a check of its asset ranked before it has one (left null: the status shows
+    the first; an asset's two missing upstreams spelled every key twice)."""
     if not checks:
         return []
     heights = np.array([c.expected.height for c in checks])
@@ -113,21 +130,54 @@ def identity_reasons(checks: Sequence[IdentityCheck]) -> list[pl.DataFrame | Non
     keep_reason = np.array([c.keep_reason for c in checks])[which]
     keep_absent = np.array([c.keep_absent for c in checks])[which]
     absent = found["_absent"].to_numpy()
+    ends = np.cumsum(heights)
+    reason, absent_reason = keep_reason & problem, keep_absent & absent & problem
+    if before is not None:
+        _unshadowed(reason, absent_reason, before, ends - heights, ends)
     answered = pl.DataFrame(
         [
-            spelled("reason", keep_reason & problem),
+            spelled("reason", reason),
             pl.Series("_n", problem.astype(np.uint32)),
-            spelled("_absent_reason", keep_absent & absent & problem, NEVER_PREFIX),
+            spelled("_absent_reason", absent_reason, NEVER_PREFIX),
             pl.Series("_waiting", problem & found["_blocked"].to_numpy()),
         ]
     )
-    ends = np.cumsum(heights)
     counted = np.concatenate([[0], np.cumsum(problem, dtype=np.int64)])
     answers: list[pl.DataFrame | None] = []
     for start, end in zip(ends - heights, ends, strict=True):
         has = counted[end] > counted[start]
         answers.append(answered.slice(int(start), int(end - start)) if has else None)
     return answers
+
+
+def _unshadowed(
+    reason: np.ndarray,
+    absent: np.ndarray,
+    before: Sequence[Before],
+    starts: np.ndarray,
+    ends: np.ndarray,
+) -> None:
+    """Clear (in place) the rows of each check where a check ranked before it has a reason
+    (or an absent reason): what it would spell is never shown."""
+    taken: list[tuple[np.ndarray | None, np.ndarray | None]] = []
+    for i, b in enumerate(before):
+        here = slice(int(starts[i]), int(ends[i]))
+        took_reason, took_absent = b.reason, b.absent
+        if b.previous is not None:  # that check's rows, and what was taken before it
+            prev = slice(int(starts[b.previous]), int(ends[b.previous]))
+            prev_reason, prev_absent = taken[b.previous]
+            took_reason = _union(took_reason, prev_reason, reason[prev])
+            took_absent = _union(took_absent, prev_absent, absent[prev])
+        taken.append((took_reason, took_absent))
+        if took_reason is not None:
+            reason[here] &= ~took_reason
+        if took_absent is not None:
+            absent[here] &= ~took_absent
+
+
+def _union(*masks: np.ndarray | None) -> np.ndarray | None:
+    found = [m for m in masks if m is not None]
+    return np.logical_or.reduce(found) if found else None
 
 
 def _lined_up_status(keys: pl.Series, up_status: pl.DataFrame) -> pl.DataFrame:
