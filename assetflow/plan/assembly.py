@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from assetflow.plan.identity import IdentityCheck, identity_reasons
+from assetflow.plan.identity import Before, IdentityCheck, identity_reasons
 from assetflow.plan.problems import ALIGNED, NEVER
 
 _ALIGNED_TYPES = dict(
@@ -74,15 +74,34 @@ def _frame(p: Pending, found: pl.DataFrame) -> pl.DataFrame:
 
 
 def _answered(pending: list[Pending]) -> list[list[pl.DataFrame]]:
-    """The checks of each asset in aligned form, the identity ones answered in one query;
-    checks that find nothing are dropped."""
-    asked = [c for p in pending for c in p.checks if isinstance(c, IdentityCheck)]
-    answers = iter(identity_reasons(asked))
+    """The checks of each asset in aligned form, the identity ones answered in one query (and
+    spelled only where no check ranked before them has a reason); checks that find nothing
+    are dropped."""
+    asked: list[IdentityCheck] = []
+    before: list[Before] = []
+    for p in pending:
+        previous, between = None, []
+        for c in p.checks:
+            if not isinstance(c, IdentityCheck):
+                between.append(c)
+                continue
+            reason = _any([f["reason"] for f in between])
+            absent = _any([f["_absent_reason"] for f in between])
+            before.append(Before(previous, reason, absent))
+            asked.append(c)
+            previous, between = len(asked) - 1, []
+    answers = iter(identity_reasons(asked, before))
     found: list[list[pl.DataFrame]] = []
     for p in pending:
         aligned = [next(answers) if isinstance(c, IdentityCheck) else c for c in p.checks]
         found.append([c for c in aligned if c is not None])
     return found
+
+
+def _any(reasons: list[pl.Series]) -> np.ndarray | None:
+    """Rows where one of ``reasons`` is not null (None if none is given or none has one)."""
+    found = [r.is_not_null().to_numpy() for r in reasons if r.null_count() < len(r)]
+    return np.logical_or.reduce(found) if found else None
 
 
 def _stackable(p: Pending, checks: list[pl.DataFrame], width: int) -> pl.DataFrame:

@@ -43,8 +43,9 @@ class _Demand:
     keys: pl.Series
     """The upstream key of each edge."""
     rows: np.ndarray | None
-    """The row of each of ``keys`` in the upstream's status frame, when known (an identity
-    between equal key lists: the reader's own rows)."""
+    """The row of each of ``keys`` in the upstream's status frame (-1 where it lists none: not
+    due), when known (an identity between equal key lists: the reader's own rows; the edges of
+    other mappings)."""
 
 
 def upstream_closure(
@@ -131,7 +132,10 @@ def _demand(
         else:
             committed = LazyKeys(lambda s=by_asset[up]: committed_keys(s).to_list())
             edges = memo.edges(graph, name, up, running, committed)
-            demand = _Demand(name, edges["partition"], edges["up_partition"], None)
+            # Where each edge's key sits in the upstream's statuses: a window's statuses found
+            # it already when the reader runs the keys its statuses list (a range, a backfill).
+            at = memo.up_positions(edges, by_asset[up]["partition"])
+            demand = _Demand(name, edges["partition"], edges["up_partition"], at)
         needed.setdefault(up, []).append(demand)
 
 
@@ -154,9 +158,12 @@ def _pulled(
         # Nothing to pull in (the common "everything due" plan): only check it is due, by one
         # hash lookup of what is read (a binary search of 25,000 window edges cost more).
         unsure = [d for d in demands if d.rows is None]
+        found = iter(())
         if unsure:
             listed = pl.concat([d.keys for d in unsure]).is_in(keys.implode()).to_numpy()
-            _first_unlisted(name, unsure, _split(listed, unsure), errors)
+            found = iter(_split(listed, unsure))
+        known = [next(found) if d.rows is None else d.rows >= 0 for d in demands]
+        _first_unlisted(name, demands, known, errors)
         return None
     found = [d.rows if d.rows is not None else rows_among(keys, d.keys) for d in demands]
     _first_unlisted(name, demands, [rows >= 0 for rows in found], errors)

@@ -58,9 +58,9 @@ def identity_check(
     ``rows``, the row of each key among ``up_status``'s if known, lines the upstream's status
     up by a gather instead of a join on strings."""
     same = up_status["partition"].equals(keys)
-    if same and _reads_fresh_as_recorded(keys, up_status, recorded):
+    versions, each_own = _recorded_in_place(keys, recorded)
+    if same and each_own and _fresh_as_recorded(versions, up_status):  # type: ignore[arg-type]
         return None
-    versions = _recorded_in_place(keys, recorded)
     if versions is None:
         return ROW_PATH
     if same:
@@ -78,11 +78,28 @@ def identity_check(
     return IdentityCheck(pl.DataFrame(columns), up, committed is not False, committed is not True)
 
 
-def identity_reasons(checks: Sequence[IdentityCheck]) -> list[pl.DataFrame | None]:
+@dataclass(frozen=True)
+class Before:
+    """What the checks of the same asset ranked before an identity check say: a status shows
+    the first reason by rank, so where one of them has a reason this check's is not spelled."""
+
+    previous: int | None
+    """The index of the asset's previous identity check among those answered together."""
+    reason: np.ndarray | None
+    """Rows where a check between the two (not an identity one) has a reason."""
+    absent: np.ndarray | None
+    """Rows where such a check has an absent reason."""
+
+
+def identity_reasons(
+    checks: Sequence[IdentityCheck], before: Sequence[Before] | None = None
+) -> list[pl.DataFrame | None]:
     """The aligned reasons of each check (None where it finds nothing), in one query. Reasons
     are spelled for the rows with a problem only, and only where a check reads them
     (``keep_reason``, ``keep_absent``): a level of assets with no data spells only the "never
-    materialized; ..." ones, a level with data only the others."""
+    materialized; ..." ones, a level with data only the others. With ``before`` (per check),
+    not where a check of its asset ranked before it has one (left null: the status shows
+    the first; an asset's two missing upstreams spelled every key twice)."""
     if not checks:
         return []
     heights = np.array([c.expected.height for c in checks])
@@ -113,21 +130,54 @@ def identity_reasons(checks: Sequence[IdentityCheck]) -> list[pl.DataFrame | Non
     keep_reason = np.array([c.keep_reason for c in checks])[which]
     keep_absent = np.array([c.keep_absent for c in checks])[which]
     absent = found["_absent"].to_numpy()
+    ends = np.cumsum(heights)
+    reason, absent_reason = keep_reason & problem, keep_absent & absent & problem
+    if before is not None:
+        _unshadowed(reason, absent_reason, before, ends - heights, ends)
     answered = pl.DataFrame(
         [
-            spelled("reason", keep_reason & problem),
+            spelled("reason", reason),
             pl.Series("_n", problem.astype(np.uint32)),
-            spelled("_absent_reason", keep_absent & absent & problem, NEVER_PREFIX),
+            spelled("_absent_reason", absent_reason, NEVER_PREFIX),
             pl.Series("_waiting", problem & found["_blocked"].to_numpy()),
         ]
     )
-    ends = np.cumsum(heights)
     counted = np.concatenate([[0], np.cumsum(problem, dtype=np.int64)])
     answers: list[pl.DataFrame | None] = []
     for start, end in zip(ends - heights, ends, strict=True):
         has = counted[end] > counted[start]
         answers.append(answered.slice(int(start), int(end - start)) if has else None)
     return answers
+
+
+def _unshadowed(
+    reason: np.ndarray,
+    absent: np.ndarray,
+    before: Sequence[Before],
+    starts: np.ndarray,
+    ends: np.ndarray,
+) -> None:
+    """Clear (in place) the rows of each check where a check ranked before it has a reason
+    (or an absent reason): what it would spell is never shown."""
+    taken: list[tuple[np.ndarray | None, np.ndarray | None]] = []
+    for i, b in enumerate(before):
+        here = slice(int(starts[i]), int(ends[i]))
+        took_reason, took_absent = b.reason, b.absent
+        if b.previous is not None:  # that check's rows, and what was taken before it
+            prev = slice(int(starts[b.previous]), int(ends[b.previous]))
+            prev_reason, prev_absent = taken[b.previous]
+            took_reason = _union(took_reason, prev_reason, reason[prev])
+            took_absent = _union(took_absent, prev_absent, absent[prev])
+        taken.append((took_reason, took_absent))
+        if took_reason is not None:
+            reason[here] &= ~took_reason
+        if took_absent is not None:
+            absent[here] &= ~took_absent
+
+
+def _union(*masks: np.ndarray | None) -> np.ndarray | None:
+    found = [m for m in masks if m is not None]
+    return np.logical_or.reduce(found) if found else None
 
 
 def _lined_up_status(keys: pl.Series, up_status: pl.DataFrame) -> pl.DataFrame:
@@ -144,33 +194,29 @@ def _lined_up_status(keys: pl.Series, up_status: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _reads_fresh_as_recorded(
-    keys: pl.Series, up_status: pl.DataFrame, recorded: pl.DataFrame | None
-) -> bool:
-    """True if every partition read its own key of a fresh upstream at today's version, with
-    nothing else recorded: compared column to column, no join."""
-    return (
-        recorded is not None
-        and recorded.height == len(keys)
-        and bool((up_status["status"] == "fresh").all())
-        and recorded["partition"].equals(keys)
-        and recorded["up_partition"].equals(keys)
-        and recorded["recorded_version"].equals(up_status["data_version"], null_equal=False)
+def _fresh_as_recorded(versions: pl.Series, up_status: pl.DataFrame) -> bool:
+    """True if the upstream (listing the same keys) is fresh and was read at today's
+    versions: compared column to column, no join."""
+    return versions.equals(up_status["data_version"], null_equal=False) and bool(
+        (up_status["status"] == "fresh").all()
     )
 
 
-def _recorded_in_place(keys: pl.Series, recorded: pl.DataFrame | None) -> pl.Series | None:
+def _recorded_in_place(
+    keys: pl.Series, recorded: pl.DataFrame | None
+) -> tuple[pl.Series | None, bool]:
     """The version each key recorded of its own upstream key, aligned with ``keys`` (null where
-    none); None if other inputs were recorded too ("was removed" rows: the row path's job)."""
+    none), None if other inputs were recorded too ("was removed" rows: the row path's job);
+    and whether every key recorded exactly its own key, nothing else."""
     if recorded is None:
-        return NULL_STRING.new_from_index(0, len(keys))
+        return NULL_STRING.new_from_index(0, len(keys)), False
     if recorded["partition"].equals(keys) and recorded["up_partition"].equals(keys):
-        return recorded["recorded_version"]  # each key read its own key: compared, no query
+        return recorded["recorded_version"], True  # each key read its own key: no query
     same = recorded.filter(pl.col("partition") == pl.col("up_partition"))
     if same.height < recorded.height:
-        return None
+        return None, False
     if same["partition"].equals(keys):
-        return same["recorded_version"]
+        return same["recorded_version"], False
     found = (
         keys.rename("partition")
         .to_frame()
@@ -181,4 +227,4 @@ def _recorded_in_place(keys: pl.Series, recorded: pl.DataFrame | None) -> pl.Ser
             maintain_order="left",
         )
     )
-    return found["recorded_version"] if found.height == len(keys) else None
+    return (found["recorded_version"] if found.height == len(keys) else None), False

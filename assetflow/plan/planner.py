@@ -23,10 +23,11 @@ import polars as pl
 
 from assetflow.commit.state import CatalogState
 from assetflow.define.graph import AssetGraph
+from assetflow.define.mapping.rows import take
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.plan.closure import upstream_closure
 from assetflow.plan.downstream import must_also_run
-from assetflow.plan.edges import EdgeMemo
+from assetflow.plan.edges import EdgeMemo, rows_among
 from assetflow.plan.reads import read_closure
 from assetflow.plan.reasons import committed_keys
 from assetflow.plan.staleness import split_groups, status_by_asset
@@ -197,7 +198,7 @@ def build_plan(
             wanted[name] = frame.filter(~pl.col("_waiting")) if frame["_waiting"].any() else frame
     else:
         for name, keys in requested.items():
-            wanted[name] = keys.to_frame().join(by_asset[name], on="partition", how="inner")
+            wanted[name] = _rows_of(by_asset[name], keys)
     if which is not None:
         has_data = pl.col("data_version").is_not_null()
         keep = (has_data & (pl.col("status") != "fresh")) if which == "stale" else ~has_data
@@ -214,6 +215,21 @@ def build_plan(
         )
     )
     return Plan(steps=StepFrame(frame), as_of=as_of, force=force)
+
+
+def _rows_of(status: pl.DataFrame, keys: pl.Series) -> pl.DataFrame:
+    """The rows of ``status`` that list one of ``keys`` (unique), in its row order (key order);
+    keys it does not list are left out. Located by ``rows_among``; one run of rows (a range,
+    a day) is a zero-copy slice, others are gathered column by column (a join per asset was
+    a tenth of a cron call's plan at 1,000 assets)."""
+    rows = rows_among(status["partition"], keys)
+    rows = np.sort(rows[rows >= 0])
+    if not rows.size:
+        return status.clear()
+    if rows[-1] - rows[0] + 1 == rows.size:  # unique rows: one run
+        return status.slice(int(rows[0]), rows.size)
+    at = pl.Series(rows.astype(np.uint32))
+    return pl.DataFrame([take(status.to_series(i), at) for i in range(status.width)])
 
 
 def _flagged(frame: pl.DataFrame, force: bool) -> pl.DataFrame:

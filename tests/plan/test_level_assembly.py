@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import assetflow as af
 from assetflow.commit.state import CURRENT_SCHEMA, INPUTS_SCHEMA, CatalogState
-from assetflow.plan import staleness
+from assetflow.plan import assembly, staleness
 from assetflow.plan.assembly import assemble
 from assetflow.plan.reasons import IdentityCheck, identity_reasons, upstream_check
 from tests.plan.test_aligned_reasons import GRAPH, cases
@@ -100,3 +101,20 @@ def test_a_level_assembled_together_equals_each_asset_alone(case):
             alone = assemble([p])[p.name]
             assert together[p.name].equals(alone)
             assert alone.equals(expected[p.name])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(graphs())
+def test_reasons_left_unspelled_behind_an_earlier_check_change_no_status(case):
+    """An identity check does not spell a reason where a check ranked before it (of the same
+    asset) has one: every status equals the one with every reason spelled."""
+    graph, state = case
+    shadowed = staleness.status_by_asset(graph, state, AS_OF)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            assembly, "identity_reasons", lambda checks, before=None: identity_reasons(checks)
+        )
+        spelled = staleness.status_by_asset(graph, state, AS_OF)
+    assert shadowed.keys() == spelled.keys()
+    for name, frame in spelled.items():
+        assert shadowed[name].equals(frame)
