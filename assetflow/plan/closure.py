@@ -177,9 +177,10 @@ def _pulled(
     if not first.size:
         return None
     if only:
-        which = int(np.searchsorted(np.cumsum([len(r) for r in found]), first[0], side="right"))
-        at = int(first[0]) - sum(len(r) for r in found[:which])
-        d = demands[which]
+        # ``rows`` is the demands' reads one after another: find whose read came first.
+        starts = np.cumsum([0, *(len(r) for r in found)])
+        which = int(np.searchsorted(starts, first[0], side="right")) - 1
+        d, at = demands[which], int(first[0] - starts[which])
         errors.setdefault(name, _only_error(d.down, d.down_keys[at], status, int(rows[first[0]])))
     return rows[first]
 
