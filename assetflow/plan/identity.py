@@ -18,6 +18,7 @@ import numpy as np
 import polars as pl
 
 from assetflow.define.mapping.rows import take
+from assetflow.plan.edges import rows_among
 from assetflow.plan.problems import (
     ABSENT,
     NEVER_PREFIX,
@@ -55,8 +56,8 @@ def identity_check(
 ) -> IdentityCheck | object | None:
     """The check of identity upstream ``up`` for ``keys``: None if every key read its own
     fresh upstream key at today's version, :data:`ROW_PATH` if other inputs were recorded.
-    ``rows``, the row of each key among ``up_status``'s if known, lines the upstream's status
-    up by a gather instead of a join on strings."""
+    The upstream's status is lined up with ``keys`` by position: ``rows``, the row of each key
+    among ``up_status``'s (-1 where it lists none) if known, else found by ``rows_among``."""
     same = up_status["partition"].equals(keys)
     versions, each_own = _recorded_in_place(keys, recorded)
     if same and each_own and _fresh_as_recorded(versions, up_status):  # type: ignore[arg-type]
@@ -65,11 +66,14 @@ def identity_check(
         return ROW_PATH
     if same:
         up_columns = up_status
-    elif rows is not None:
-        at = pl.Series(rows.astype(np.uint32))
-        up_columns = {column: take(up_status[column], at) for column in UP_NAMES}
     else:
-        up_columns = _lined_up_status(keys, up_status)
+        if rows is None:
+            rows = rows_among(up_status["partition"], keys)
+        if (rows >= 0).all():
+            at = pl.Series(rows.astype(np.uint32))
+        else:  # null where the upstream lists no such key (not due): a null position gathers null
+            at = pl.Series(rows, dtype=pl.Int64).cast(pl.UInt32, strict=False)
+        up_columns = {column: take(up_status[column], at) for column in UP_NAMES}
     columns = [
         keys.rename("up_partition"),
         versions.rename("recorded_version"),
@@ -178,20 +182,6 @@ def _unshadowed(
 def _union(*masks: np.ndarray | None) -> np.ndarray | None:
     found = [m for m in masks if m is not None]
     return np.logical_or.reduce(found) if found else None
-
-
-def _lined_up_status(keys: pl.Series, up_status: pl.DataFrame) -> pl.DataFrame:
-    """The upstream's status columns of each of ``keys`` (nulls where it lists none: not due)."""
-    return (
-        keys.rename("partition")
-        .to_frame()
-        .join(
-            up_status.select("partition", *UP_NAMES),
-            on="partition",
-            how="left",
-            maintain_order="left",
-        )
-    )
 
 
 def _fresh_as_recorded(versions: pl.Series, up_status: pl.DataFrame) -> bool:
