@@ -15,7 +15,7 @@ import polars as pl
 
 from assetflow.define.graph import AssetGraph
 from assetflow.define.mapping import LazyKeys, Window
-from assetflow.define.mapping.rows import take
+from assetflow.define.mapping.rows import positions, take
 
 
 class EdgeMemo:
@@ -62,10 +62,8 @@ class EdgeMemo:
         found = self._rows.get(id(edges))
         if found is None or not _same(found[0], keys):
             at = rows_among(keys, edges["up_partition"])
-            column = pl.Series("_at", np.maximum(at, 0).astype(np.uint32))
-            if (at < 0).any():
-                column = column.scatter(np.flatnonzero(at < 0), None)
-            found = (keys, at, column, edges)  # the frame kept alive: its id stays its own
+            # The frame kept alive: its id stays its own.
+            found = (keys, at, positions(at).rename("_at"), edges)
             self._rows[id(edges)] = found
         return found[1], found[2]
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from assetflow.define.mapping.rows import take
+from assetflow.define.mapping.rows import positions, take
 from assetflow.plan.edges import rows_among
 from assetflow.plan.problems import (
     ABSENT,
@@ -69,10 +69,7 @@ def identity_check(
     else:
         if rows is None:
             rows = rows_among(up_status["partition"], keys)
-        if (rows >= 0).all():
-            at = pl.Series(rows.astype(np.uint32))
-        else:  # null where the upstream lists no such key (not due): a null position gathers null
-            at = pl.Series(rows, dtype=pl.Int64).cast(pl.UInt32, strict=False)
+        at = positions(rows)  # null where the upstream lists no such key (not due)
         up_columns = {column: take(up_status[column], at) for column in UP_NAMES}
     columns = [
         keys.rename("up_partition"),

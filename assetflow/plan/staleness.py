@@ -165,7 +165,7 @@ def _due_among(
     among the due keys of its partitions definition: the few keys asked joined with the due
     keys' positions, one query per partitions definition (stacking every due key of a level,
     a query per level, cost ~10% of a range plan). Assets of one definition line their keys
-    up by these positions (:func:`_rows_among`) instead of joining on strings."""
+    up by these positions (:func:`_rows_by_position`) instead of joining on strings."""
     groups: dict[int, list[str]] = {}
     for n in names:
         groups.setdefault(id(graph[n].partitions), []).append(n)
@@ -195,7 +195,7 @@ def _due_among(
     return found
 
 
-def _rows_among(own: np.ndarray | None, up: np.ndarray | None) -> np.ndarray | None:
+def _rows_by_position(own: np.ndarray | None, up: np.ndarray | None) -> np.ndarray | None:
     """The row of each of an asset's keys among its upstream's, from their due positions
     (both ascending, of one definition); None if unknown or if one is not listed there."""
     if own is None or up is None:
@@ -330,7 +330,7 @@ def _prepare(
         recorded = inputs.get((name, up))
         rows = None
         if asset.partitions is graph[up].partitions:  # one definition: one position scale
-            rows = _rows_among(positions.get(name), positions.get(up))
+            rows = _rows_by_position(positions.get(name), positions.get(up))
         found = upstream_check(graph, name, up, keys, done[up], recorded, committed, memo, rows)
         checks.append(found)
     return Pending(name, asset.code_version, base, [c for c in checks if c is not None])

@@ -14,9 +14,17 @@ import polars as pl
 
 
 def take(column: pl.Series, rows: np.ndarray | pl.Series) -> pl.Series:
-    """The values of ``column`` at ``rows`` (non-negative positions), in that order."""
+    """The values of ``column`` at ``rows`` (non-negative positions, or :func:`positions`),
+    in that order; a null position gathers null."""
     if not isinstance(rows, pl.Series):
         rows = pl.Series(np.asarray(rows, dtype=np.uint32))
     elif rows.dtype != pl.UInt32:
         rows = rows.cast(pl.UInt32)
     return column[rows]
+
+
+def positions(rows: np.ndarray) -> pl.Series:
+    """``rows`` (-1 where there is no row) as positions for :func:`take`: null where -1."""
+    if (rows >= 0).all():
+        return pl.Series(rows.astype(np.uint32))
+    return pl.Series(rows, dtype=pl.Int64).cast(pl.UInt32, strict=False)
