@@ -49,8 +49,7 @@ def assemble(pending: list[Pending]) -> dict[str, pl.DataFrame]:
     checks = _answered(pending)
     width = max(len(c) for c in checks)
     frames = [_stackable(p, found, width) for p, found in zip(pending, checks, strict=True)]
-    stacked = pl.concat(frames, rechunk=False)
-    statuses = stacked.select(_status_columns(width))
+    statuses = _statuses(pl.concat(frames, rechunk=False), width)
     heights = np.array([p.base.height for p in pending])
     starts = np.cumsum(heights) - heights
     return {
@@ -113,6 +112,42 @@ def _stackable(p: Pending, checks: list[pl.DataFrame], width: int) -> pl.DataFra
             column = checks[i][name] if i < len(checks) else _NULLS[name].new_from_index(0, height)
             columns.append(column.rename(f"{name}{i}"))
     return pl.DataFrame(columns)
+
+
+def _statuses(stacked: pl.DataFrame, width: int) -> pl.DataFrame:
+    """``status``, ``reason`` and ``_waiting`` of each stacked row. Spelled only for the rows
+    a check says something about or without data: the others are ``fresh`` with no reason
+    (most rows of a large warehouse with a few stale partitions; spelling every row of a
+    level cost more than finding those rows)."""
+    n = stacked.height
+    if not width or stacked["data_version"].null_count() == n:
+        return stacked.select(_status_columns(width))
+    told = stacked.select(_told(width)).to_series()
+    rows = np.flatnonzero(told.to_numpy())
+    if rows.size == n:
+        return stacked.select(_status_columns(width))
+    found = stacked.filter(told).select(_status_columns(width))
+    fresh = [_FRESH, _NO_REASON, _NOT_WAITING]
+    return pl.DataFrame([c.new_from_index(0, n).scatter(rows, found[c.name]) for c in fresh])
+
+
+_FRESH = pl.Series("status", ["fresh"], dtype=pl.String)
+_NO_REASON = pl.Series("reason", [""], dtype=pl.String)
+_NOT_WAITING = pl.Series("_waiting", [False], dtype=pl.Boolean)
+
+
+def _told(width: int) -> pl.Expr:
+    """Rows without data or with something in a check's columns: where a row's status can be
+    other than ``fresh`` with no reason."""
+    said = [pl.col("data_version").is_null()]
+    for i in range(width):
+        said += [
+            pl.col(f"reason{i}").is_not_null(),
+            pl.col(f"_n{i}").fill_null(0) > 0,
+            pl.col(f"_absent_reason{i}").is_not_null(),
+            pl.col(f"_waiting{i}").fill_null(False),
+        ]
+    return pl.any_horizontal(said)
 
 
 def _status_columns(width: int) -> list[pl.Expr]:

@@ -118,3 +118,23 @@ def test_reasons_left_unspelled_behind_an_earlier_check_change_no_status(case):
     assert shadowed.keys() == spelled.keys()
     for name, frame in spelled.items():
         assert shadowed[name].equals(frame)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(graphs())
+def test_statuses_spelled_where_a_check_says_something_equal_every_row_spelled(case):
+    """A level's statuses are spelled only for rows without data or with something in a
+    check's columns (the rest are fresh, no reason): they equal the rule applied to every
+    row."""
+    graph, state = case
+    told = staleness.status_by_asset(graph, state, AS_OF)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            assembly,
+            "_statuses",
+            lambda stacked, width: stacked.select(assembly._status_columns(width)),
+        )
+        every = staleness.status_by_asset(graph, state, AS_OF)
+    assert told.keys() == every.keys()
+    for name, frame in every.items():
+        assert told[name].equals(frame)
