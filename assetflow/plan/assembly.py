@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from assetflow.define.mapping.rows import take
 from assetflow.plan.identity import Before, IdentityCheck, identity_reasons
 from assetflow.plan.problems import ALIGNED, NEVER
 
@@ -52,24 +53,23 @@ def assemble(pending: list[Pending]) -> dict[str, pl.DataFrame]:
     statuses = _statuses(pl.concat(frames, rechunk=False), width)
     heights = np.array([p.base.height for p in pending])
     starts = np.cumsum(heights) - heights
-    return {
-        p.name: _frame(p, statuses.slice(int(start), int(height)))
-        for p, start, height in zip(pending, starts, heights, strict=True)
-    }
+    names = _spread("asset", [p.name for p in pending], heights)
+    codes = _spread("code_version", [p.code_version for p in pending], heights)
+    by_name = {}
+    for p, start, height in zip(pending, starts, heights, strict=True):
+        at, h = int(start), int(height)
+        found = statuses.slice(at, h)
+        columns = [names.slice(at, h), p.base["partition"], found["status"], found["reason"]]
+        columns += [p.base["data_version"], codes.slice(at, h), found["_waiting"]]
+        by_name[p.name] = pl.DataFrame(columns)  # columns, not a query
+    return by_name
 
 
-def _frame(p: Pending, found: pl.DataFrame) -> pl.DataFrame:
-    """The asset's status frame: its keys and versions as they came (not copied through the
-    stacked frame), its name and code version as literals (polars keeps one value per column;
-    materialized, these four columns were ~200 MB more at 3.65M keys)."""
-    keys = p.base["partition"]
-    columns = [keys.rename("asset"), keys, found["status"], found["reason"]]
-    columns += [p.base["data_version"], keys.rename("code_version"), found["_waiting"]]
-    # Placeholders replaced in place by literals: a sequential with_columns plans no query
-    # (a select of literals cost ~0.2 ms an asset, this ~0.08 ms).
-    return pl.DataFrame(columns).with_columns_seq(
-        pl.lit(p.name).alias("asset"), pl.lit(p.code_version).alias("code_version")
-    )
+def _spread(name: str, values: list[str], heights: np.ndarray) -> pl.Series:
+    """Each asset's value repeated over its rows, for the whole level at once: a gather, where
+    a literal column per asset took a query each (~0.08 ms)."""
+    which = np.repeat(np.arange(len(values), dtype=np.uint32), heights)
+    return take(pl.Series(name, values, dtype=pl.String), which)
 
 
 def _answered(pending: list[Pending]) -> list[list[pl.DataFrame]]:
