@@ -34,9 +34,10 @@ import polars as pl
 
 from assetflow.commit.state import CatalogState
 from assetflow.define.graph import AssetGraph
+from assetflow.define.mapping.rows import take
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.plan.assembly import Pending, assemble
-from assetflow.plan.edges import EdgeMemo
+from assetflow.plan.edges import EdgeMemo, rows_among
 from assetflow.plan.identity import IdentityCheck
 from assetflow.plan.problems import NULL_STRING
 from assetflow.plan.reasons import align, upstream_check
@@ -162,10 +163,12 @@ def _due_among(
     graph: AssetGraph, names: list[str], as_of: datetime, only: Mapping[str, pl.Series]
 ) -> dict[str, tuple[pl.Series, np.ndarray]]:
     """The due keys of each asset that are in ``only``, in key order, with their positions
-    among the due keys of its partitions definition: the few keys asked joined with the due
-    keys' positions, one query per partitions definition (stacking every due key of a level,
-    a query per level, cost ~10% of a range plan). Assets of one definition line their keys
-    up by these positions (:func:`_rows_by_position`) instead of joining on strings."""
+    among the due keys of its partitions definition: the keys asked of every asset of one
+    definition located among its due keys at once (``rows_among``: a binary search of sorted
+    time keys), made distinct and ordered by numpy (a query that joined, deduplicated and
+    sorted them cost ~0.2 s of a cron call's plan at 1,000 assets). Assets of one definition
+    line their keys up by these positions (:func:`_rows_by_position`) instead of joining on
+    strings."""
     groups: dict[int, list[str]] = {}
     for n in names:
         groups.setdefault(id(graph[n].partitions), []).append(n)
@@ -173,26 +176,26 @@ def _due_among(
     for members in groups.values():
         due = asset_key_series(graph, members[0], as_of)
         sizes = [len(only[n]) for n in members]
-        ranked = pl.DataFrame(  # columns, not a frame per asset (~0.1 ms each)
-            [
-                pl.concat([only[n].rename("partition") for n in members], rechunk=False),
-                pl.Series("_rank", np.repeat(np.arange(len(members), dtype=np.uint32), sizes)),
-            ]
-        )
-        rows = (
-            ranked.lazy()
-            .unique()
-            .join(due.to_frame().with_row_index("_pos").lazy(), on="partition", how="inner")
-            .sort("_rank", "_pos")
-            .collect()
-        )
-        counts = np.bincount(rows["_rank"].to_numpy(), minlength=len(members))
+        asked = pl.concat([_NO_KEYS, *(only[n] for n in members)], rechunk=False)
+        at = rows_among(due, asked)
+        rank = np.repeat(np.arange(len(members), dtype=np.int64), sizes)
+        listed = at >= 0
+        # (asset, position) pairs as one integer, sorted (by asset, then key order) and made
+        # distinct by neighbours: ``np.unique`` hashes integers in numpy 2.4 (~40x slower).
+        pairs = np.sort(rank[listed] * max(len(due), 1) + at[listed])
+        first = np.ones(pairs.size, bool)
+        first[1:] = pairs[1:] != pairs[:-1]
+        pairs = pairs[first]
+        which, at = np.divmod(pairs, max(len(due), 1))
+        counts = np.bincount(which, minlength=len(members))
         starts = np.cumsum(counts) - counts
-        at = rows["_pos"].to_numpy()
+        keys = take(due, at)
         for n, start, count in zip(members, starts, counts, strict=True):
-            keys = rows["partition"].slice(int(start), int(count))
-            found[n] = (keys, at[start : start + count])
+            found[n] = (keys.slice(int(start), int(count)), at[start : start + count])
     return found
+
+
+_NO_KEYS = pl.Series("partition", [], dtype=pl.String)
 
 
 def _rows_by_position(own: np.ndarray | None, up: np.ndarray | None) -> np.ndarray | None:
