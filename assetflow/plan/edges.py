@@ -16,6 +16,7 @@ import polars as pl
 from assetflow.define.graph import AssetGraph
 from assetflow.define.mapping import LazyKeys, Window
 from assetflow.define.mapping.rows import positions, take
+from assetflow.define.mapping.window import WindowEdges
 
 
 class EdgeMemo:
@@ -28,6 +29,8 @@ class EdgeMemo:
 
     def __init__(self) -> None:
         self._found: dict[tuple, tuple[pl.Series, pl.DataFrame]] = {}
+        self._built: dict[int, tuple[pl.Series, WindowEdges]] = {}
+        """Window frames by id: the keys they were built from and where their keys sit."""
         self._rows: dict[int, tuple[pl.Series, np.ndarray, pl.Series, pl.DataFrame]] = {}
         self._layouts: dict[int, tuple[pl.Series, pl.Series, Layout | None, pl.DataFrame]] = {}
 
@@ -43,7 +46,9 @@ class EdgeMemo:
             found = self._found.get(memo_key)
             if found is not None and (found[0] is keys or found[0].equals(keys)):
                 return found[1]
-        edges = mapping.edges(keys.to_list(), upstream, committed)
+        built = mapping.edge_rows(keys)
+        edges = built.frame
+        self._built[id(edges)] = (keys, built)  # the frame kept alive: its id stays its own
         for memo_key in memo_keys:
             self._found[memo_key] = (keys, edges)
         return edges
@@ -61,7 +66,11 @@ class EdgeMemo:
     def _up(self, edges: pl.DataFrame, keys: pl.Series) -> tuple[np.ndarray, pl.Series]:
         found = self._rows.get(id(edges))
         if found is None or not _same(found[0], keys):
-            at = rows_among(keys, edges["up_partition"])
+            built = self._built.get(id(edges))
+            if built is None:
+                at = rows_among(keys, edges["up_partition"])
+            else:  # a window's: its table's keys located, a few edges share each
+                at = rows_among(keys, built[1].table)[built[1].up]
             # The frame kept alive: its id stays its own.
             found = (keys, at, positions(at).rename("_at"), edges)
             self._rows[id(edges)] = found
@@ -75,7 +84,9 @@ class EdgeMemo:
         found = self._layouts.get(id(edges))
         if found is None or not (_same(found[0], keys) and _same(found[1], up_keys)):
             up, _ = self._up(edges, up_keys)
-            found = (keys, up_keys, _layout(edges, keys, up), edges)
+            built = self._built.get(id(edges))
+            drawn = built[1] if built is not None and _same(built[0], keys) else None
+            found = (keys, up_keys, _layout(edges, keys, up, drawn), edges)
             self._layouts[id(edges)] = found
         return found[2]
 
@@ -96,18 +107,28 @@ class Layout:
     """True where the upstream does not list the edge's key (it is not due)."""
 
 
-def _layout(edges: pl.DataFrame, keys: pl.Series, up: np.ndarray) -> Layout | None:
-    down = rows_among(keys, edges["partition"])
+def _layout(
+    edges: pl.DataFrame, keys: pl.Series, up: np.ndarray, built: WindowEdges | None
+) -> Layout | None:
+    """``built``: how a window drew ``edges`` from ``keys``, if it did: its reader rows need
+    no search, and its edges are in order if the table it drew them from sorts as strings."""
+    if built is not None:
+        down = built.down
+        ordered = built.table.is_sorted()
+    else:
+        down = rows_among(keys, edges["partition"])
+        ordered = False
     if (down < 0).any():
         return None
-    ordered = edges.select(
-        (
-            (pl.col("partition") != pl.col("partition").shift())
-            | (pl.col("up_partition") > pl.col("up_partition").shift())
-        )
-        .fill_null(True)
-        .all()
-    ).item()
+    if not ordered:
+        ordered = edges.select(
+            (
+                (pl.col("partition") != pl.col("partition").shift())
+                | (pl.col("up_partition") > pl.col("up_partition").shift())
+            )
+            .fill_null(True)
+            .all()
+        ).item()
     if not ordered or (np.diff(down) < 0).any():
         return None
     return Layout(down, np.maximum(up, 0), up < 0)

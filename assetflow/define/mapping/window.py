@@ -44,7 +44,15 @@ def key_table(grid: Grid, keys: pl.Series, before: int = 0, after: int = 0) -> W
 
 
 def positions(table: WindowTable, keys: pl.Series) -> np.ndarray:
-    """Row of each key in ``table`` (keys must be on the table's grid)."""
+    """Row of each key in ``table`` (keys must be on the table's grid). Keys that are one run
+    of the table's rows (a range, every due key: what statuses list) are placed by comparing
+    that run (~0.03 ms), others by a join on strings (~0.5 ms)."""
+    if len(keys):
+        first = (table.keys == keys[0]).to_numpy()
+        start = int(first.argmax())
+        run = table.keys.slice(start, len(keys))
+        if first[start] and len(run) == len(keys) and run.equals(keys):
+            return np.arange(start, start + len(keys), dtype=np.int64)
     found = pl.DataFrame({"partition": keys.rename("partition")}).join(
         table.frame, on="partition", how="left", maintain_order="left"
     )["_pos"]
@@ -148,10 +156,15 @@ class Window(PartitionMapping):
         return self._down, self._up
 
     def edges(self, downstream_keys, upstream, upstream_committed):
-        down, up = self._defs()
         keys = pl.Series("partition", list(downstream_keys), dtype=pl.String)
+        return self.edge_rows(keys).frame
+
+    def edge_rows(self, keys: pl.Series) -> WindowEdges:
+        """:meth:`edges` of ``keys`` (unique), with where each edge's keys sit."""
+        down, up = self._defs()
         if not len(keys):
-            return empty_edges()
+            none = np.zeros(0, np.int64)
+            return WindowEdges(empty_edges(), none, none, pl.Series("up_partition", [], pl.String))
         so, eo = self.start_offset, self.end_offset
         dtable = key_table(down.grid, keys, before=max(-so, 0), after=max(eo, 0))
         pos = positions(dtable, keys)
@@ -164,12 +177,14 @@ class Window(PartitionMapping):
         hi = np.searchsorted(utable.starts, ends, side="left")
         owner, rows = expand(np.where(valid, lo, 0), np.where(valid, hi, 0))
         keep = up.in_range(utable.starts[rows])
-        return pl.DataFrame(
+        owner, rows = owner[keep], rows[keep]
+        frame = pl.DataFrame(
             {
-                "partition": take(keys, owner[keep]),
-                "up_partition": take(utable.keys, rows[keep]),
+                "partition": take(keys.rename("partition"), owner),
+                "up_partition": take(utable.keys, rows),
             }
         )
+        return WindowEdges(frame, owner, rows, utable.keys)
 
     def inverse_edges(self, upstream_keys, downstream_keys, upstream, upstream_committed):
         down, up = self._defs()
@@ -201,6 +216,21 @@ class Window(PartitionMapping):
         )
         wanted = pl.Series(list(downstream_keys), dtype=pl.String).implode()
         return frame.filter(pl.col("partition").is_in(wanted))
+
+
+@dataclass(frozen=True)
+class WindowEdges:
+    """A window's edges with their rows: what the edges were built from, so a caller lines
+    them up by position instead of searching for their keys."""
+
+    frame: pl.DataFrame
+    """``partition``, ``up_partition``: by reader key, then upstream key in time order."""
+    down: np.ndarray
+    """The row of each edge's reader key among the keys asked."""
+    up: np.ndarray
+    """The row of each edge's upstream key in ``table``."""
+    table: pl.Series
+    """The upstream keys the edges were drawn from, in time order, each once."""
 
 
 def _kind(definition: Definition) -> str:
