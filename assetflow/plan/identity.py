@@ -143,10 +143,9 @@ def identity_reasons(
             pl.Series("_waiting", problem & found["_blocked"].to_numpy()),
         ]
     )
-    counted = np.concatenate([[0], np.cumsum(problem, dtype=np.int64)])
     answers: list[pl.DataFrame | None] = []
     for start, end in zip(ends - heights, ends, strict=True):
-        has = counted[end] > counted[start]
+        has = problem[start:end].any()  # a slice's any: a cumulative sum cost ~10x more
         answers.append(answered.slice(int(start), int(end - start)) if has else None)
     return answers
 
