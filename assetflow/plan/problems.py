@@ -70,15 +70,27 @@ def _first(rules: list[tuple[pl.Expr, int]]) -> pl.Expr:
     return chain.otherwise(pl.lit(-1)).cast(pl.Int8)
 
 
-def state_code(status: pl.Expr) -> pl.Expr:
-    """The problem an upstream partition's status is (missing, failed, stale), -1 if none."""
-    return _first(_by_state(status))
+def _first_of(rules: list[tuple[pl.Series, int]]) -> np.ndarray:
+    """:func:`_first` applied to Series by numpy: Series comparisons and ``np.select`` cost
+    a fraction of a query (~0.3 ms each, a window check at a time)."""
+    held = [
+        (c.to_numpy() if not c.null_count() else c.fill_null(False).to_numpy()) for c, _ in rules
+    ]
+    return np.select(held, [code for _, code in rules], -1).astype(np.int8)
 
 
-def version_code(recorded: pl.Expr, now: pl.Expr) -> pl.Expr:
-    """The problem of a fresh upstream partition: added (nothing recorded), changed (another
-    version recorded than ``now``), -1 if none."""
-    return _first(_by_version(recorded, now))
+def state_codes(status: pl.Series) -> np.ndarray:
+    """The problem each upstream partition's status is (missing, failed, stale), -1 if none."""
+    return _first_of(_by_state(status))  # type: ignore[arg-type]
+
+
+def version_codes(recorded: pl.Series, now: pl.Series) -> np.ndarray:
+    """The problem of each edge to a fresh upstream partition: added (nothing recorded),
+    changed (another version recorded than ``now``), -1 if none."""
+    rules = _by_version(recorded, now)  # type: ignore[arg-type]
+    if not recorded.null_count():  # nothing added: no null test to run (a query)
+        rules = rules[1:]
+    return _first_of(rules)
 
 
 PROBLEM_CODE = _first(
@@ -90,8 +102,8 @@ PROBLEM_CODE = _first(
 )
 """The problem of one (partition, upstream partition) pair as a code into :data:`WHAT`; reads
 ``up_status``, ``up_version``, ``recorded_version``. The positional window check
-(``plan/window_reasons.py``) applies the same rules in two steps, :func:`state_code` per
-upstream row and :func:`version_code` per edge."""
+(``plan/window_reasons.py``) applies the same rules in two steps, :func:`state_codes` per
+upstream row and :func:`version_codes` per edge."""
 
 
 def spelled(label: pl.Expr, key: pl.Expr, what: pl.Expr, prefix: str = "") -> pl.Expr:

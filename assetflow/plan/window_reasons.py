@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from assetflow.define.mapping.rows import take
+from assetflow.define.mapping.rows import positions, take
 from assetflow.plan.edges import EdgeMemo, same_edges
 from assetflow.plan.problems import (
     ADDED_CODE,
@@ -27,8 +27,8 @@ from assetflow.plan.problems import (
     ROW_PATH,
     WHAT,
     placed,
-    state_code,
-    version_code,
+    state_codes,
+    version_codes,
 )
 
 
@@ -55,23 +55,16 @@ def window_by_position(
         if versions is None:
             return ROW_PATH
     not_due, rows = layout.unlisted, layout.up
-    states = up_status.select(
-        state_code(pl.col("status")).alias("code"),
-        pl.col("data_version").is_null().alias("no_data"),
-        pl.col("_waiting").fill_null(False).alias("waiting"),
-    )
-    if not states.height:  # nothing listed: every edge's key is not due (rows must index)
-        states = states.extend(states.clear(1).fill_null(False))
-    code = np.where(not_due, NOT_DUE_CODE, states["code"].to_numpy()[rows]).astype(np.int8)
+    state, no_data, waiting = _states(up_status)
+    code = np.where(not_due, NOT_DUE_CODE, state[rows]).astype(np.int8)
     fresh = code < 0
     if fresh.any():
         code[fresh] = _fresh_codes(versions, up_status["data_version"], rows, fresh)
     problem = np.flatnonzero(code >= 0)
     if not problem.size:
         return None
-    no_data = states["no_data"].to_numpy()[rows]
-    absent = not_due | (code == MISSING_CODE) | ((code == FAILED_CODE) & no_data)
-    waiting = not_due | states["waiting"].to_numpy()[rows]
+    absent = not_due | (code == MISSING_CODE) | ((code == FAILED_CODE) & no_data[rows])
+    waiting = not_due | waiting[rows]
     down = layout.down
     n = len(keys)
     counts = np.bincount(down[problem], minlength=n)
@@ -81,18 +74,14 @@ def window_by_position(
     first = _firsts(problem, down) if committed is not False else None
     first_absent = _firsts(problem[absent[problem]], down) if committed is not True else None
     label = f"upstream {up}"
+    said = positions(np.where(counts > 0, np.arange(n), -1))  # null where nothing is said
     return pl.DataFrame(
         [
             _spelled("reason", label, edges, code, first, down, n),
-            pl.Series("_n", counts.astype(np.uint32)),
+            take(pl.Series("_n", counts.astype(np.uint32)), said),
             _spelled("_absent_reason", label, edges, code, first_absent, down, n, NEVER_PREFIX),
-            pl.Series("_waiting", blocked),
+            take(pl.Series("_waiting", blocked), said),
         ]
-    ).select(
-        pl.col("reason"),
-        pl.when(pl.col("_n") > 0).then("_n").alias("_n"),
-        pl.col("_absent_reason"),
-        pl.when(pl.col("_n") > 0).then("_waiting").alias("_waiting"),
     )
 
 
@@ -127,11 +116,25 @@ def _fresh_codes(
     (another version recorded), or none."""
     if versions is None:
         return np.full(int(fresh.sum()), ADDED_CODE, np.int8)
-    now = take(up_versions, rows)  # where the upstream lists no key, the code is not due
-    found = pl.DataFrame([versions.rename("r"), now.rename("u")]).select(
-        version_code(pl.col("r"), pl.col("u"))
+    recorded = versions if fresh.all() else versions.filter(pl.Series(fresh))
+    return version_codes(recorded, take(up_versions, rows[fresh]))
+
+
+def _states(up_status: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per upstream row: its problem code, whether it has no data, whether it waits; one
+    row (none, no, no) if none is listed (every edge's key is then not due: rows must index)."""
+    if not up_status.height:
+        return np.full(1, -1, np.int8), np.zeros(1, bool), np.zeros(1, bool)
+    versions, waiting = up_status["data_version"], up_status["_waiting"]
+    no_data = versions.is_null().to_numpy() if versions.null_count() else None
+    if waiting.null_count():
+        waiting = waiting.fill_null(False)
+    n = up_status.height
+    return (
+        state_codes(up_status["status"]),
+        np.zeros(n, bool) if no_data is None else no_data,
+        waiting.to_numpy(),
     )
-    return found.to_series().to_numpy()[fresh]
 
 
 def _firsts(edges: np.ndarray, down: np.ndarray) -> np.ndarray:
