@@ -87,6 +87,14 @@ class CatalogReader:
         model's queries, ``observe/``); a failure of the catalog itself is a StorageError."""
         return self._session.frame(sql, params, cast=False)
 
+    def committed(self, asset: str) -> pl.Series:
+        """The committed partition keys of ``asset``, in key order (as in :meth:`state`)."""
+        return self._session.frame(
+            "select partition from assetflow.current where asset = ? order by partition",
+            [asset],
+            schema={"partition": pl.String},
+        )["partition"]
+
     def current_keys(self, asset: str, partitions: Iterable[str] | None = None) -> list[str]:
         """Storage keys of the committed files of ``asset`` (optionally some partitions)."""
         rows = self._session.frame(
