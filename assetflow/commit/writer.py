@@ -41,7 +41,8 @@ from assetflow.commit.reader import CatalogReader
 from assetflow.commit.records import InputRead, PendingCommit
 from assetflow.commit.runstate import RunStateWriter, insert_rows
 from assetflow.commit.schema import ALL_DDL
-from assetflow.commit.schema_check import SchemaIndex, check_schema
+from assetflow.commit.schema_check import check_schema
+from assetflow.commit.schema_index import SchemaIndex
 from assetflow.commit.session import CatalogSession
 from assetflow.commit.storage import Storage
 from assetflow.commit.views import forget_parts, mark_views, refresh_views, stale_views
@@ -158,11 +159,12 @@ class CatalogWriter(CatalogReader):
             raise self._session.damaged(exc) from None
         self._schemas.record(asset, partition, code_version, staged.schema)
 
-    def prepare_checks(self, assets: Iterable[str]) -> None:
-        """Load what :meth:`check_output` compares with for ``assets``, in one query; after
-        this, checks on them never touch the connection (another thread may be committing)."""
+    def prepare_checks(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Load what :meth:`check_output` compares with for the (asset, partition) ``keys`` a
+        run may commit; after this, checks on them never touch the connection (another thread
+        may be committing)."""
         try:
-            self._schemas.load(assets)
+            self._schemas.load(keys)
         except duckdb.Error as exc:
             raise self._session.damaged(exc) from None
 
