@@ -49,8 +49,9 @@ if TYPE_CHECKING:
     from assetflow.commit.verify import VerifyReport
     from assetflow.observe.status_report import StatusReport
 
-_Planned = tuple[Plan, RunRequest, str | None, str]
-"""What a run executes: its plan, the request stored with it, the run it resumes, its command."""
+_Planned = tuple[Plan, CatalogState, RunRequest, str | None, str]
+"""A run's plan, the catalog state it was built on, its request, the run it resumes, its
+command."""
 
 
 def _utcnow() -> datetime:
@@ -143,8 +144,7 @@ class Project(ObserveMixin):
             as_of or self.clock(),
         )  # fmt: skip
         with self.warehouse.reader() as reader:
-            state = reader.state()
-        return plan_request(self.graph, state, request)
+            return plan_request(self.graph, reader, request)[0]
 
     def materialize(
         self,
@@ -192,8 +192,9 @@ class Project(ObserveMixin):
             as_of or self.clock(),
         )  # fmt: skip
 
-        def planned(catalog: CatalogWriter, state: CatalogState) -> _Planned:
-            return plan_request(self.graph, state, request), request, None, command
+        def planned(catalog: CatalogWriter) -> _Planned:
+            plan, state = plan_request(self.graph, catalog, request)
+            return plan, state, request, None, command
 
         return self._run(planned, callbacks, workers, executor, grace_period, cancel)
 
@@ -215,19 +216,19 @@ class Project(ObserveMixin):
         a unique prefix.
         """
 
-        def planned(catalog: CatalogWriter, state: CatalogState) -> _Planned:
+        def planned(catalog: CatalogWriter) -> _Planned:
             found = find_run(catalog, run_id)
             request = load_request(catalog, found)
             root = request.resume_of or found
-            plan = resume_plan(self.graph, catalog, state, request, root)
+            plan, state = resume_plan(self.graph, catalog, request, root)
             resumed = replace(request, resume_of=root)
-            return plan, resumed, found, command or f"runs resume {found}"
+            return plan, state, resumed, found, command or f"runs resume {found}"
 
         return self._run(planned, callbacks, workers, executor, grace_period, cancel)
 
     def _run(
         self,
-        planned: Callable[[CatalogWriter, CatalogState], _Planned],
+        planned: Callable[[CatalogWriter], _Planned],
         callbacks: RunCallbacks | None,
         workers: int | None,
         executor: ExecutorChoice | None,
@@ -242,8 +243,7 @@ class Project(ObserveMixin):
                     f"run {dead} was interrupted (its process died); "
                     f"`asset runs resume {dead}` finishes it"
                 )
-            state = catalog.state()
-            plan, request, resume_of, command = planned(catalog, state)
+            plan, state, request, resume_of, command = planned(catalog)
             callbacks.plan(plan)
             runner = Runner(
                 self.graph, catalog, state, clock=self.clock, on_event=callbacks.on_event,

@@ -39,10 +39,11 @@ from assetflow.commit.catalog_format import STORAGE_VERSION
 from assetflow.commit.catalog_paths import LIVE_CATALOG, PUBLISHED_CATALOG
 from assetflow.commit.connect import open_snapshot
 from assetflow.commit.files import stage_table
-from assetflow.commit.publish import portable_casts, publish_snapshot, view_sql
+from assetflow.commit.publish import publish_snapshot
 from assetflow.commit.records import PendingCommit
 from assetflow.commit.sandbox import open_sandbox
 from assetflow.commit.schema import DDL
+from assetflow.commit.views import portable_casts, view_sql
 
 
 def median_ms(fn, n: int) -> float:

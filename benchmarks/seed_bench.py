@@ -67,8 +67,17 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, flo
 
 
 def with_source(src: Path | None) -> dict[str, str]:
-    """The environment that imports assetflow from ``src`` (None: the installed one)."""
-    return dict(ENV, PYTHONPATH=str(src.resolve())) if src else dict(ENV)
+    """The environment that imports assetflow from ``src`` (None: the installed one); says
+    where each side imports it from, and refuses a baseline that imports this checkout."""
+    env = dict(ENV, PYTHONPATH=str(src.resolve())) if src else dict(ENV)
+    found = subprocess.run(
+        [sys.executable, "-P", "-c", "import assetflow; print(assetflow.__file__)"],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    print(f"{'baseline' if src else 'now'}: assetflow from {Path(found).parent}")
+    if src and Path(found).resolve().is_relative_to(ROOT.resolve()):
+        raise SystemExit(f"the baseline {src} imports this checkout's assetflow ({found})")
+    return env
 
 
 def last_day(days: int) -> str:
@@ -77,6 +86,7 @@ def last_day(days: int) -> str:
 
 ASSET = [
     sys.executable,
+    "-P",  # no working directory first on sys.path: a baseline's PYTHONPATH must win
     "-c",
     "import sys; sys.argv[0] = 'asset'\nimport assetflow.cli as c\n"
     "sys.exit(getattr(c, 'script', c.main)())",
@@ -85,7 +95,9 @@ ASSET = [
 file), whichever assetflow the environment imports: a ``--baseline`` tree older than the
 ``script`` entry point runs ``main``. Not ``python -m assetflow``: measured on 2026-11-28, an
 old tree's interpreter teardown was ~0.2 s cheaper that way than from a script, which hid what
-the console script costs users."""
+the console script costs users. ``-P``: commands run from the repository root, and ``-c``
+puts the working directory before PYTHONPATH, so until 2026-11-28 a ``--baseline`` side
+imported this checkout too (both sides ran the same code)."""
 
 
 def asset_cmd(warehouse: Path, *args: str) -> list[str]:

@@ -23,8 +23,8 @@ from assetflow.automation.sources import observe_sources
 from assetflow.callbacks import RunCallbacks
 from assetflow.commit.row_models import BackfillRecord
 from assetflow.errors import BackfillError, PartitionKeyError, SelectionError
+from assetflow.execute.resume import RunRequest, plan_request
 from assetflow.execute.runner import RunResult
-from assetflow.plan.planner import build_plan
 from assetflow.plan.summary import count_by_asset
 from assetflow.plan.targets import resolve_targets
 from assetflow.project import Project
@@ -96,9 +96,9 @@ def plan_backfill(
 ) -> tuple[int, list[AssetSummary]]:
     """How many partitions the backfill will run, and a per-asset summary: the counts of the
     plan a materialization of the whole range would run (vectorized)."""
+    request = RunRequest(keys_by_asset=targets, force=force, as_of=as_of)
     with project.warehouse.reader() as reader:
-        state = reader.state()
-    plan = build_plan(project.graph, state, as_of, keys_by_asset=targets, force=force)
+        plan, _ = plan_request(project.graph, reader, request)
     fields = list(AssetSummary.__dataclass_fields__)
     summary = [AssetSummary(**r) for r in count_by_asset(plan).select(fields).to_dicts()]
     return len(plan.to_run), summary

@@ -19,7 +19,6 @@ from assetflow.automation.lock import tick_lock
 from assetflow.automation.sources import ObserveReport, observe_sources
 from assetflow.callbacks import RunCallbacks
 from assetflow.commit.records import TickRecord
-from assetflow.commit.state import CatalogState
 from assetflow.execute.resume import RunRequest, plan_request
 from assetflow.execute.runner import RunResult
 from assetflow.plan.planner import Plan
@@ -119,11 +118,12 @@ def tick(
     sources' last observations) and carries the plan.
     """
     if dry_run:
-        report, _, state = _decide(project, now, ObserveReport(), waited=False)
+        report, _ = _decide(project, now, ObserveReport(), waited=False)
         report.dry_run = True
         if report.runnable:
             request = RunRequest(keys_by_asset=report.runnable, as_of=now)
-            report.plan = plan_request(project.graph, state, request)
+            with project.warehouse.reader() as reader:
+                report.plan, _ = plan_request(project.graph, reader, request)
         return report
     callbacks = callbacks or RunCallbacks()
     waited: list[str] = []
@@ -136,7 +136,7 @@ def tick(
     warehouse = project.warehouse
     with tick_lock(warehouse.root, timeout=warehouse.lock_timeout, on_wait=note):
         observed = observe_sources(project, now)
-        report, dues, _ = _decide(project, now, observed, waited=bool(waited))
+        report, dues = _decide(project, now, observed, waited=bool(waited))
         if report.runnable:  # one tick is one run, whatever partition sets were asked for
             report.runs.append(
                 project.materialize(
@@ -152,7 +152,7 @@ def tick(
 
 def _decide(
     project: Project, now: datetime, observed: ObserveReport, *, waited: bool
-) -> tuple[TickReport, list[ScheduleDue], CatalogState]:
+) -> tuple[TickReport, list[ScheduleDue]]:
     """What the tick materializes: pure decisions (``plan/ticks.py``) over one catalog read."""
     with project.warehouse.reader() as reader:
         state = reader.state()
@@ -175,7 +175,7 @@ def _decide(
         held=held,
         waited=waited,
     )
-    return report, dues, state
+    return report, dues
 
 
 def _outcome(

@@ -23,6 +23,7 @@ from assetflow.commit.run_reads import RunReads
 from assetflow.commit.session import CatalogSession
 from assetflow.commit.state import CatalogState, read_state
 from assetflow.commit.storage import Storage
+from assetflow.commit.views import PARTS_SCHEMA
 from assetflow.errors import StorageError
 
 NO_COLUMNS = "[]"
@@ -39,6 +40,13 @@ FILES_SCHEMA = {
     "is_current": pl.Boolean,
 }
 _LITERAL = re.compile(r"'((?:[^']|'')*)'")
+_PART = re.compile(PARTS_SCHEMA + r'\."[^"]*/(\d+)"')
+
+
+def _files_of(sql: str) -> list[str]:
+    """The file names a view's ``read_parquet`` lists (casts before it hold no file names)."""
+    listing = sql[sql.index("read_parquet") :] if "read_parquet" in sql else ""
+    return [m.replace("''", "'") for m in _LITERAL.findall(listing)]
 
 
 class CatalogReader:
@@ -86,6 +94,14 @@ class CatalogReader:
         """The rows of a read-only query over this catalog, in DuckDB's own types (the read
         model's queries, ``observe/``); a failure of the catalog itself is a StorageError."""
         return self._session.frame(sql, params, cast=False)
+
+    def committed(self, asset: str) -> pl.Series:
+        """The committed partition keys of ``asset``, in key order (as in :meth:`state`)."""
+        return self._session.frame(
+            "select partition from assetflow.current where asset = ? order by partition",
+            [asset],
+            schema={"partition": pl.String},
+        )["partition"]
 
     def current_keys(self, asset: str, partitions: Iterable[str] | None = None) -> list[str]:
         """Storage keys of the committed files of ``asset`` (optionally some partitions)."""
@@ -191,15 +207,23 @@ class CatalogReader:
             raise self._session.damaged(exc) from None
 
     def view_files(self) -> dict[str, list[str]]:
-        """Asset view name -> the file URIs its definition reads (user views skipped)."""
+        """Asset view name -> the file URIs its definition reads, through the part views it
+        reads if it has parts (``commit/views.py``); user views are skipped."""
         rows = self._session.rows(
-            "select view_name, sql from duckdb_views() where schema_name = 'main' and not internal"
+            "select schema_name, view_name, sql from duckdb_views() "
+            "where schema_name in ('main', ?) and not internal",
+            [PARTS_SCHEMA],
         )
+        parts = {name: _files_of(sql) for schema, name, sql in rows if schema == PARTS_SCHEMA}
         out: dict[str, list[str]] = {}
-        for name, sql in rows:
+        for schema, name, sql in rows:
+            if schema != "main":
+                continue
             if "read_parquet" in sql:
-                files = sql[sql.index("read_parquet") :]  # casts before it hold no file names
-                out[name] = [m.replace("''", "'") for m in _LITERAL.findall(files)]
+                out[name] = _files_of(sql)
+            elif PARTS_SCHEMA in sql:
+                read = [f"{name}/{k}" for k in _PART.findall(sql)]
+                out[name] = [f for part in read for f in parts.get(part, [])]
         return out
 
     def published_from(self) -> str | None:

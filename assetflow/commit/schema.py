@@ -59,6 +59,14 @@ create table if not exists assetflow.tasks (
     started_at timestamptz,
     finished_at timestamptz
 );
+-- The part views of assets with many files (commit/views.py): what each was built from.
+create schema if not exists assetflow_parts;
+create table if not exists assetflow.view_parts (
+    asset varchar not null,
+    part integer not null,
+    signature varchar not null,
+    columns varchar not null
+);
 create or replace view assetflow.partitions as
     select c.asset, c.partition, m.*exclude (asset, partition)
     from assetflow.current c join assetflow.materializations m on m.id = c.materialization_id;

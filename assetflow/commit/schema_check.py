@@ -19,14 +19,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
 from assetflow.errors import SchemaMismatchError
-
-if TYPE_CHECKING:
-    import duckdb  # the writer's connection; workers describe schemas without DuckDB
 
 POLICIES = ("strict", "evolve")
 
@@ -111,8 +107,8 @@ def check_schema(
 
     Args:
         new: the recorded schema text of the partition being committed.
-        others: (schema text, an example partition key) per distinct schema of the asset's other
-            current partitions with the same code version.
+        others: (schema text, an example: "partition KEY") per distinct schema of the asset's
+            other current partitions with the same code version.
         policy: ``strict`` or ``evolve``.
     """
     others = [(text, example) for text, example in others if text != new]  # same: no diff
@@ -133,79 +129,6 @@ def check_schema(
             else "fix the asset's output, or bump code_version to rebuild every partition"
         )
         raise SchemaMismatchError(
-            f"asset {asset!r} partition {partition}: its columns differ from partition "
-            f"{example} built by the same code ({diff.describe()}); {fix}"
+            f"asset {asset!r} partition {partition}: its columns differ from {example} "
+            f"built by the same code ({diff.describe()}); {fix}"
         )
-
-
-class SchemaIndex:
-    """Which (code version, schema) each current partition of an asset has, for the writer.
-
-    Loaded per asset on its first check (one query) and kept up to date by the writer, which
-    is the only process changing ``assetflow.current`` while it holds the lock; so a check costs
-    microseconds instead of a catalog query per commit.
-    """
-
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
-        self._con = con
-        self._groups: dict[str, dict[tuple[str, str], set[str]]] = {}
-        self._where: dict[tuple[str, str], tuple[str, str]] = {}
-
-    def load(self, assets: Iterable[str]) -> None:
-        """Read the current partitions of ``assets`` not loaded yet, in one query.
-
-        A run loads its assets before it starts: afterwards the coordinator checks outputs
-        without touching the connection, which the committer thread is using.
-        """
-        wanted = sorted(set(assets) - self._groups.keys())
-        if not wanted:
-            return
-        for asset in wanted:
-            self._groups[asset] = {}
-        for asset, partition, code, schema in self._con.execute(
-            """select c.asset, c.partition, m.code_version, m.schema from assetflow.current c
-               join assetflow.materializations m on m.id = c.materialization_id
-               where list_contains(?::varchar[], c.asset)""",
-            [wanted],
-        ).fetchall():
-            self._groups[asset].setdefault((code, schema), set()).add(partition)
-            self._where[(asset, partition)] = (code, schema)
-
-    def _load(self, asset: str) -> dict[tuple[str, str], set[str]]:
-        self.load([asset])
-        return self._groups[asset]
-
-    def others(self, asset: str, partition: str, code_version: str) -> list[tuple[str, object]]:
-        """(schema, an example partition) per schema of the asset's *other* current partitions
-        built by ``code_version``."""
-        out = []
-        for (code, schema), parts in self._load(asset).items():
-            if code == code_version and len(parts) > (partition in parts):
-                out.append((schema, _FirstOther(parts, partition)))
-        return out
-
-    def record(self, asset: str, partition: str, code_version: str, schema: str) -> None:
-        """``partition`` is now current with this code version and schema."""
-        self.forget(asset, partition)
-        groups = self._load(asset)
-        groups.setdefault((code_version, schema), set()).add(partition)
-        self._where[(asset, partition)] = (code_version, schema)
-
-    def forget(self, asset: str, partition: str) -> None:
-        """``partition`` has no current version any more."""
-        groups = self._load(asset)
-        group = self._where.pop((asset, partition), None)
-        if group is not None:
-            groups[group].discard(partition)
-            if not groups[group]:
-                del groups[group]
-
-
-class _FirstOther:
-    """The first of a group's partitions other than one, found only if a message needs it."""
-
-    def __init__(self, parts: set[str], exclude: str) -> None:
-        self._parts, self._exclude = parts, exclude
-
-    def __str__(self) -> str:
-        return min(p for p in self._parts if p != self._exclude)

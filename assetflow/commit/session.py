@@ -74,6 +74,20 @@ class CatalogSession:
             return df
         return df.cast(dict(schema)) if df.height else pl.DataFrame(schema=schema)
 
+    @contextmanager
+    def registered(self, name: str, frame: pl.DataFrame | None) -> Iterator[None]:
+        """``frame`` readable as table ``name`` by this session's queries meanwhile (None:
+        nothing is). Thousands of keys go in as an Arrow table in ~10 ms; as list parameters
+        they took ~0.8 s at 365,000."""
+        if frame is None or self.con is None:
+            yield
+            return
+        self.con.register(name, frame.to_arrow())
+        try:
+            yield
+        finally:
+            self.con.unregister(name)
+
     def rows(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
         """``sql``'s rows as tuples (for the writer's own bookkeeping queries)."""
         try:

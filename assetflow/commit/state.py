@@ -74,57 +74,56 @@ def read_state(
     ``only`` (asset -> partition keys) reads just those partitions: what the planner needs to
     explain a few partitions (``asset why``) without reading a whole large warehouse.
     """
-    keys, params = _only(only)
-    current = session.frame(
-        f"""{keys}
-           select c.asset, c.partition, m.id as materialization_id, m.data_version,
-                  m.code_version, m.file_path, m.row_count, m.finished_at
-           from {_current(only)} c join assetflow.materializations m
-             on m.id = c.materialization_id
-           order by c.asset, c.partition""",
-        params,
-        schema=CURRENT_SCHEMA,
-    )
-    inputs = session.frame(
-        f"""{keys}
-           select c.asset, c.partition, i.upstream, i.partition as up_partition,
-                  i.data_version as recorded_version
-           from {_current(only)} c join assetflow.inputs i
-             on i.materialization_id = c.materialization_id
-           order by c.asset, i.upstream, c.partition, i.partition""",
-        params,
-        schema=INPUTS_SCHEMA,
-    )
+    keys = None if only is None else _keys(only)
+    with session.registered("only_keys", keys):
+        current = session.frame(
+            f"""select c.asset, c.partition, m.id as materialization_id, m.data_version,
+                      m.code_version, m.file_path, m.row_count, m.finished_at
+               from {_current(only)} c join assetflow.materializations m
+                 on m.id = c.materialization_id
+               order by c.asset, c.partition""",
+            schema=CURRENT_SCHEMA,
+        )
+        inputs = session.frame(
+            f"""select c.asset, c.partition, i.upstream, i.partition as up_partition,
+                      i.data_version as recorded_version
+               from {_current(only)} c join assetflow.inputs i
+                 on i.materialization_id = c.materialization_id
+               order by c.asset, i.upstream, c.partition, i.partition""",
+            schema=INPUTS_SCHEMA,
+        )
     # The ORDER BYs above sort by asset first: flagged, the planner finds an asset's rows by
     # binary search without a scan to learn that they are sorted.
     current = current.with_columns(pl.col("asset").set_sorted())
     inputs = inputs.with_columns(pl.col("asset").set_sorted())
     observations = latest_observations(session)
     failures = latest_failures(session)
-    if only is not None:
-        wanted = pl.DataFrame(
-            [(a, p) for a, ks in only.items() for p in ks],
-            schema={"asset": pl.String, "partition": pl.String},
-            orient="row",
-        )
-        observations = observations.join(wanted, on=["asset", "partition"], how="semi")
-        failures = failures.join(wanted, on=["asset", "partition"], how="semi")
+    if keys is not None:
+        observations = observations.join(keys, on=["asset", "partition"], how="semi")
+        failures = failures.join(keys, on=["asset", "partition"], how="semi")
     return CatalogState(
         current=current, inputs=inputs, observations=observations, failures=failures
     )
 
 
-def _only(only: Mapping[str, pl.Series] | None) -> tuple[str, list | None]:
-    """A CTE ``only_keys(asset, partition)`` of the wanted partitions, and its parameters."""
-    if only is None:
-        return "", None
-    assets = [a for a, ks in only.items() for _ in range(len(ks))]
-    partitions = [p for ks in only.values() for p in ks]
-    cte = (
-        "with only_keys as (select unnest(?::varchar[]) as asset, "
-        "unnest(?::varchar[]) as partition)"
+def _keys(only: Mapping[str, pl.Series]) -> pl.DataFrame:
+    """The wanted (asset, partition) pairs as a frame, registered as ``only_keys``."""
+    return (
+        pl.concat(
+            [
+                pl.DataFrame(
+                    {
+                        "asset": pl.Series([asset], dtype=pl.String).new_from_index(0, len(keys)),
+                        "partition": keys.cast(pl.String).rename("partition"),
+                    }
+                )
+                for asset, keys in only.items()
+            ],
+            how="vertical",
+        )
+        if only
+        else pl.DataFrame(schema={"asset": pl.String, "partition": pl.String})
     )
-    return cte, [assets, partitions]
 
 
 def _current(only: Mapping[str, pl.Series] | None) -> str:

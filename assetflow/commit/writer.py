@@ -36,19 +36,16 @@ from assetflow.commit.connect import connect
 from assetflow.commit.db_errors import LIVE_DAMAGED_HINT, open_failure
 from assetflow.commit.faults import fault_config, fault_point
 from assetflow.commit.files import StagedFile, discard_staged
-from assetflow.commit.publish import (
-    mark_views,
-    publish_snapshot,
-    refresh_views,
-    stale_views,
-)
+from assetflow.commit.publish import publish_snapshot
 from assetflow.commit.reader import CatalogReader
 from assetflow.commit.records import InputRead, PendingCommit
 from assetflow.commit.runstate import RunStateWriter, insert_rows
 from assetflow.commit.schema import ALL_DDL
-from assetflow.commit.schema_check import SchemaIndex, check_schema
+from assetflow.commit.schema_check import check_schema
+from assetflow.commit.schema_index import SchemaIndex
 from assetflow.commit.session import CatalogSession
 from assetflow.commit.storage import Storage
+from assetflow.commit.views import forget_parts, mark_views, refresh_views, stale_views
 from assetflow.errors import SchemaMismatchError, StorageError
 
 
@@ -90,8 +87,10 @@ def open_writer(
         # Views are derived from assetflow.current and name files by absolute path: rebuild
         # those a crash between a commit and its publication left behind, or all of them when
         # the warehouse moved (or its catalog was rewritten).
-        moved = not was or was[0][0] != here
-        writer.changed(*stale_views(con, everything=moved or rewritten))
+        if not was or was[0][0] != here or rewritten:
+            writer.rebuild_all_views()
+        else:
+            writer.changed(*stale_views(con))
     except BaseException as exc:
         if writer is not None:
             writer.abandon()
@@ -131,8 +130,9 @@ class CatalogWriter(CatalogReader):
         self._dirty.update(assets)
 
     def rebuild_all_views(self) -> None:
-        """Rebuild every asset's view at the next publish (which then also finds any current
-        file that is missing or damaged; see ``refresh_views``)."""
+        """Rebuild every asset's view, parts included, at the next publish (which then also
+        finds any current file that is missing or damaged; see ``refresh_views``)."""
+        forget_parts(self._session.live)
         self.changed(*stale_views(self._session.live, everything=True))
 
     # -- partitions -----------------------------------------------------------------------
@@ -159,11 +159,12 @@ class CatalogWriter(CatalogReader):
             raise self._session.damaged(exc) from None
         self._schemas.record(asset, partition, code_version, staged.schema)
 
-    def prepare_checks(self, assets: Iterable[str]) -> None:
-        """Load what :meth:`check_output` compares with for ``assets``, in one query; after
-        this, checks on them never touch the connection (another thread may be committing)."""
+    def prepare_checks(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Load what :meth:`check_output` compares with for the (asset, partition) ``keys`` a
+        run may commit; after this, checks on them never touch the connection (another thread
+        may be committing)."""
         try:
-            self._schemas.load(assets)
+            self._schemas.load(keys)
         except duckdb.Error as exc:
             raise self._session.damaged(exc) from None
 

@@ -16,6 +16,7 @@ from assetflow.commit.reader import CatalogReader
 from assetflow.commit.state import CatalogState
 from assetflow.define.graph import AssetGraph
 from assetflow.errors import SelectionError, StorageError
+from assetflow.plan.needs import plan_needs
 from assetflow.plan.planner import Plan, Step, Which, build_plan
 
 
@@ -54,10 +55,18 @@ class RunRequest:
 
 
 def plan_request(
-    graph: AssetGraph, state: CatalogState, request: RunRequest, *, force: bool | None = None
-) -> Plan:
-    """The plan of ``request`` (``force`` overrides the request's)."""
-    return build_plan(
+    graph: AssetGraph, reader: CatalogReader, request: RunRequest, *, force: bool | None = None
+) -> tuple[Plan, CatalogState]:
+    """The plan of ``request`` (``force`` overrides the request's) and the catalog state it was
+    built on: the rows of just the partitions the request reads, when that is known before
+    reading (``plan/needs.py``)."""
+    needs = plan_needs(
+        graph, request.as_of, reader.committed, selection=request.selection,
+        partitions=request.partitions, partition_range=request.partition_range,
+        keys_by_asset=request.keys_by_asset,
+    )  # fmt: skip
+    state = reader.state(needs.catalog_rows(graph))
+    plan = build_plan(
         graph,
         state,
         request.as_of,
@@ -68,7 +77,9 @@ def plan_request(
         which=request.which,
         force=request.force if force is None else force,
         only=request.only,
+        needs=needs,
     )
+    return plan, state
 
 
 def find_run(reader: CatalogReader, run_id: str) -> str:
@@ -100,16 +111,12 @@ def load_request(reader: CatalogReader, run_id: str) -> RunRequest:
 
 
 def resume_plan(
-    graph: AssetGraph,
-    reader: CatalogReader,
-    state: CatalogState,
-    request: RunRequest,
-    root: str,
-) -> Plan:
-    """The plan that finishes run ``root``'s request."""
-    plan = plan_request(graph, state, request, force=False)
+    graph: AssetGraph, reader: CatalogReader, request: RunRequest, root: str
+) -> tuple[Plan, CatalogState]:
+    """The plan that finishes run ``root``'s request, and the catalog state it was built on."""
+    plan, state = plan_request(graph, reader, request, force=False)
     if not request.force:
-        return plan
+        return plan, state
     remaining = reader.runs.unfinished(root)
     steps = {(s.asset, s.partition): s for s in plan.steps}
     for asset, partition in remaining:
@@ -124,4 +131,4 @@ def resume_plan(
     ordered = sorted(
         steps.values(), key=lambda s: (rank[s.asset], position[(s.asset, s.partition)])
     )
-    return Plan(steps=tuple(ordered), as_of=request.as_of, force=True)
+    return Plan(steps=tuple(ordered), as_of=request.as_of, force=True), state

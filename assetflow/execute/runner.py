@@ -100,7 +100,7 @@ class Runner:
         book = run.book
         started = time.perf_counter()
         now = self.clock()
-        self.catalog.prepare_checks({step.asset for step in plan.to_run})
+        self.catalog.prepare_checks((step.asset, step.partition) for step in plan.to_run)
         self.catalog.start_run(run_id, command, now, pid, request)
         for step in plan.to_run:
             book.state.event(

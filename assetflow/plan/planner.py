@@ -27,11 +27,10 @@ from assetflow.define.mapping.rows import take
 from assetflow.define.partitions import UNPARTITIONED
 from assetflow.plan.closure import upstream_closure
 from assetflow.plan.downstream import must_also_run
-from assetflow.plan.edges import EdgeMemo, rows_among
-from assetflow.plan.reads import read_closure
+from assetflow.plan.edges import rows_among
+from assetflow.plan.needs import Needs, plan_needs
 from assetflow.plan.reasons import committed_keys
-from assetflow.plan.staleness import split_groups, status_by_asset
-from assetflow.plan.targets import asset_targets, resolve_targets
+from assetflow.plan.staleness import status_by_asset
 
 Which = Literal["stale", "missing"]
 
@@ -155,6 +154,7 @@ def build_plan(
     which: Which | None = None,
     force: bool = False,
     only: bool = False,
+    needs: Needs | None = None,
 ) -> Plan:
     """Plan a materialization.
 
@@ -169,27 +169,16 @@ def build_plan(
             are not fresh; ``"missing"``: only those without committed data.
         force: re-run requested partitions even when fresh.
         only: do not pull in missing/stale upstream partitions; fail if one is needed.
+        needs: what the request reads, when it was worked out before ``state`` was read (to
+            read just that: ``plan/needs.py``); worked out from ``state`` when None.
     """
-    if keys_by_asset is not None:
-        chosen = graph.select(list(keys_by_asset))
-        targets = asset_targets(graph, keys_by_asset, as_of)
-    else:
-        chosen = graph.select(selection)
-        targets = resolve_targets(
-            graph,
-            chosen,
-            as_of,
-            keys=None if partitions is None else list(partitions),
-            key_range=partition_range,
-            explicit=selection is not None,
-        )
-    # A request of some partitions needs the statuses of what they read, not of every key.
-    requested = None
-    if targets is not None:
-        split = split_groups(targets.unique(maintain_order=True), ["asset"])
-        requested = {name: rows["partition"] for (name,), rows in split.items()}
-    memo = EdgeMemo()  # window edges, built once for what the request reads
-    reads = None if requested is None else read_closure(graph, requested, _committed(state), memo)
+    if needs is None:
+        needs = plan_needs(
+            graph, as_of, _committed(state), selection=selection,
+            partitions=None if partitions is None else list(partitions),
+            partition_range=partition_range, keys_by_asset=keys_by_asset,
+        )  # fmt: skip
+    chosen, requested, reads, memo = needs.chosen, needs.requested, needs.reads, needs.memo
     by_asset = _numbered(status_by_asset(graph, state, as_of, reads, memo))
     wanted: dict[str, pl.DataFrame] = {}
     if requested is None:

@@ -21,6 +21,7 @@ import duckdb
 import pytest
 
 import assetflow as af
+from assetflow.commit import views
 from assetflow.commit.catalog_format import storage_tag
 from assetflow.commit.catalog_paths import LIVE_CATALOG, PUBLISHED_CATALOG
 from assetflow.commit.connect import open_snapshot
@@ -54,7 +55,9 @@ def old_clients(tmp_path_factory) -> OldClients:
 
 
 def build(warehouse: Path, monkeypatch) -> af.Project:
-    """Every column type family, a failed run (attempts with errors, logs), then a full run."""
+    """Every column type family, a failed run (attempts with errors, logs), then a full run;
+    parts of one file, so an asset's view reads part views (``commit/views.py``)."""
+    monkeypatch.setattr(views, "PART_FILES", 1)
     project = af.Project.load(resource("typed"), warehouse=warehouse)
     project.clock = lambda: AS_OF
     monkeypatch.setenv("TYPED_FAIL", "2026-03-02")

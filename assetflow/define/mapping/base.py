@@ -12,6 +12,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import polars as pl
 
@@ -60,6 +61,12 @@ def empty_edges() -> pl.DataFrame:
 
 class PartitionMapping(ABC):
     """Maps downstream partition keys to the upstream keys they read."""
+
+    independent_keys: ClassVar[bool] = False
+    """Whether :meth:`edges` tests each committed upstream key on its own, if it looks at them
+    at all: its edges over any committed keys that include the ones it reads are the same. A
+    plan of a few partitions then reads just their catalog rows (``plan/needs.py``); a mapping
+    that does not say so (a user's own) makes it read the whole catalog."""
 
     def bind(self, downstream: Definition, upstream: Definition) -> PartitionMapping:
         """Check this mapping fits the two definitions and return it ready for use.
@@ -125,6 +132,8 @@ class Identity(PartitionMapping):
     static definitions whose downstream keys are all upstream keys, or multi definitions that
     are pairwise so.
     """
+
+    independent_keys: ClassVar[bool] = True
 
     def bind(self, downstream: Definition, upstream: Definition) -> PartitionMapping:
         problem = identity_problem(downstream, upstream)
@@ -197,6 +206,8 @@ class AllPartitions(PartitionMapping):
 
     An unpartitioned upstream has exactly one partition, which is always required.
     """
+
+    independent_keys: ClassVar[bool] = True
 
     def describe(self) -> str:
         return "all partitions"

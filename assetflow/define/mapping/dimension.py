@@ -45,6 +45,13 @@ class DimensionMapping(PartitionMapping):
     _down: Definition = field(default=None, compare=False, repr=False)
     _up: Definition = field(default=None, compare=False, repr=False)
 
+    @property
+    def independent_keys(self) -> bool:  # type: ignore[override]
+        """As its inner mapping: the other dimensions of a committed key are tested on their
+        own."""
+        inner = self._inner or self.mapping
+        return inner is not None and inner.independent_keys
+
     def describe(self) -> str:
         inner = self._inner or self.mapping
         return f"on {self.dimension}: {inner.describe() if inner else 'inferred'}"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import ClassVar
 
 import numpy as np
 import polars as pl
@@ -90,6 +91,7 @@ class Window(PartitionMapping):
     read: the first days of a 7-day rolling asset read fewer days.
     """
 
+    independent_keys: ClassVar[bool] = True
     start_offset: int = 0
     end_offset: int = 0
     _down: TimeWindowPartitions | None = field(default=None, compare=False, repr=False)
