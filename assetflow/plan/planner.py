@@ -237,8 +237,8 @@ _TRUE = pl.Series("run", [True], dtype=pl.Boolean)
 
 def _numbered(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     """Each frame with its row number first (``_order``, key order): slices of one column,
-    not a query per asset (~0.1 ms each). Inserted into a shallow copy, which keeps the
-    literal columns (name, code version) unmaterialized."""
+    not a query per asset (~0.1 ms each). Inserted into a shallow copy: the columns are
+    shared, not copied."""
     longest = max((f.height for f in frames.values()), default=0)
     order = pl.Series("_order", np.arange(longest, dtype=np.uint32))
     numbered = {}
