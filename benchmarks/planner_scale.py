@@ -144,6 +144,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--unpartitioned", action="store_true")
     args = parser.parse_args()
+    # This script puts its own checkout first on the path: a baseline runs its own copy.
+    print(f"assetflow from {Path(af.__file__).parent}")
     as_of = datetime.combine(START + timedelta(days=args.days), datetime.min.time(), UTC)
     if args.unpartitioned:
         return unpartitioned(args.assets, as_of, args.repeat)

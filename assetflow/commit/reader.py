@@ -23,7 +23,7 @@ from assetflow.commit.run_reads import RunReads
 from assetflow.commit.session import CatalogSession
 from assetflow.commit.state import CatalogState, read_state
 from assetflow.commit.storage import Storage
-from assetflow.commit.views import PARTS_SCHEMA
+from assetflow.commit.views import PART_REFERENCE, PARTS_SCHEMA
 from assetflow.errors import StorageError
 
 NO_COLUMNS = "[]"
@@ -40,7 +40,6 @@ FILES_SCHEMA = {
     "is_current": pl.Boolean,
 }
 _LITERAL = re.compile(r"'((?:[^']|'')*)'")
-_PART = re.compile(PARTS_SCHEMA + r'\."[^"]*/(\d+)"')
 
 
 def _files_of(sql: str) -> list[str]:
@@ -222,7 +221,7 @@ class CatalogReader:
             if "read_parquet" in sql:
                 out[name] = _files_of(sql)
             elif PARTS_SCHEMA in sql:
-                read = [f"{name}/{k}" for k in _PART.findall(sql)]
+                read = [f"{name}/{k}" for k in PART_REFERENCE.findall(sql)]
                 out[name] = [f for part in read for f in parts.get(part, [])]
         return out
 

@@ -241,17 +241,22 @@ def _kernel(name: str, *args: object, options: object = None) -> pa.Array:
     wrapper for each of its ~300 kernels when imported (~0.1 s of CPU, about as much as a
     cron-style call spends versioning its outputs); the kernels are the same ones, and so are
     the arrays, whichever way they are called (the methods ``Array.cast``, ``take`` and
-    ``fill_null`` import it too)."""
-    from pyarrow._compute import call_function
+    ``fill_null`` import it too). ``pyarrow._compute`` is private: a pyarrow without it gets
+    the public module (the same functions, that import once)."""
+    return _compute().call_function(name, list(args), options)
 
-    return call_function(name, list(args), options)
+
+def _compute():
+    try:
+        import pyarrow._compute as compute
+    except ImportError:
+        import pyarrow.compute as compute
+    return compute
 
 
 def _cast(array: pa.Array, kind: pa.DataType) -> pa.Array:
     """``pyarrow.compute.cast(array, kind, safe=False)``."""
-    from pyarrow._compute import CastOptions
-
-    return _kernel("cast", array, options=CastOptions.unsafe(kind))
+    return _kernel("cast", array, options=_compute().CastOptions.unsafe(kind))
 
 
 def _fill_null(array: pa.Array, value: object) -> pa.Array:

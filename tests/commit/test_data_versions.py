@@ -8,6 +8,7 @@ must get the same version in memory as read back, and different data different v
 from __future__ import annotations
 
 import io
+import sys
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -18,6 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from assetflow.commit import versions
 from assetflow.commit.versions import HashingWriter, data_version, file_checksum, memory_version
 
 _I64 = st.integers(-(2**63), 2**63 - 1)
@@ -250,3 +252,19 @@ def test_the_canonical_form_does_not_drift():
         }
     )
     assert memory_version(table) == "0bace03d80d6c1154628d036bfbcd1b6"
+
+
+def test_versions_are_the_same_through_the_public_compute_module(monkeypatch):
+    """``versions`` calls Arrow's kernels through the private ``pyarrow._compute`` (the public
+    module costs ~0.1 s to import); a pyarrow without it must give the same versions."""
+    tables = [
+        pa.table({"s": pa.array(["a", None, "bcd"], pa.string_view())}),
+        pa.table({"d": pa.array(["x", "y", "x"]).dictionary_encode(), "n": [1, None, 3]}),
+        pa.table({"t": pa.array([1, None], pa.timestamp("us", "UTC")), "b": [True, None]}),
+    ]
+    private = [memory_version(t) for t in tables]
+    import pyarrow.compute  # noqa: F401  (loaded before its private module goes away)
+
+    monkeypatch.setitem(sys.modules, "pyarrow._compute", None)  # "import" now fails
+    assert versions._compute().__name__ == "pyarrow.compute"
+    assert [memory_version(t) for t in tables] == private
