@@ -4,8 +4,8 @@ The staleness module prepares each asset of a topological level (its base frame 
 ``plan/reasons.py``) and assembles the level here in a few polars queries over the stacked
 frames, instead of a few per asset: at 3,650 keys an asset's queries cost more in fixed overhead
 (~0.1-0.3 ms each) than in work, and a 1,000-asset graph paid it 1,000 times over. The identity
-checks of the level are answered in one query, the statuses in another; each asset's frame is a
-zero-copy slice of the result.
+checks of the level are answered in one query, the statuses in another (over the rows a check
+says something about); each asset's frame is made of zero-copy slices of the results.
 
 Rules (DESIGN section 2, as ``plan/staleness.py`` states them): a key without data is
 ``missing`` (its reason names the first absent upstream partition, if any); a key with data and
