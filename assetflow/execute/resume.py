@@ -55,17 +55,22 @@ class RunRequest:
 
 
 def plan_request(
-    graph: AssetGraph, reader: CatalogReader, request: RunRequest, *, force: bool | None = None
+    graph: AssetGraph,
+    reader: CatalogReader,
+    request: RunRequest,
+    *,
+    force: bool | None = None,
+    whole: bool = False,
 ) -> tuple[Plan, CatalogState]:
     """The plan of ``request`` (``force`` overrides the request's) and the catalog state it was
     built on: the rows of just the partitions the request reads, when that is known before
-    reading (``plan/needs.py``)."""
+    reading (``plan/needs.py``), unless ``whole``."""
     needs = plan_needs(
         graph, request.as_of, reader.committed, selection=request.selection,
         partitions=request.partitions, partition_range=request.partition_range,
         keys_by_asset=request.keys_by_asset,
     )  # fmt: skip
-    state = reader.state(needs.catalog_rows(graph))
+    state = reader.state(None if whole else needs.catalog_rows(graph))
     plan = build_plan(
         graph,
         state,
@@ -113,8 +118,12 @@ def load_request(reader: CatalogReader, run_id: str) -> RunRequest:
 def resume_plan(
     graph: AssetGraph, reader: CatalogReader, request: RunRequest, root: str
 ) -> tuple[Plan, CatalogState]:
-    """The plan that finishes run ``root``'s request, and the catalog state it was built on."""
-    plan, state = plan_request(graph, reader, request, force=False)
+    """The plan that finishes run ``root``'s request, and the catalog state it was built on.
+
+    A forced request also runs what the original run left unfinished, which the graph as it is
+    now may no longer read: the whole catalog is read for it, so the runner knows every
+    partition those tasks read."""
+    plan, state = plan_request(graph, reader, request, force=False, whole=request.force)
     if not request.force:
         return plan, state
     remaining = reader.runs.unfinished(root)

@@ -9,7 +9,7 @@ import pytest
 
 import assetflow as af
 from assetflow.define.partitions import UNPARTITIONED
-from assetflow.execute.resume import RunRequest, plan_request
+from assetflow.execute.resume import RunRequest, plan_request, resume_plan
 from assetflow.plan.planner import build_plan
 
 AS_OF = datetime(2026, 4, 8, 6, 30, 1, 250, tzinfo=UTC)
@@ -119,3 +119,13 @@ def test_a_request_reads_the_catalog_rows_of_just_what_it_plans_from(ten_days, r
         force=request_.force,
     )  # fmt: skip
     assert plan.to_polars().equals(expected.to_polars())
+
+
+@pytest.mark.parametrize(("force", "rows"), [(False, 4), (True, 21)])
+def test_a_forced_resume_reads_the_whole_catalog(ten_days, force, rows):
+    """What a forced run left unfinished is run again, and the graph as it is now may not read
+    it: the runner then needs every partition's row, not just what the request reads."""
+    request = RunRequest(selection=["rolling"], partitions=["2026-01-05"], force=force, as_of=AS_OF)
+    with ten_days.warehouse.reader() as reader:
+        _, state = resume_plan(ten_days.graph, reader, request, "20260101T000000-abcdef")
+    assert state.current.height == rows
