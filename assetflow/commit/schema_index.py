@@ -19,8 +19,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import duckdb
 import polars as pl
+
+from assetflow.commit.session import CatalogSession
 
 EXAMPLES = 3
 """Partitions kept per group to name in an error (the first ones, in key order)."""
@@ -49,8 +50,8 @@ class _Count:
 class SchemaIndex:
     """Per asset, its current partitions counted by (code version, schema)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
-        self._con = con
+    def __init__(self, session: CatalogSession) -> None:
+        self._session = session
         self._groups: dict[str, dict[Group, _Count]] = {}
         self._where: dict[tuple[str, str], Group | None] = {}
         """The group of a partition looked up (None: not current)."""
@@ -101,7 +102,7 @@ class SchemaIndex:
             return
         for asset in wanted:
             self._groups[asset] = {}
-        for asset, code, schema, count, first in self._con.execute(
+        for asset, code, schema, count, first in self._session.live.execute(
             f"""select c.asset, m.code_version, m.schema, count(*),
                       list(c.partition order by c.partition)[1:{EXAMPLES}]
                from assetflow.current c
@@ -122,15 +123,12 @@ class SchemaIndex:
             {"asset": [a for a, _ in keys], "partition": [p for _, p in keys]},
             schema={"asset": pl.String, "partition": pl.String},
         )
-        self._con.register("schema_keys", frame.to_arrow())
-        try:
-            rows = self._con.execute(
+        with self._session.registered("schema_keys", frame):
+            rows = self._session.live.execute(
                 """select c.asset, c.partition, m.code_version, m.schema
                    from assetflow.current c semi join schema_keys using (asset, partition)
                    join assetflow.materializations m on m.id = c.materialization_id"""
             ).fetchall()
-        finally:
-            self._con.unregister("schema_keys")
         for key in keys:
             self._where[key] = None
         for asset, partition, code, schema in rows:

@@ -116,7 +116,7 @@ class CatalogWriter(CatalogReader):
         self._dirty: set[str] = set()
         self.view_failures: dict[str, str] = {}
         """Asset -> why its view could not be rebuilt at the last publish."""
-        self._schemas = SchemaIndex(con)
+        self._schemas = SchemaIndex(self._session)
         row = con.sql("select coalesce(max(id), 0) from assetflow.materializations").fetchall()
         self._next_id = int(row[0][0]) + 1
 
@@ -172,7 +172,7 @@ class CatalogWriter(CatalogReader):
         """Outputs accepted by :meth:`check_output` will not all be committed (a commit or a
         run failed): the schema index forgets them by reloading from the catalog when next
         asked. Call it from the thread that checks outputs, once no commit is in flight."""
-        self._schemas = SchemaIndex(self._session.live)
+        self._schemas = SchemaIndex(self._session)
 
     def commit_many(
         self, items: Sequence[PendingCommit], state: RunStateWriter | None = None

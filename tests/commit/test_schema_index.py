@@ -3,12 +3,15 @@ commits) answers as the asset's current partitions, listed one by one, would."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assetflow.commit.schema import ALL_DDL
 from assetflow.commit.schema_index import SchemaIndex
+from assetflow.commit.session import CatalogSession
 
 ASSETS = ["a", "b"]
 KEYS = [f"2026-04-{d:02d}" for d in range(1, 9)]
@@ -49,7 +52,7 @@ def expected(current: dict, asset: str, key: str, code: str) -> dict[str, set[st
 def test_the_index_answers_as_the_current_partitions_listed_one_by_one(
     current, loaded, ops, asked, code
 ):
-    index = SchemaIndex(catalog(current))
+    index = SchemaIndex(CatalogSession(catalog(current), Path(":memory:")))
     index.load(loaded)
     model = dict(current)
     for op, (asset, key), (c, schema) in ops:
